@@ -22,7 +22,7 @@ export const sqlTimestamp = (value: Date): SqlTimestamp => ({ kind: 'timestamp',
 export type Params = Readonly<Record<string, SqlValue>>;
 
 export interface Statement {
-  /** SQL in the engine's dialect; named parameters as `:name`. */
+  /** SQL in the engine's dialect (rendered by dialect.ts), with its bound parameters. */
   readonly sql: string;
   readonly params?: Params;
 }
@@ -58,6 +58,7 @@ export interface Warehouse {
   /**
    * Run statements so that readers see all of them or none: a transaction on
    * DuckDB, a single Delta commit on Databricks (one statement only).
+   * `rowsAffected` is the last statement's (the INSERT of a replace).
    */
   executeAtomic(statements: readonly Statement[], options?: ExecOptions): Promise<ExecResult>;
   /** Release the engine (connections, file locks, sessions). Safe to call twice. */

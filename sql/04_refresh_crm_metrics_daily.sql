@@ -1,0 +1,52 @@
+-- Rows of crm_metrics_daily for the days [:window_start, :ref_date].
+-- Parameters: :window_start, :ref_date (DATE), :written_at (TIMESTAMP).
+WITH verificacoes AS (
+  -- The view may repeat a row exactly: keep one. No date = no day.
+  SELECT DISTINCT
+    VERIFICATION_ID,
+    ORGANIZATION_ID,
+    LOCATION_ID,
+    CAST(VERIFICATION_DATE AS DATE) AS dia
+  FROM {{source}}.vw_crm_verification
+  WHERE VERIFICATION_ID IS NOT NULL
+    AND VERIFICATION_DATE IS NOT NULL
+    AND CAST(VERIFICATION_DATE AS DATE) >= :window_start
+    AND CAST(VERIFICATION_DATE AS DATE) <= :ref_date
+),
+perguntas AS (
+  -- A question is the distinct (VERIFICATION_ID, QUESTION_ID) pair: critical if
+  -- any row is, answered if any row has an answer, non-conforming if any row is.
+  SELECT
+    q.VERIFICATION_ID,
+    q.QUESTION_ID,
+    COALESCE(MAX(q.IS_CRITICAL_CONTROL), FALSE) AS critica,
+    MAX(q.IS_NON_CONFORMING) IS NOT NULL        AS respondida,
+    COALESCE(MAX(q.IS_NON_CONFORMING), FALSE)   AS nao_conforme
+  FROM {{source}}.vw_crm_verification_question AS q
+  WHERE q.VERIFICATION_ID IN (SELECT VERIFICATION_ID FROM verificacoes)
+  GROUP BY q.VERIFICATION_ID, q.QUESTION_ID
+),
+por_verificacao AS (
+  SELECT
+    VERIFICATION_ID,
+    COUNT(CASE WHEN respondida THEN 1 END)                 AS perguntas,
+    COUNT(CASE WHEN nao_conforme THEN 1 END)               AS perguntas_nc,
+    COUNT(CASE WHEN critica AND respondida THEN 1 END)     AS criticas,
+    COUNT(CASE WHEN critica AND nao_conforme THEN 1 END)   AS criticas_nc
+  FROM perguntas
+  GROUP BY VERIFICATION_ID
+)
+SELECT
+  v.dia                                                                    AS data_referencia,
+  v.ORGANIZATION_ID                                                        AS organization_id,
+  v.LOCATION_ID                                                            AS location_id,
+  COUNT(DISTINCT v.VERIFICATION_ID)                                        AS total_verificacoes,
+  COUNT(DISTINCT CASE WHEN p.perguntas_nc > 0 THEN v.VERIFICATION_ID END)  AS verificacoes_nao_conformes,
+  CAST(COALESCE(SUM(p.perguntas), 0) AS BIGINT)                            AS total_perguntas,
+  CAST(COALESCE(SUM(p.perguntas_nc), 0) AS BIGINT)                         AS perguntas_nao_conformes,
+  CAST(COALESCE(SUM(p.criticas), 0) AS BIGINT)                             AS total_controles_criticos,
+  CAST(COALESCE(SUM(p.criticas_nc), 0) AS BIGINT)                          AS controles_criticos_nao_conformes,
+  :written_at                                                              AS atualizado_em
+FROM verificacoes AS v
+LEFT JOIN por_verificacao AS p ON p.VERIFICATION_ID = v.VERIFICATION_ID
+GROUP BY v.dia, v.ORGANIZATION_ID, v.LOCATION_ID

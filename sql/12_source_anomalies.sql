@@ -1,0 +1,15 @@
+-- Source anomalies: counted and reported by validation, never fatal.
+SELECT
+  (SELECT COUNT(DISTINCT ACTION_ID)
+     FROM {{source}}.vw_crm_action
+    WHERE STATUS IN ('CONCLUIDA', 'CANCELADA') AND CLOSED_AT IS NULL) AS acoes_fechadas_sem_closed_at,
+  (SELECT COUNT(*)
+     FROM {{source}}.vw_crm_verification
+    WHERE VERIFICATION_DATE IS NULL)                                   AS verificacoes_sem_data,
+  (SELECT COUNT(*)
+     FROM (SELECT DISTINCT q.VERIFICATION_ID, q.QUESTION_ID
+             FROM {{source}}.vw_crm_verification_question AS q
+            WHERE NOT EXISTS (SELECT 1
+                                FROM {{source}}.vw_crm_verification AS v
+                               WHERE v.VERIFICATION_ID = q.VERIFICATION_ID
+                                 AND v.VERIFICATION_DATE IS NOT NULL)) AS orfas) AS perguntas_sem_verificacao

@@ -1,0 +1,33 @@
+/** What a CLI command works with: config, logger, engine, SQL. Closed when the command ends. */
+import { loadConfig, type Config } from '../config/index.js';
+import { createLogger, type Logger } from '../log.js';
+import { SqlBuilder } from '../tables/statements.js';
+import type { TaskContext } from '../tasks/context.js';
+import { createWarehouse, dialectOf } from '../warehouse/index.js';
+import type { Warehouse } from '../warehouse/types.js';
+
+export interface Services {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly warehouse: Warehouse;
+  readonly sql: SqlBuilder;
+  readonly ctx: TaskContext;
+}
+
+export async function withServices<T>(fn: (s: Services) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const config = loadConfig(env);
+  const log = createLogger(config.logLevel);
+  const sql = new SqlBuilder(config, dialectOf(config));
+  const warehouse = createWarehouse(config);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort(new Error('interrupted by signal'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await fn({ config, log, warehouse, sql, ctx: { warehouse, sql, log, signal: abort.signal } });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await warehouse.close();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Config: read and validated once, from the environment, into a frozen
+ * object. A bad value stops start-up with a ConfigError that lists every bad
+ * variable and what it may be, and never echoes a secret.
+ */
+import { ConfigError } from '../errors.js';
+import { TABLE_NAMES, TABLES, retentionEnvVar, type TableName } from '../tables/registry.js';
+import type { Engine } from '../warehouse/types.js';
+import { VARS, type VarSpec } from './vars.js';
+
+export interface DatabricksConfig {
+  readonly host: string | undefined;
+  readonly httpPath: string | undefined;
+  readonly token: string | undefined;
+  readonly clientId: string | undefined;
+  readonly clientSecret: string | undefined;
+}
+
+export interface Config {
+  readonly warehouse: Engine;
+  readonly duckdbPath: string;
+  readonly catalog: string;
+  readonly schema: string;
+  readonly sourceCatalog: string;
+  readonly sourceSchema: string;
+  readonly scheduleTz: string;
+  readonly refreshWindowDays: number;
+  readonly retentionDays: Readonly<Record<TableName, number>>;
+  readonly databricks: DatabricksConfig;
+  readonly vacuumRetainHours: number;
+  readonly vacuumAllowShortRetention: boolean;
+  readonly optimizeAfterRefresh: boolean;
+  readonly logLevel: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads variables, collecting every problem instead of stopping at the first. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  /** The parsed value; `fallback` when unset without default or invalid. */
+  get<T>(v: VarSpec<T>, fallback: T): T;
+  get<T>(v: VarSpec<T>): T | undefined;
+  get<T>(v: VarSpec<T>, fallback?: T): T | undefined {
+    const raw = this.env[v.name];
+    const value = raw !== undefined && raw !== '' ? raw : v.default;
+    if (value === undefined) return fallback;
+    try {
+      return v.parse(value);
+    } catch (why) {
+      this.problems.push(`${v.name}=${v.secret ? '(hidden)' : `'${value}'`} ${String(why)}`);
+      return fallback;
+    }
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const r = new Reader(env);
+  const warehouse = r.get(VARS.WAREHOUSE, 'duckdb');
+  const catalog = r.get(VARS.CRM_CATALOG, 'hs_franquia');
+  const schema = r.get(VARS.CRM_SCHEMA, 'gold_connect_bot');
+  const sourceCatalog = r.get(VARS.CRM_SOURCE_CATALOG, catalog);
+  const sourceSchema = r.get(VARS.CRM_SOURCE_SCHEMA, schema);
+  const refreshWindowDays = r.get(VARS.REFRESH_WINDOW_DAYS, 7);
+  const retentionDays = readRetention(r, refreshWindowDays);
+  const databricks: DatabricksConfig = Object.freeze({
+    host: r.get(VARS.DATABRICKS_HOST),
+    httpPath: r.get(VARS.DATABRICKS_HTTP_PATH),
+    token: r.get(VARS.DATABRICKS_TOKEN),
+    clientId: r.get(VARS.DATABRICKS_CLIENT_ID),
+    clientSecret: r.get(VARS.DATABRICKS_CLIENT_SECRET),
+  });
+  if (warehouse === 'databricks') r.problems.push(...databricksProblems(databricks));
+  if (warehouse === 'duckdb' && sourceCatalog !== catalog) {
+    r.problems.push(`CRM_SOURCE_CATALOG='${sourceCatalog}' must equal CRM_CATALOG='${catalog}' with WAREHOUSE=duckdb (the DuckDB file is one catalog): set only CRM_SOURCE_SCHEMA`);
+  }
+  const vacuumRetainHours = r.get(VARS.VACUUM_RETAIN_HOURS, 168);
+  const vacuumAllowShortRetention = r.get(VARS.VACUUM_ALLOW_SHORT_RETENTION, false);
+  if (vacuumRetainHours < 168 && !vacuumAllowShortRetention) {
+    r.problems.push(`VACUUM_RETAIN_HOURS=${vacuumRetainHours} is below 168 hours, which breaks concurrent readers and time travel: use at least 168, or set VACUUM_ALLOW_SHORT_RETENTION=true`);
+  }
+  const config: Config = {
+    warehouse,
+    duckdbPath: r.get(VARS.DUCKDB_PATH, './data/crm.duckdb'),
+    catalog,
+    schema,
+    sourceCatalog,
+    sourceSchema,
+    scheduleTz: r.get(VARS.SCHEDULE_TZ, 'America/Sao_Paulo'),
+    refreshWindowDays,
+    retentionDays,
+    databricks,
+    vacuumRetainHours,
+    vacuumAllowShortRetention,
+    optimizeAfterRefresh: r.get(VARS.OPTIMIZE_AFTER_REFRESH, false),
+    logLevel: r.get(VARS.LOG_LEVEL, 'info'),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return Object.freeze(config);
+}
+
+/** RETENTION_DAYS, overridden per table, never below the table's refresh window. */
+function readRetention(r: Reader, refreshWindowDays: number): Readonly<Record<TableName, number>> {
+  const fallback = r.get(VARS.RETENTION_DAYS, 90);
+  const out = {} as Record<TableName, number>;
+  for (const table of TABLE_NAMES) {
+    const name = retentionEnvVar(table);
+    const override = r.get({ ...VARS.RETENTION_DAYS, name, default: undefined });
+    const days = override ?? fallback;
+    const window = TABLES[table].refreshMode === 'rolling-window' ? refreshWindowDays : 1;
+    if (days < window) {
+      r.problems.push(
+        `${override === undefined ? VARS.RETENTION_DAYS.name : name}=${days} is below ${table}'s refresh window of ${window} days (retention would delete what the refresh writes): use at least ${window}`,
+      );
+    }
+    out[table] = days;
+  }
+  return Object.freeze(out);
+}
+
+function databricksProblems(d: DatabricksConfig): string[] {
+  const problems: string[] = [];
+  if (!d.host) problems.push('DATABRICKS_HOST is required with WAREHOUSE=databricks: set the workspace host');
+  if (!d.httpPath) problems.push('DATABRICKS_HTTP_PATH is required with WAREHOUSE=databricks: set the SQL warehouse HTTP path');
+  const oauth = d.clientId !== undefined || d.clientSecret !== undefined;
+  if (d.token && oauth) problems.push('DATABRICKS_TOKEN and DATABRICKS_CLIENT_ID/SECRET are both set: choose one way to authenticate');
+  else if (!d.token && !(d.clientId && d.clientSecret)) {
+    problems.push('Databricks credentials missing: set DATABRICKS_TOKEN, or both DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET');
+  }
+  return problems;
+}

@@ -1,0 +1,66 @@
+/**
+ * Calendar dates as 'YYYY-MM-DD' strings, with arithmetic in whole days.
+ * Dates never pass through local time: the warehouse runs in UTC and the
+ * schedule in SCHEDULE_TZ, so "today" is computed explicitly in a zone.
+ */
+import { UsageError } from './errors.js';
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+/** Parse a strict, real calendar date; throws a UsageError naming `what`. */
+export function parseIsoDate(input: string, what = 'date'): string {
+  const m = ISO_DATE.exec(input);
+  if (!m) throw new UsageError(`${what} '${input}' is not a date: use YYYY-MM-DD, e.g. 2026-11-29`);
+  const [, y, mo, d] = m;
+  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d));
+  if (toIsoDate(t) !== input) throw new UsageError(`${what} '${input}' is not a real calendar date: use YYYY-MM-DD, e.g. 2026-11-29`);
+  return input;
+}
+
+function toIsoDate(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
+
+function toEpochMs(date: string): number {
+  return Date.parse(`${date}T00:00:00Z`);
+}
+
+export function addDays(date: string, days: number): string {
+  return toIsoDate(toEpochMs(date) + days * DAY_MS);
+}
+
+/** b - a in whole days. */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((toEpochMs(b) - toEpochMs(a)) / DAY_MS);
+}
+
+/** The calendar date of `instant` in `timeZone`. */
+export function dateInZone(instant: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Inclusive list of dates from `from` to `to`. */
+export function dateRange(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+/** A Date (DATE or TIMESTAMP from an engine) or string as 'YYYY-MM-DD'. */
+export function asIsoDate(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return String(value).slice(0, 10);
+}

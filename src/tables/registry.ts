@@ -1,0 +1,73 @@
+/**
+ * The table registry: every materialized table declared once. Refresh,
+ * retention, validation, metrics labels, the CLI and the docs read it.
+ * Adding a table = its SQL files + one entry here + a test.
+ */
+
+export type RefreshMode =
+  /** Rows for [D - (window - 1), D] are recomputed (late data lands within the window). */
+  | 'rolling-window'
+  /** Rows for D alone are recomputed: a picture of the sources as of D. */
+  | 'daily-snapshot';
+
+export type SourceView = 'vw_crm_verification' | 'vw_crm_verification_question' | 'vw_crm_action';
+export const SOURCE_VIEWS: readonly SourceView[] = ['vw_crm_verification', 'vw_crm_verification_question', 'vw_crm_action'];
+
+export interface TableSpec {
+  readonly name: string;
+  /** The partition/date column: refresh predicates, retention and validation use it. */
+  readonly dateColumn: string;
+  readonly refreshMode: RefreshMode;
+  /** The views its SELECT reads (checked before a refresh runs). */
+  readonly sources: readonly SourceView[];
+  /** SQL files under sql/: the column DDL and the SELECT that computes rows for the window. */
+  readonly sql: { readonly create: string; readonly select: string };
+  readonly freshness: {
+    /** Status `warning` when D - max(date column) exceeds this many days. */
+    readonly warningLagDays: number;
+    /** Status `critical` when the lag exceeds this many days (null: lag alone never makes it critical). */
+    readonly criticalLagDays: number | null;
+    /** Status `critical` when max(atualizado_em) is older than this. */
+    readonly maxWriteAgeHours: number;
+  };
+}
+
+export const TABLES = {
+  crm_metrics_daily: {
+    name: 'crm_metrics_daily',
+    dateColumn: 'data_referencia',
+    refreshMode: 'rolling-window',
+    sources: ['vw_crm_verification', 'vw_crm_verification_question'],
+    sql: { create: '01_create_crm_metrics_daily.sql', select: '04_refresh_crm_metrics_daily.sql' },
+    // A weekend without verifications leaves the metrics table behind: only a warning.
+    freshness: { warningLagDays: 1, criticalLagDays: null, maxWriteAgeHours: 48 },
+  },
+  crm_action_priorities_daily: {
+    name: 'crm_action_priorities_daily',
+    dateColumn: 'data_referencia',
+    refreshMode: 'daily-snapshot',
+    sources: ['vw_crm_action'],
+    sql: { create: '02_create_crm_action_priorities_daily.sql', select: '05_refresh_crm_action_priorities_daily.sql' },
+    freshness: { warningLagDays: 1, criticalLagDays: 2, maxWriteAgeHours: 48 },
+  },
+  crm_actions_open_snapshot: {
+    name: 'crm_actions_open_snapshot',
+    dateColumn: 'data_snapshot',
+    refreshMode: 'daily-snapshot',
+    sources: ['vw_crm_action'],
+    sql: { create: '03_create_crm_actions_open_snapshot.sql', select: '06_refresh_crm_actions_open_snapshot.sql' },
+    freshness: { warningLagDays: 1, criticalLagDays: 2, maxWriteAgeHours: 48 },
+  },
+} as const satisfies Record<string, TableSpec>;
+
+export type TableName = keyof typeof TABLES;
+export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+export function isTableName(name: string): name is TableName {
+  return Object.hasOwn(TABLES, name);
+}
+
+/** The env variable that overrides RETENTION_DAYS for one table. */
+export function retentionEnvVar(table: TableName): string {
+  return `RETENTION_DAYS_${table.toUpperCase()}`;
+}

@@ -1,0 +1,109 @@
+/**
+ * The dialect-neutral query builder: turns the registry and the SQL files
+ * into the statements each task runs, for one engine. `sql render` prints
+ * exactly these.
+ */
+import type { Config } from '../config/index.js';
+import { addDays } from '../dates.js';
+import type { Dialect } from '../warehouse/dialect.js';
+import { sqlDate, sqlTimestamp, type Params, type Statement } from '../warehouse/types.js';
+import { ANOMALIES_FILE, CHECKS, type CheckSpec } from './checks.js';
+import { SOURCE_VIEWS, TABLES, TABLE_NAMES, type SourceView, type TableName } from './registry.js';
+import { fillTemplate, qualified, sqlFile } from './sql-files.js';
+
+/** The days a refresh replaces: [from, to]. A snapshot table has from = to. */
+export interface DateRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+export type SqlSettings = Pick<Config, 'catalog' | 'schema' | 'sourceCatalog' | 'sourceSchema' | 'vacuumRetainHours' | 'optimizeAfterRefresh'>;
+
+export class SqlBuilder {
+  private readonly names: Record<string, string>;
+
+  constructor(
+    private readonly settings: SqlSettings,
+    readonly dialect: Dialect,
+  ) {
+    this.names = {
+      target: qualified(settings.catalog, settings.schema),
+      source: qualified(settings.sourceCatalog, settings.sourceSchema),
+    };
+    // Wiring gaps fail now, not at 06:00: every file must be readable.
+    for (const t of TABLE_NAMES) [TABLES[t].sql.create, TABLES[t].sql.select].forEach(sqlFile);
+    for (const c of CHECKS) sqlFile(c.file);
+    sqlFile(ANOMALIES_FILE);
+  }
+
+  table(name: TableName): string {
+    return qualified(this.settings.catalog, this.settings.schema, name);
+  }
+
+  /** Where a source view is read from, e.g. hs_franquia.gold_connect_bot. */
+  get sourceLocation(): string {
+    return this.names.source as string;
+  }
+
+  /** Create the schema and the tables if missing. */
+  init(tables: readonly TableName[] = TABLE_NAMES): Statement[] {
+    const schema: Statement = { sql: `CREATE SCHEMA IF NOT EXISTS ${this.names.target}` };
+    return [
+      schema,
+      ...tables.map((t) => this.stmt(TABLES[t].sql.create, {}, { table: this.table(t), table_options: this.dialect.tableOptions(TABLES[t].dateColumn) })),
+    ];
+  }
+
+  /** A cheap query that fails when the view is missing (reads no rows). */
+  sourceProbe(view: SourceView): Statement {
+    return { sql: `SELECT * FROM ${qualified(this.settings.sourceCatalog, this.settings.sourceSchema, view)} LIMIT 0` };
+  }
+
+  /** The statements that atomically replace `range` of the table (run with executeAtomic). */
+  refresh(table: TableName, range: DateRange, writtenAt: Date): Statement[] {
+    const spec = TABLES[table];
+    const predicate =
+      spec.refreshMode === 'rolling-window'
+        ? `${spec.dateColumn} >= :window_start AND ${spec.dateColumn} <= :ref_date`
+        : `${spec.dateColumn} = :ref_date`;
+    if (spec.refreshMode === 'daily-snapshot' && range.from !== range.to) {
+      throw new Error(`${table} is a daily snapshot: refresh one date at a time`);
+    }
+    const params: Params = { window_start: sqlDate(range.from), ref_date: sqlDate(range.to), written_at: sqlTimestamp(writtenAt) };
+    const query = fillTemplate(sqlFile(spec.sql.select), this.names);
+    return this.dialect.replaceWhere(this.table(table), predicate, query).map((sql) => this.dialect.bind(sql, params));
+  }
+
+  /** Statements run after a refresh's replace has committed (e.g. OPTIMIZE). */
+  afterRefresh(table: TableName): Statement[] {
+    return this.settings.optimizeAfterRefresh ? this.dialect.afterRefresh(this.table(table)).map((sql) => ({ sql })) : [];
+  }
+
+  /** Delete rows dated before `cutoff`, then whatever the engine needs to reclaim space. */
+  retention(table: TableName, cutoff: string): Statement[] {
+    const del = this.stmt('07_retention.sql', { cutoff: sqlDate(cutoff) }, { table: this.table(table), date_column: TABLES[table].dateColumn });
+    const after = this.dialect.afterDelete(this.table(table), this.settings.vacuumRetainHours).map((sql) => ({ sql }));
+    return [del, ...after];
+  }
+
+  validationSummary(table: TableName): Statement {
+    return this.stmt('08_validation_summary.sql', {}, { table: this.table(table), date_column: TABLES[table].dateColumn });
+  }
+
+  check(check: CheckSpec, refDate: string, windowDays: number): Statement {
+    return this.stmt(check.file, { ref_date: sqlDate(refDate), window_start: sqlDate(addDays(refDate, -(windowDays - 1))) });
+  }
+
+  anomalies(): Statement {
+    return this.stmt(ANOMALIES_FILE, {});
+  }
+
+  /** Every view the given tables read. */
+  static sourcesOf(tables: readonly TableName[]): SourceView[] {
+    return SOURCE_VIEWS.filter((v) => tables.some((t) => (TABLES[t].sources as readonly SourceView[]).includes(v)));
+  }
+
+  private stmt(file: string, params: Params, extra: Record<string, string> = {}): Statement {
+    return this.dialect.bind(fillTemplate(sqlFile(file), { ...this.names, ...extra }), params);
+  }
+}

@@ -1,0 +1,30 @@
+/** Refresh: atomically replace a table's rows for a date range with a recomputation from the sources. */
+import { addDays } from '../dates.js';
+import { TABLES, type TableName } from '../tables/registry.js';
+import type { DateRange } from '../tables/statements.js';
+import { elapsedSeconds, type TaskContext } from './context.js';
+
+export interface RefreshResult {
+  readonly table: TableName;
+  readonly range: DateRange;
+  readonly rowsWritten: number;
+  readonly seconds: number;
+}
+
+/** The days the daily refresh for D replaces. */
+export function refreshRange(table: TableName, refDate: string, windowDays: number): DateRange {
+  return TABLES[table].refreshMode === 'rolling-window' ? { from: addDays(refDate, -(windowDays - 1)), to: refDate } : { from: refDate, to: refDate };
+}
+
+export async function refreshTable(ctx: TaskContext, table: TableName, range: DateRange, writtenAt = new Date()): Promise<RefreshResult> {
+  const started = performance.now();
+  const statements = ctx.sql.refresh(table, range, writtenAt);
+  await ctx.progress?.(`refresh ${table} ${range.from}..${range.to}: replacing rows (${statements.length} statement(s))`);
+  const { rowsAffected } = await ctx.warehouse.executeAtomic(statements, { signal: ctx.signal, tag: ctx.tag });
+  for (const s of ctx.sql.afterRefresh(table)) await ctx.warehouse.execute(s, { signal: ctx.signal, tag: ctx.tag });
+  const rowsWritten = rowsAffected ?? 0;
+  const seconds = elapsedSeconds(started);
+  await ctx.progress?.(`refresh ${table}: ${rowsWritten} rows written in ${seconds}s`);
+  ctx.log.info({ table, range, rowsWritten, seconds }, 'refresh done');
+  return { table, range, rowsWritten, seconds };
+}

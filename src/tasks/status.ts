@@ -1,0 +1,40 @@
+/** A table's freshness status, from its validation summary (TABLES.md, "Validation"). */
+import { daysBetween } from '../dates.js';
+import type { TableSpec } from '../tables/registry.js';
+
+export type TableStatus = 'ok' | 'warning' | 'critical';
+export const TABLE_STATUSES: readonly TableStatus[] = ['ok', 'warning', 'critical'];
+
+export interface TableSummary {
+  readonly registros: number;
+  readonly ultimaData: string | null;
+  readonly ultimaAtualizacao: Date | null;
+}
+
+export interface StatusVerdict {
+  readonly status: TableStatus;
+  /** D - ultima_data in days (negative when validating a date before the newest data). */
+  readonly diasAtraso: number | null;
+  readonly reasons: readonly string[];
+}
+
+export function tableStatus(spec: TableSpec, s: TableSummary, refDate: string, now: Date): StatusVerdict {
+  const reasons: string[] = [];
+  let status: TableStatus = 'ok';
+  const raise = (to: TableStatus, reason: string): void => {
+    reasons.push(reason);
+    if (to === 'critical' || status === 'ok') status = to;
+  };
+  const diasAtraso = s.ultimaData === null ? null : daysBetween(s.ultimaData, refDate);
+  if (s.registros === 0) raise('critical', 'table is empty');
+  if (s.ultimaAtualizacao !== null) {
+    const ageHours = (now.getTime() - s.ultimaAtualizacao.getTime()) / 3_600_000;
+    if (ageHours > spec.freshness.maxWriteAgeHours) raise('critical', `last written ${Math.floor(ageHours)}h ago (> ${spec.freshness.maxWriteAgeHours}h)`);
+  }
+  if (diasAtraso !== null) {
+    const { criticalLagDays, warningLagDays } = spec.freshness;
+    if (criticalLagDays !== null && diasAtraso > criticalLagDays) raise('critical', `data lag ${diasAtraso} days (> ${criticalLagDays})`);
+    else if (diasAtraso > warningLagDays) raise('warning', `data lag ${diasAtraso} days (> ${warningLagDays})`);
+  }
+  return { status, diasAtraso, reasons };
+}

@@ -1,0 +1,81 @@
+/**
+ * Validation for D: the original runbook's query per table, the status rule,
+ * the consistency checks (failing the validation) and the source anomalies
+ * (reported only).
+ */
+import { asIsoDate } from '../dates.js';
+import { ANOMALIES, CHECKS, type AnomalyName } from '../tables/checks.js';
+import { TABLES, type TableName } from '../tables/registry.js';
+import { elapsedSeconds, type TaskContext } from './context.js';
+import { tableStatus, type TableStatus } from './status.js';
+
+export interface TableValidation {
+  readonly tabela: TableName;
+  readonly registros: number;
+  readonly ultima_data: string | null;
+  readonly dias_atraso: number | null;
+  readonly ultima_atualizacao: string | null;
+  readonly status: TableStatus;
+  readonly reasons: readonly string[];
+  readonly failed_checks: readonly string[];
+}
+
+export interface CheckResult {
+  readonly name: string;
+  readonly tables: readonly TableName[];
+  readonly falhas: number;
+}
+
+export interface ValidationReport {
+  readonly date: string;
+  readonly tables: readonly TableValidation[];
+  readonly checks: readonly CheckResult[];
+  readonly anomalies: Readonly<Record<AnomalyName, number>>;
+  /** False when a consistency check failed. */
+  readonly checksPassed: boolean;
+  readonly worstStatus: TableStatus;
+  readonly seconds: number;
+}
+
+export async function validate(ctx: TaskContext, refDate: string, tables: readonly TableName[], windowDays: number, now = new Date()): Promise<ValidationReport> {
+  const started = performance.now();
+  const opts = { signal: ctx.signal, tag: ctx.tag };
+  const checks: CheckResult[] = [];
+  for (const check of CHECKS.filter((c) => c.tables.every((t) => tables.includes(t)))) {
+    const [row] = await ctx.warehouse.query(ctx.sql.check(check, refDate, windowDays), opts);
+    checks.push({ name: check.name, tables: check.tables, falhas: Number(row?.falhas ?? 0) });
+  }
+  const rows: TableValidation[] = [];
+  for (const table of tables) {
+    const [row] = await ctx.warehouse.query(ctx.sql.validationSummary(table), opts);
+    const summary = {
+      registros: Number(row?.registros ?? 0),
+      ultimaData: asIsoDate(row?.ultima_data),
+      ultimaAtualizacao: row?.ultima_atualizacao instanceof Date ? row.ultima_atualizacao : null,
+    };
+    const verdict = tableStatus(TABLES[table], summary, refDate, now);
+    rows.push({
+      tabela: table,
+      registros: summary.registros,
+      ultima_data: summary.ultimaData,
+      dias_atraso: verdict.diasAtraso,
+      ultima_atualizacao: summary.ultimaAtualizacao?.toISOString() ?? null,
+      status: verdict.status,
+      reasons: verdict.reasons,
+      failed_checks: checks.filter((c) => c.falhas > 0 && c.tables.includes(table)).map((c) => c.name),
+    });
+  }
+  const [anomalyRow] = await ctx.warehouse.query(ctx.sql.anomalies(), opts);
+  const anomalies = Object.fromEntries(ANOMALIES.map((a) => [a, Number(anomalyRow?.[a] ?? 0)])) as Record<AnomalyName, number>;
+  const report: ValidationReport = {
+    date: refDate,
+    tables: rows,
+    checks,
+    anomalies,
+    checksPassed: checks.every((c) => c.falhas === 0),
+    worstStatus: rows.some((r) => r.status === 'critical') ? 'critical' : rows.some((r) => r.status === 'warning') ? 'warning' : 'ok',
+    seconds: elapsedSeconds(started),
+  };
+  ctx.log.info({ date: refDate, worstStatus: report.worstStatus, checksPassed: report.checksPassed, anomalies }, 'validation done');
+  return report;
+}

@@ -1,0 +1,176 @@
+/**
+ * The embedded engine: DuckDB through @duckdb/node-api. The database file is
+ * attached under the catalog's name so three-part names read as on
+ * Databricks. The file is held open only while statements run (plus a short
+ * idle grace), so a DuckDB shell or the seeder can use it between tasks.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import {
+  DuckDBInstance,
+  dateValue,
+  timestampValueFromDate,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { StatementCancelledError, UsageError, WarehouseError } from '../errors.js';
+import { daysBetween } from '../dates.js';
+import { duckdbDialect } from './dialect.js';
+import type { ExecOptions, ExecResult, Params, Row, SqlValue, Statement, Warehouse } from './types.js';
+
+export interface DuckDbOptions {
+  readonly path: string;
+  readonly catalog: string;
+  readonly readOnly?: boolean;
+  /** Keep the file open this long after the last statement (ms). */
+  readonly idleCloseMs?: number;
+}
+
+export class DuckDbWarehouse implements Warehouse {
+  readonly engine = 'duckdb' as const;
+  private instance: Promise<DuckDBInstance> | undefined;
+  private leases = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: DuckDbOptions) {}
+
+  async execute(statement: Statement, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.withConnection(options, async (c) => ({ rowsAffected: await run(c, statement) }));
+  }
+
+  async query(statement: Statement, options: ExecOptions = {}): Promise<Row[]> {
+    return this.withConnection(options, async (c) => {
+      const reader = await c.runAndReadAll(statement.sql, toDuckParams(statement.params));
+      return reader.getRowObjectsJS().map(normalizeRow);
+    });
+  }
+
+  async executeAtomic(statements: readonly Statement[], options: ExecOptions = {}): Promise<ExecResult> {
+    return this.withConnection(options, async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        let last = 0;
+        for (const s of statements) last = await run(c, s);
+        await c.run('COMMIT');
+        return { rowsAffected: last };
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    const pending = this.instance;
+    this.instance = undefined;
+    if (pending) (await pending.catch(() => undefined))?.closeSync();
+  }
+
+  private async withConnection<T>(options: ExecOptions, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const { signal } = options;
+    if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
+    this.leases += 1;
+    clearTimeout(this.idleTimer);
+    let connection: DuckDBConnection | undefined;
+    const interrupt = (): void => connection?.interrupt();
+    try {
+      connection = await (await this.open()).connect();
+      for (const sql of duckdbDialect.sessionSetup) await connection.run(sql);
+      signal?.addEventListener('abort', interrupt, { once: true });
+      if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
+      return await fn(connection);
+    } catch (e) {
+      throw mapError(e, signal);
+    } finally {
+      signal?.removeEventListener('abort', interrupt);
+      connection?.closeSync();
+      this.leases -= 1;
+      if (this.leases === 0) this.scheduleIdleClose();
+    }
+  }
+
+  private scheduleIdleClose(): void {
+    this.idleTimer = setTimeout(() => {
+      if (this.leases === 0) void this.close();
+    }, this.options.idleCloseMs ?? 250);
+    this.idleTimer.unref();
+  }
+
+  private open(): Promise<DuckDBInstance> {
+    this.instance ??= openInstance(this.options).catch((e: unknown) => {
+      this.instance = undefined;
+      throw e;
+    });
+    return this.instance;
+  }
+}
+
+async function openInstance(o: DuckDbOptions): Promise<DuckDBInstance> {
+  const path = resolve(o.path);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError(`DUCKDB_PATH='${o.path}': cannot create folder ${dirname(path)} (${code}): choose a writable location`);
+  }
+  const instance = await DuckDBInstance.create(':memory:');
+  try {
+    const c = await instance.connect();
+    try {
+      await c.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${o.catalog}${o.readOnly ? ' (READ_ONLY)' : ''}`);
+    } finally {
+      c.closeSync();
+    }
+    return instance;
+  } catch (e) {
+    instance.closeSync();
+    const message = e instanceof Error ? e.message : String(e);
+    if (/lock/i.test(message)) {
+      throw new WarehouseError(`DuckDB file ${path} is in use by another process: wait for it to finish (${firstLine(message)})`, { cause: e, transient: true });
+    }
+    throw new WarehouseError(`cannot open DuckDB file ${path}: ${firstLine(message)}`, { cause: e });
+  }
+}
+
+async function run(c: DuckDBConnection, s: Statement): Promise<number> {
+  const result = await c.run(s.sql, toDuckParams(s.params));
+  return result.rowsChanged;
+}
+
+function toDuckParams(params: Params | undefined): Record<string, DuckDBValue> | undefined {
+  if (!params || Object.keys(params).length === 0) return undefined;
+  const out: Record<string, DuckDBValue> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = toDuckValue(v);
+  return out;
+}
+
+function toDuckValue(v: SqlValue): DuckDBValue {
+  if (v !== null && typeof v === 'object') {
+    return v.kind === 'date' ? dateValue(daysBetween('1970-01-01', v.value)) : timestampValueFromDate(v.value);
+  }
+  return v;
+}
+
+/** bigint → number where exact; DATE/TIMESTAMP are already Date objects. */
+export function normalizeRow(row: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) {
+    out[k] = typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+  }
+  return out;
+}
+
+function mapError(e: unknown, signal: AbortSignal | undefined): Error {
+  if (e instanceof WarehouseError || e instanceof UsageError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (signal?.aborted || /INTERRUPT/i.test(message)) {
+    return new StatementCancelledError(`statement interrupted: ${String(signal?.reason ?? 'aborted')}`, { cause: e });
+  }
+  const transient = /lock|conflict/i.test(message);
+  return new WarehouseError(firstLine(message), { cause: e, transient });
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
