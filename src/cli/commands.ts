@@ -1,13 +1,9 @@
 /** The table commands: init, run --inline, validate, sql render. */
 import type { Command } from 'commander';
 import { dialectFor } from '../warehouse/dialect.js';
-import { loadConfig, type Config } from '../config/index.js';
-import { CHECKS } from '../tables/checks.js';
-import { TABLE_NAMES } from '../tables/registry.js';
-import type { Statement } from '../warehouse/types.js';
+import { loadConfig } from '../config/index.js';
+import { planStatements, type PlannedStep } from '../tables/plan.js';
 import { SqlBuilder } from '../tables/statements.js';
-import { refreshRange } from '../tasks/refresh.js';
-import { addDays } from '../dates.js';
 import { runInline } from '../tasks/run-inline.js';
 import { validate } from '../tasks/validation.js';
 import { parseChoice, parseDateFlag, parseTablesFlag, parseTasksFlag } from './options.js';
@@ -70,28 +66,17 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
       const engine = parseChoice(opts.engine, ['databricks', 'duckdb'] as const, '--engine');
       const date = parseDateFlag(opts.date, config.scheduleTz);
       const sql = new SqlBuilder(config, dialectFor(engine));
-      for (const block of renderAll(sql, config, date)) out(block);
+      for (const step of planStatements(sql, config, date)) out(formatStep(step, engine));
     });
 }
 
-/** Every statement of a run for `date`, as commented text blocks ending in ';'. */
-export function renderAll(sql: SqlBuilder, config: Config, date: string): string[] {
-  const show = (title: string, statements: readonly Statement[], atomic = false): string => {
-    const params = Object.assign({}, ...statements.map((s) => s.params ?? {})) as Record<string, unknown>;
-    const bound = Object.entries(params).map(([k, v]) => `${k}=${describe(v)}`).join(', ');
-    const body = statements.map((s) => `${s.sql};`);
-    const wrapped = atomic && sql.dialect.engine === 'duckdb' ? ['BEGIN TRANSACTION;', ...body, 'COMMIT;'] : body;
-    return [`-- ${title}${bound ? `  [${bound}]` : ''}`, ...wrapped, ''].join('\n');
-  };
-  return [
-    show('init', sql.init()),
-    ...TABLE_NAMES.map((t) => show(`refresh ${t}`, sql.refresh(t, refreshRange(t, date, config.refreshWindowDays), new Date()), true)),
-    ...TABLE_NAMES.flatMap((t) => sql.afterRefresh(t).map((s) => show(`after refresh ${t}`, [s]))),
-    ...TABLE_NAMES.map((t) => show(`retention ${t}`, sql.retention(t, addDays(date, -config.retentionDays[t])))),
-    ...CHECKS.map((c) => show(`validation check ${c.name}`, [sql.check(c, date, config.refreshWindowDays)])),
-    ...TABLE_NAMES.map((t) => show(`validation summary ${t}`, [sql.validationSummary(t)])),
-    show('validation source anomalies', [sql.anomalies()]),
-  ];
+/** A planned step as SQL text: a comment with its bound values, then its statements. */
+function formatStep(step: PlannedStep, engine: string): string {
+  const params = Object.assign({}, ...step.statements.map((s) => s.params ?? {})) as Record<string, unknown>;
+  const bound = Object.entries(params).map(([k, v]) => `${k}=${describe(v)}`).join(', ');
+  const body = step.statements.map((s) => `${s.sql};`);
+  const wrapped = step.atomic && engine === 'duckdb' ? ['BEGIN TRANSACTION;', ...body, 'COMMIT;'] : body;
+  return [`-- ${step.title}${bound ? `  [${bound}]` : ''}`, ...wrapped, ''].join('\n');
 }
 
 function describe(v: unknown): string {

@@ -1,0 +1,28 @@
+/** Every statement of a run for one date, grouped by task: what `sql render` prints. */
+import type { Config } from '../config/index.js';
+import { addDays } from '../dates.js';
+import { refreshRange } from '../tasks/refresh.js';
+import type { Statement } from '../warehouse/types.js';
+import { CHECKS } from './checks.js';
+import { TABLE_NAMES } from './registry.js';
+import type { SqlBuilder } from './statements.js';
+
+export interface PlannedStep {
+  readonly title: string;
+  readonly statements: readonly Statement[];
+  /** Run with executeAtomic. */
+  readonly atomic: boolean;
+}
+
+export function planStatements(sql: SqlBuilder, config: Config, date: string, writtenAt = new Date()): PlannedStep[] {
+  const step = (title: string, statements: readonly Statement[], atomic = false): PlannedStep => ({ title, statements, atomic });
+  return [
+    step('init', sql.init()),
+    ...TABLE_NAMES.map((t) => step(`refresh ${t}`, sql.refresh(t, refreshRange(t, date, config.refreshWindowDays), writtenAt), true)),
+    ...TABLE_NAMES.flatMap((t) => sql.afterRefresh(t).map((s) => step(`after refresh ${t}`, [s]))),
+    ...TABLE_NAMES.map((t) => step(`retention ${t}`, sql.retention(t, addDays(date, -config.retentionDays[t])))),
+    ...CHECKS.map((c) => step(`validation check ${c.name}`, [sql.check(c, date, config.refreshWindowDays)])),
+    ...TABLE_NAMES.map((t) => step(`validation summary ${t}`, [sql.validationSummary(t)])),
+    step('validation source anomalies', [sql.anomalies()]),
+  ];
+}

@@ -1,0 +1,123 @@
+/** Retention edges, validation statuses and checks, idempotency, atomicity and cancellation: real DuckDB. */
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { StatementCancelledError } from '../../src/errors.js';
+import { applyRetention } from '../../src/tasks/retention.js';
+import { runInline } from '../../src/tasks/run-inline.js';
+import { validate } from '../../src/tasks/validation.js';
+import { TABLE_NAMES } from '../../src/tables/registry.js';
+import { createFixture, type Fixture, type SourceRows } from '../support/duckdb-fixture.js';
+
+const S = 'hs_franquia.gold_connect_bot';
+const D = '2026-11-29';
+const ALL = { tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] as const };
+
+const SOURCES: SourceRows = {
+  verifications: [
+    ['V1', 'O1', 'L1', '2026-11-29 08:00:00'],
+    ['V2', 'O1', 'L2', '2026-11-27 08:00:00'],
+  ],
+  questions: [
+    ['V1', 'Q1', true, true],
+    ['V1', 'Q2', false, false],
+    ['V2', 'Q1', true, false],
+  ],
+  actions: [
+    ['A1', 'O1', 'L1', 'V1', 'ana', 'corretiva', 'ABERTA', '2026-11-20', '2026-11-01 00:00:00', null],
+    ['A2', 'O1', 'L1', 'V1', 'bia', 'corretiva', 'ABERTA', null, '2026-11-02 00:00:00', null],
+    ['A3', 'O1', 'L1', null, null, null, 'CONCLUIDA', null, '2026-11-02 00:00:00', null],
+  ],
+};
+
+describe('retention, validation and run guarantees', () => {
+  let f: Fixture;
+  beforeEach(async () => {
+    f = await createFixture({ RETENTION_DAYS: '90' });
+    await f.setSources(SOURCES);
+    for (const s of f.sql.init()) await f.warehouse.execute(s);
+  });
+  afterEach(() => f.cleanup());
+
+  test('retention keeps the row at exactly D - R and deletes D - R - 1', async () => {
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) VALUES
+        (DATE '2026-08-30', 'old', now()), (DATE '2026-08-31', 'edge', now()), (DATE '2026-11-29', 'new', now())`,
+    });
+    const r = await applyRetention(f.ctx, 'crm_actions_open_snapshot', D, 90);
+    expect(r).toMatchObject({ cutoff: '2026-08-31', rowsDeleted: 1 });
+    expect(await f.rows(`SELECT action_id FROM ${S}.crm_actions_open_snapshot ORDER BY 1`)).toEqual([{ action_id: 'edge' }, { action_id: 'new' }]);
+  });
+
+  test('a clean run validates ok; anomalies are counted, not fatal', async () => {
+    const summary = await runInline(f.ctx, f.config, { date: D, ...ALL });
+    expect(summary.ok).toBe(true);
+    expect(summary.validation?.tables.map((t) => [t.tabela, t.registros, t.ultima_data, t.dias_atraso, t.status])).toEqual([
+      ['crm_metrics_daily', 2, '2026-11-29', 0, 'ok'],
+      ['crm_action_priorities_daily', 2, '2026-11-29', 0, 'ok'],
+      ['crm_actions_open_snapshot', 2, '2026-11-29', 0, 'ok'],
+    ]);
+    expect(summary.validation?.anomalies).toEqual({ acoes_fechadas_sem_closed_at: 1, verificacoes_sem_data: 0, perguntas_sem_verificacao: 0 });
+  });
+
+  test('statuses: lag of the snapshot tables > 2 days is critical, of the metrics table only a warning; empty is critical', async () => {
+    await runInline(f.ctx, f.config, { date: '2026-11-26', ...ALL, tasks: ['refresh'] });
+    // Validate 3 days later: metrics' newest day is 2026-11-26 (the 27th and 29th were not refreshed yet).
+    const report = await validate(f.ctx, D, TABLE_NAMES, 7);
+    expect(report.tables.map((t) => [t.tabela, t.dias_atraso, t.status])).toEqual([
+      ['crm_metrics_daily', null, 'critical'], // nothing verified in [11-20, 11-26]: empty
+      ['crm_action_priorities_daily', 3, 'critical'],
+      ['crm_actions_open_snapshot', 3, 'critical'],
+    ]);
+    await runInline(f.ctx, f.config, { date: '2026-11-27', ...ALL, tasks: ['refresh'] });
+    const later = await validate(f.ctx, D, TABLE_NAMES, 7);
+    expect(later.tables.map((t) => [t.dias_atraso, t.status])).toEqual([
+      [2, 'warning'],
+      [2, 'warning'],
+      [2, 'warning'],
+    ]);
+  });
+
+  test('a table last written more than 48 hours before the check is critical', async () => {
+    await runInline(f.ctx, f.config, { date: D, ...ALL });
+    const report = await validate(f.ctx, D, TABLE_NAMES, 7, new Date(Date.now() + 49 * 3_600_000));
+    expect(report.tables.every((t) => t.status === 'critical' && t.reasons.some((r) => r.startsWith('last written')))).toBe(true);
+  });
+
+  test('broken consistency checks fail the validation and are named', async () => {
+    await runInline(f.ctx, f.config, { date: D, ...ALL });
+    await f.warehouse.execute({ sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) SELECT data_snapshot, action_id, atualizado_em FROM ${S}.crm_actions_open_snapshot LIMIT 1` });
+    await f.warehouse.execute({ sql: `UPDATE ${S}.crm_metrics_daily SET total_controles_criticos = total_perguntas + 1 WHERE data_referencia = DATE '${D}'` });
+    const report = await validate(f.ctx, D, TABLE_NAMES, 7);
+    expect(report.checksPassed).toBe(false);
+    expect(Object.fromEntries(report.checks.map((c) => [c.name, c.falhas]))).toEqual({ priorities_match_snapshot: 1, snapshot_unique_actions: 1, metrics_within_totals: 1 });
+    expect(report.tables.find((t) => t.tabela === 'crm_actions_open_snapshot')?.failed_checks).toEqual(['priorities_match_snapshot', 'snapshot_unique_actions']);
+    const summary = await runInline(f.ctx, f.config, { date: D, ...ALL, tasks: ['validation'] });
+    expect(summary.ok).toBe(false);
+    expect(summary.outcomes[0]?.error).toMatch(/priorities_match_snapshot/);
+  });
+
+  test('two runs give identical tables (idempotent)', async () => {
+    const dump = async () => Promise.all(TABLE_NAMES.map((t) => f.rows(`SELECT * EXCLUDE (atualizado_em) FROM ${S}.${t} ORDER BY ALL`)));
+    await runInline(f.ctx, f.config, { date: D, ...ALL });
+    const first = await dump();
+    await runInline(f.ctx, f.config, { date: D, ...ALL });
+    expect(await dump()).toEqual(first);
+    expect(first.map((rows) => rows.length)).toEqual([2, 2, 2]);
+  });
+
+  test('a statement failing mid-refresh leaves the previous rows intact (atomic replace)', async () => {
+    await runInline(f.ctx, f.config, { date: D, ...ALL });
+    const before = await f.rows(`SELECT * FROM ${S}.crm_metrics_daily ORDER BY ALL`);
+    // A source whose date no longer casts: the DELETE runs, then the INSERT fails.
+    await f.warehouse.execute({ sql: `CREATE OR REPLACE TABLE ${S}.vw_crm_verification AS SELECT 'V1' AS VERIFICATION_ID, 'O1' AS ORGANIZATION_ID, 'L1' AS LOCATION_ID, 'not a date' AS VERIFICATION_DATE` });
+    const summary = await runInline(f.ctx, f.config, { date: D, tables: ['crm_metrics_daily'], tasks: ['refresh'] });
+    expect(summary.outcomes[0]).toMatchObject({ task: 'refresh', ok: false });
+    expect(await f.rows(`SELECT * FROM ${S}.crm_metrics_daily ORDER BY ALL`)).toEqual(before);
+  });
+
+  test('aborting a task interrupts the running DuckDB statement', async () => {
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('timeout')), 200);
+    const slow = f.warehouse.query({ sql: 'SELECT SUM(hash(i)) AS s FROM range(100000000000) t(i)' }, { signal: abort.signal });
+    await expect(slow).rejects.toBeInstanceOf(StatementCancelledError);
+  });
+});
