@@ -506,7 +506,7 @@ describe('Alertmanager inhibition (real alertmanager on 127.0.0.1)', () => {
       // A warning under a critical alert of the same table: inhibited. No critical
       // alert names crm_metrics_daily (a failing check has no table): active.
       alert({ alertname: 'CrmDataLag', severity: 'warning', table: 'crm_action_priorities_daily' }),
-      alert({ alertname: 'CrmValidationFailed', severity: 'critical', check: 'snapshot_unique_action' }),
+      alert({ alertname: 'CrmValidationFailed', severity: 'critical', check: 'snapshot_unique_actions' }),
       alert({ alertname: 'CrmDataLag', severity: 'warning', table: 'crm_metrics_daily' }),
       // Slow and past the timeout: only the critical one.
       alert({ alertname: 'CrmRunPastTimeout', severity: 'critical' }),
