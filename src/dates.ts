@@ -62,5 +62,6 @@ export function dateRange(from: string, to: string): string[] {
 export function asIsoDate(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.toISOString().slice(0, 10);
-  return String(value).slice(0, 10);
+  if (typeof value === 'string') return value.slice(0, 10);
+  throw new TypeError(`not a date: ${typeof value}`);
 }

@@ -50,7 +50,8 @@ class Reader {
     try {
       return v.parse(value);
     } catch (why) {
-      this.problems.push(`${v.name}=${v.secret ? '(hidden)' : `'${value}'`} ${String(why)}`);
+      const reason = why instanceof Error ? why.message : String(why);
+      this.problems.push(`${v.name}=${v.secret ? '(hidden)' : `'${value}'`} ${reason}`);
       return fallback;
     }
   }

@@ -14,7 +14,7 @@ export interface VarSpec<T> {
   readonly doc: string;
   /** Never echoed in errors, logs or metrics. */
   readonly secret?: boolean;
-  /** Returns the value, or throws a string saying what is allowed. */
+  /** Returns the value, or throws a RangeError saying what is allowed. */
   readonly parse: (raw: string) => T;
 }
 
@@ -26,30 +26,30 @@ export const oneOf =
   <T extends string>(values: readonly T[]) =>
   (raw: string): T => {
     if ((values as readonly string[]).includes(raw)) return raw as T;
-    throw `must be one of ${values.join(' | ')}`;
+    throw new RangeError(`must be one of ${values.join(' | ')}`);
   };
 
 export const integer =
   (min: number, max: number) =>
   (raw: string): number => {
-    if (!/^-?\d+$/.test(raw.trim())) throw `must be a whole number from ${min} to ${max}`;
+    if (!/^-?\d+$/.test(raw.trim())) throw new RangeError(`must be a whole number from ${min} to ${max}`);
     const n = Number(raw.trim());
-    if (n < min || n > max) throw `must be a whole number from ${min} to ${max}`;
+    if (n < min || n > max) throw new RangeError(`must be a whole number from ${min} to ${max}`);
     return n;
   };
 
 export const identifier = (raw: string): string => {
-  if (!IDENTIFIER.test(raw)) throw `must be an identifier matching ${IDENTIFIER.source} (letters, digits, _)`;
+  if (!IDENTIFIER.test(raw)) throw new RangeError(`must be an identifier matching ${IDENTIFIER.source} (letters, digits, _)`);
   return raw;
 };
 
 export const nonEmpty = (raw: string): string => {
-  if (raw.trim() === '') throw 'must not be empty';
+  if (raw.trim() === '') throw new RangeError('must not be empty');
   return raw.trim();
 };
 
 export const timeZone = (raw: string): string => {
-  if (!isValidTimeZone(raw)) throw 'must be an IANA time zone, e.g. America/Sao_Paulo or UTC';
+  if (!isValidTimeZone(raw)) throw new RangeError('must be an IANA time zone, e.g. America/Sao_Paulo or UTC');
   return raw;
 };
 
@@ -57,7 +57,7 @@ export const bool = (raw: string): boolean => {
   const v = raw.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
   if (['false', '0', 'no', 'off'].includes(v)) return false;
-  throw 'must be true or false';
+  throw new RangeError('must be true or false');
 };
 
 export const VARS = {

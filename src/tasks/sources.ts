@@ -9,7 +9,8 @@ export async function checkSources(ctx: TaskContext, tables: readonly TableName[
     try {
       await ctx.warehouse.query(ctx.sql.sourceProbe(view), { signal: ctx.signal, tag: ctx.tag });
     } catch (e) {
-      if (e instanceof WarehouseError && (e.transient || e.name !== 'WarehouseError')) throw e;
+      // Only a statement error means "not there"; a locked file, a cancel or bad config is itself.
+      if (!(e instanceof WarehouseError) || e.transient || e.constructor !== WarehouseError) throw e;
       throw new SourceMissingError(
         `source view ${view} not found in ${ctx.sql.sourceLocation}: create it there (or run 'crm-materializer demo seed'), or point CRM_SOURCE_CATALOG/CRM_SOURCE_SCHEMA at where it is`,
         { cause: e },
