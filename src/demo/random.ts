@@ -38,15 +38,3 @@ export function randomInt(seed: number, salt: number, terms: readonly string[]):
 export function randomUnit(seed: number, salt: number, terms: readonly string[]): string {
   return `(CAST(${randomInt(seed, salt, terms)} AS DOUBLE) / ${PRIME})`;
 }
-
-/** Small deterministic JS generator (mulberry32) for the data set's fixed structure. */
-export function jsRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
