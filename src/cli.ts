@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, SourceMissingError, UsageError, toError } from './errors.js';
 import { registerTableCommands } from './cli/commands.js';
+import { registerDemoCommands } from './cli/demo.js';
+import { registerQueueCommands } from './cli/queue-commands.js';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -23,6 +25,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerTableCommands(program, io.out, setExit);
+  registerQueueCommands(program, io.out, setExit);
+  registerDemoCommands(program, io.out);
   return program;
 }
 

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { dialectFor } from '../warehouse/dialect.js';
 import { loadConfig } from '../config/index.js';
+import { UsageError } from '../errors.js';
+import { runQueued } from './queue-commands.js';
 import { planStatements, type PlannedStep } from '../tables/plan.js';
 import { SqlBuilder } from '../tables/statements.js';
 import { runInline } from '../tasks/run-inline.js';
@@ -25,20 +27,27 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
 
   program
     .command('run')
-    .description('run the tasks for a reference date: refresh -> retention -> validation')
+    .description('run a reference date: refresh -> retention -> validation, queued (default) or --inline')
     .option('--date <YYYY-MM-DD>', 'reference date D (default: today in SCHEDULE_TZ)')
     .option('--tables <list>', 'comma-separated tables (default: all)')
-    .option('--tasks <list>', 'comma-separated tasks: refresh,retention,validation (default: all)')
-    .option('--inline', 'run the tasks in this process')
-    .action((opts: { date?: string; tables?: string; tasks?: string; inline?: boolean }) =>
-      withServices(async ({ config, ctx }) => {
+    .option('--tasks <list>', 'with --inline: comma-separated tasks refresh,retention,validation (default: all)')
+    .option('--wait', 'follow the queued run and exit with its outcome (0 ok, 1 failed)')
+    .option('--force', 'queue the run again even if this date was run before')
+    .option('--inline', 'run the tasks in this process instead of the queue')
+    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean }) => {
+      if (!opts.inline) {
+        if (opts.tasks !== undefined) throw new UsageError('--tasks works with --inline: a queued run always runs refresh, retention and validation');
+        setExit(await runQueued(loadConfig(), opts, out));
+        return;
+      }
+      await withServices(async ({ config, ctx }) => {
         const req = { date: parseDateFlag(opts.date, config.scheduleTz), tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks) };
         const summary = await runInline(ctx, config, req);
         out(formatRunSummary(summary));
         if (summary.validation) out(`\n${formatValidation(summary.validation)}`);
         setExit(summary.ok ? 0 : 1);
-      }),
-    );
+      });
+    });
 
   program
     .command('validate')

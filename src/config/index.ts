@@ -31,6 +31,29 @@ export interface Config {
   readonly vacuumAllowShortRetention: boolean;
   readonly optimizeAfterRefresh: boolean;
   readonly logLevel: string;
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  readonly host: string;
+  readonly port: number;
+  readonly scheduleCron: string;
+  readonly jobs: {
+    readonly attempts: number;
+    readonly backoffMs: number;
+    readonly timeoutMs: number;
+    readonly shutdownGraceMs: number;
+    readonly keepCompletedDays: number;
+    readonly keepFailedDays: number;
+    readonly backfillChunkDays: number;
+    readonly concurrency: { readonly refresh: number; readonly retention: number; readonly validation: number };
+  };
+  readonly warehouseCheckIntervalMs: number;
+  readonly board: {
+    readonly user: string | undefined;
+    readonly password: string | undefined;
+    readonly token: string | undefined;
+    readonly auth: 'on' | 'off';
+    readonly readOnly: boolean;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -97,7 +120,37 @@ export function loadConfig(env: Env = process.env): Config {
     vacuumAllowShortRetention,
     optimizeAfterRefresh: r.get(VARS.OPTIMIZE_AFTER_REFRESH, false),
     logLevel: r.get(VARS.LOG_LEVEL, 'info'),
+    redisUrl: r.get(VARS.REDIS_URL, 'redis://127.0.0.1:6379'),
+    queuePrefix: r.get(VARS.QUEUE_PREFIX, '{crm}'),
+    host: r.get(VARS.HOST, '0.0.0.0'),
+    port: r.get(VARS.PORT, 3000),
+    scheduleCron: r.get(VARS.SCHEDULE_CRON, '0 6 * * *'),
+    jobs: Object.freeze({
+      attempts: r.get(VARS.JOB_ATTEMPTS, 3),
+      backoffMs: r.get(VARS.JOB_BACKOFF_MS, 300_000),
+      timeoutMs: r.get(VARS.JOB_TIMEOUT_MS, 1_800_000),
+      shutdownGraceMs: r.get(VARS.SHUTDOWN_GRACE_MS, 30_000),
+      keepCompletedDays: r.get(VARS.KEEP_COMPLETED_DAYS, 14),
+      keepFailedDays: r.get(VARS.KEEP_FAILED_DAYS, 90),
+      backfillChunkDays: r.get(VARS.BACKFILL_CHUNK_DAYS, 31),
+      concurrency: Object.freeze({
+        refresh: r.get(VARS.REFRESH_CONCURRENCY, 2),
+        retention: r.get(VARS.RETENTION_CONCURRENCY, 1),
+        validation: r.get(VARS.VALIDATION_CONCURRENCY, 1),
+      }),
+    }),
+    warehouseCheckIntervalMs: r.get(VARS.WAREHOUSE_CHECK_INTERVAL_MS, 30_000),
+    board: Object.freeze({
+      user: r.get(VARS.BOARD_USER),
+      password: r.get(VARS.BOARD_PASSWORD),
+      token: r.get(VARS.BOARD_TOKEN),
+      auth: r.get(VARS.BOARD_AUTH, 'on'),
+      readOnly: r.get(VARS.BOARD_READ_ONLY, false),
+    }),
   };
+  if ((config.board.user === undefined) !== (config.board.password === undefined)) {
+    r.problems.push('BOARD_USER and BOARD_PASSWORD go together: set both, or use BOARD_TOKEN');
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
 }

@@ -3,6 +3,7 @@
  * default, meaning and parser. The config loader and the README's
  * configuration table both come from this list.
  */
+import { CronExpressionParser } from 'cron-parser';
 import { isValidTimeZone } from '../dates.js';
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -60,6 +61,22 @@ export const bool = (raw: string): boolean => {
   throw new RangeError('must be true or false');
 };
 
+export const cron = (raw: string): string => {
+  const fields = raw.trim().split(/\s+/);
+  if (fields.length < 5 || fields.length > 6) throw new RangeError('must be a cron pattern of 5 fields (minute hour day month weekday), e.g. "0 6 * * *"');
+  try {
+    CronExpressionParser.parse(raw.trim());
+  } catch (e) {
+    throw new RangeError(`is not a valid cron pattern (${e instanceof Error ? e.message : String(e)}): e.g. "0 6 * * *"`);
+  }
+  return raw.trim();
+};
+
+export const redisUrl = (raw: string): string => {
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw.trim())) throw new RangeError('must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+  return raw.trim();
+};
+
 export const VARS = {
   WAREHOUSE: spec({ name: 'WAREHOUSE', default: 'duckdb', doc: 'Engine that runs the SQL: `duckdb` (embedded, no account needed) or `databricks`.', parse: oneOf(['duckdb', 'databricks'] as const) }),
   DUCKDB_PATH: spec({ name: 'DUCKDB_PATH', default: './data/crm.duckdb', doc: 'DuckDB database file (WAREHOUSE=duckdb), attached as catalog CRM_CATALOG; its folder is created if missing.', parse: nonEmpty }),
@@ -78,5 +95,26 @@ export const VARS = {
   VACUUM_RETAIN_HOURS: spec({ name: 'VACUUM_RETAIN_HOURS', default: '168', doc: 'Databricks: retention runs VACUUM ... RETAIN N HOURS after its DELETE. Below 168 only with VACUUM_ALLOW_SHORT_RETENTION=true.', parse: integer(0, 87600) }),
   VACUUM_ALLOW_SHORT_RETENTION: spec({ name: 'VACUUM_ALLOW_SHORT_RETENTION', default: 'false', doc: 'Allow VACUUM_RETAIN_HOURS below 168 (breaks concurrent readers and time travel; logs a warning).', parse: bool }),
   OPTIMIZE_AFTER_REFRESH: spec({ name: 'OPTIMIZE_AFTER_REFRESH', default: 'false', doc: 'Databricks: run OPTIMIZE on a table after its refresh.', parse: bool }),
+  REDIS_URL: spec({ name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'Redis for the queues, job history and recorded state (rediss:// for TLS). Never evicting keys: maxmemory-policy noeviction.', secret: true, parse: redisUrl }),
+  QUEUE_PREFIX: spec({ name: 'QUEUE_PREFIX', default: '{crm}', doc: 'Prefix of every Redis key; the {hash tag} keeps them in one Redis Cluster slot.', parse: (raw) => { if (!/^[A-Za-z0-9_{}:.-]{1,64}$/.test(raw)) throw new RangeError('must be 1-64 characters: letters, digits, _ { } : . -'); return raw; } }),
+  HOST: spec({ name: 'HOST', default: '0.0.0.0', doc: 'Address the web role listens on.', parse: nonEmpty }),
+  PORT: spec({ name: 'PORT', default: '3000', doc: 'Port of the web role (Bull Board, /metrics, /healthz, /readyz).', parse: integer(1, 65535) }),
+  SCHEDULE_CRON: spec({ name: 'SCHEDULE_CRON', default: '0 6 * * *', doc: 'When the daily run is planned, in SCHEDULE_TZ.', parse: cron }),
+  JOB_ATTEMPTS: spec({ name: 'JOB_ATTEMPTS', default: '3', doc: 'Attempts per task (1 = no retry).', parse: integer(1, 100) }),
+  JOB_BACKOFF_MS: spec({ name: 'JOB_BACKOFF_MS', default: '300000', doc: 'Fixed wait between attempts (ms).', parse: integer(0, 86_400_000) }),
+  JOB_TIMEOUT_MS: spec({ name: 'JOB_TIMEOUT_MS', default: '1800000', doc: 'Per-task timeout (ms): the running statement is cancelled and the attempt fails.', parse: integer(1000, 86_400_000) }),
+  SHUTDOWN_GRACE_MS: spec({ name: 'SHUTDOWN_GRACE_MS', default: '30000', doc: 'On SIGTERM, how long active tasks may finish before they are cancelled and put back in the queue (ms).', parse: integer(0, 3_600_000) }),
+  REFRESH_CONCURRENCY: spec({ name: 'REFRESH_CONCURRENCY', default: '2', doc: 'Refresh tasks run at once by one worker process.', parse: integer(1, 64) }),
+  RETENTION_CONCURRENCY: spec({ name: 'RETENTION_CONCURRENCY', default: '1', doc: 'Retention tasks run at once by one worker process.', parse: integer(1, 64) }),
+  VALIDATION_CONCURRENCY: spec({ name: 'VALIDATION_CONCURRENCY', default: '1', doc: 'Validation tasks run at once by one worker process.', parse: integer(1, 64) }),
+  KEEP_COMPLETED_DAYS: spec({ name: 'KEEP_COMPLETED_DAYS', default: '14', doc: 'Completed jobs are kept this long (the run history on the board; at least 2 so a repeated run for the same date is recognised).', parse: integer(2, 3650) }),
+  KEEP_FAILED_DAYS: spec({ name: 'KEEP_FAILED_DAYS', default: '90', doc: 'Failed jobs are kept this long.', parse: integer(1, 3650) }),
+  BACKFILL_CHUNK_DAYS: spec({ name: 'BACKFILL_CHUNK_DAYS', default: '31', doc: 'Backfill rebuilds a rolling-window table one chunk of this many days per atomic replace.', parse: integer(1, 366) }),
+  WAREHOUSE_CHECK_INTERVAL_MS: spec({ name: 'WAREHOUSE_CHECK_INTERVAL_MS', default: '30000', doc: 'Workers run a cheap `SELECT 1` this often so /readyz knows the warehouse answers; 0 turns the check (and its part of /readyz) off - on Databricks, keep it above the warehouse auto-stop time or 0 so the check does not keep it running.', parse: integer(0, 86_400_000) }),
+  BOARD_USER: spec({ name: 'BOARD_USER', default: undefined, doc: 'Bull Board basic-auth user (with BOARD_PASSWORD).', parse: nonEmpty }),
+  BOARD_PASSWORD: spec({ name: 'BOARD_PASSWORD', default: undefined, doc: 'Bull Board basic-auth password.', secret: true, parse: nonEmpty }),
+  BOARD_TOKEN: spec({ name: 'BOARD_TOKEN', default: undefined, doc: 'Bull Board bearer token (Authorization: Bearer ...), instead of or besides basic auth.', secret: true, parse: nonEmpty }),
+  BOARD_AUTH: spec({ name: 'BOARD_AUTH', default: 'on', doc: '`off` serves the board without credentials (logs a warning); otherwise the web role refuses to start without them.', parse: oneOf(['on', 'off'] as const) }),
+  BOARD_READ_ONLY: spec({ name: 'BOARD_READ_ONLY', default: 'false', doc: 'Board shows queues but refuses retry, promote, clean, add and remove.', parse: bool }),
   LOG_LEVEL: spec({ name: 'LOG_LEVEL', default: 'info', doc: 'Log level: fatal, error, warn, info, debug, trace or silent.', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) }),
 } as const;

@@ -26,11 +26,68 @@ export interface DuckDbOptions {
   readonly idleCloseMs?: number;
 }
 
-export class DuckDbWarehouse implements Warehouse {
-  readonly engine = 'duckdb' as const;
+/**
+ * One DuckDB instance per file in this process, shared by every
+ * DuckDbWarehouse on it: two instances attaching the same file in one
+ * process would not see each other's locks. Opened on the first statement,
+ * closed after the last one (plus a short idle grace).
+ */
+class SharedFile {
   private instance: Promise<DuckDBInstance> | undefined;
   private leases = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly options: DuckDbOptions,
+    private readonly onClosed: () => void,
+  ) {}
+
+  async lease(): Promise<DuckDBInstance> {
+    this.leases += 1;
+    clearTimeout(this.idleTimer);
+    this.instance ??= openInstance(this.options).catch((e: unknown) => {
+      this.instance = undefined;
+      throw e;
+    });
+    try {
+      return await this.instance;
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+  }
+
+  release(): void {
+    this.leases -= 1;
+    if (this.leases > 0) return;
+    this.idleTimer = setTimeout(() => void this.close(), this.options.idleCloseMs ?? 250);
+    this.idleTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    if (this.leases > 0) return;
+    const pending = this.instance;
+    this.instance = undefined;
+    if (pending) (await pending.catch(() => undefined))?.closeSync();
+    this.onClosed();
+  }
+}
+
+const openFiles = new Map<string, SharedFile>();
+
+function sharedFile(options: DuckDbOptions): SharedFile {
+  const key = `${resolve(options.path)}|${options.catalog}|${options.readOnly ? 'ro' : 'rw'}`;
+  let file = openFiles.get(key);
+  if (!file) {
+    file = new SharedFile(options, () => openFiles.delete(key));
+    openFiles.set(key, file);
+  }
+  return file;
+}
+
+export class DuckDbWarehouse implements Warehouse {
+  readonly engine = 'duckdb' as const;
 
   constructor(private readonly options: DuckDbOptions) {}
 
@@ -60,22 +117,25 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
+  /** Release the file now if no statement of any warehouse on it is running. */
   async close(): Promise<void> {
-    clearTimeout(this.idleTimer);
-    const pending = this.instance;
-    this.instance = undefined;
-    if (pending) (await pending.catch(() => undefined))?.closeSync();
+    await sharedFile(this.options).close();
   }
 
   private async withConnection<T>(options: ExecOptions, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     const { signal } = options;
     if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
-    this.leases += 1;
-    clearTimeout(this.idleTimer);
+    const file = sharedFile(this.options);
+    let instance: DuckDBInstance;
+    try {
+      instance = await file.lease();
+    } catch (e) {
+      throw mapError(e, signal);
+    }
     let connection: DuckDBConnection | undefined;
     const interrupt = (): void => connection?.interrupt();
     try {
-      connection = await (await this.open()).connect();
+      connection = await instance.connect();
       for (const sql of duckdbDialect.sessionSetup) await connection.run(sql);
       signal?.addEventListener('abort', interrupt, { once: true });
       if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
@@ -85,24 +145,8 @@ export class DuckDbWarehouse implements Warehouse {
     } finally {
       signal?.removeEventListener('abort', interrupt);
       connection?.closeSync();
-      this.leases -= 1;
-      if (this.leases === 0) this.scheduleIdleClose();
+      file.release();
     }
-  }
-
-  private scheduleIdleClose(): void {
-    this.idleTimer = setTimeout(() => {
-      if (this.leases === 0) void this.close();
-    }, this.options.idleCloseMs ?? 250);
-    this.idleTimer.unref();
-  }
-
-  private open(): Promise<DuckDBInstance> {
-    this.instance ??= openInstance(this.options).catch((e: unknown) => {
-      this.instance = undefined;
-      throw e;
-    });
-    return this.instance;
   }
 }
 

@@ -63,13 +63,13 @@ describe('crm-materializer CLI', () => {
     ['impossible date', ['run', '--date', '2026-02-30'], {}, /--date '2026-02-30' is not a real calendar date/],
     ['word for a date', ['run', '--date', 'tomorrow'], {}, /--date 'tomorrow' is not a date: use YYYY-MM-DD/],
     ['unknown table', ['run', '--tables', 'crm_foo'], {}, /unknown table 'crm_foo' in --tables/],
-    ['unknown task', ['run', '--tasks', 'refresh,vacuum'], {}, /unknown task 'vacuum' in --tasks/],
+    ['unknown task', ['run', '--inline', '--tasks', 'refresh,vacuum'], {}, /unknown task 'vacuum' in --tasks/],
     ['window 0', ['run'], { REFRESH_WINDOW_DAYS: '0' }, /REFRESH_WINDOW_DAYS='0' must be a whole number from 1 to 366/],
     ['window > 366', ['run'], { REFRESH_WINDOW_DAYS: '400' }, /REFRESH_WINDOW_DAYS='400'/],
     ['retention below window', ['run'], { RETENTION_DAYS: '3' }, /RETENTION_DAYS=3 is below crm_metrics_daily's refresh window/],
     ['injected schema', ['run'], { CRM_SCHEMA: 'x;drop table y' }, /CRM_SCHEMA='x;drop table y' must be an identifier/],
     ['unknown warehouse', ['run'], { WAREHOUSE: 'oracle' }, /WAREHOUSE='oracle' must be one of duckdb \| databricks/],
-    ['uncreatable folder', ['run'], { DUCKDB_PATH: '/etc/hostname/sub/crm.duckdb' }, /DUCKDB_PATH='\/etc\/hostname\/sub\/crm.duckdb': cannot create folder/],
+    ['uncreatable folder', ['run', '--inline'], { DUCKDB_PATH: '/etc/hostname/sub/crm.duckdb' }, /DUCKDB_PATH='\/etc\/hostname\/sub\/crm.duckdb': cannot create folder/],
     ['unknown engine for render', ['sql', 'render', '--engine', 'oracle'], {}, /--engine 'oracle' is not valid/],
   ];
   test.each(bad)('bad input (%s): one line on stderr, exit 2, no table changed', async (_name, args, extra, message) => {
@@ -83,7 +83,7 @@ describe('crm-materializer CLI', () => {
 
   test('a missing source view is named with the catalog.schema searched, exit 1, nothing changed', async () => {
     const before = await dump();
-    const r = await runCli(['run', '--date', D], { ...env, CRM_SOURCE_SCHEMA: 'bronze' });
+    const r = await runCli(['run', '--date', D, '--inline'], { ...env, CRM_SOURCE_SCHEMA: 'bronze' });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('source view vw_crm_verification not found in hs_franquia.bronze');

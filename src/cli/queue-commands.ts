@@ -1,0 +1,130 @@
+/** The service commands: start, run (queued), backfill, status. */
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../config/index.js';
+import { dateInZone, daysBetween } from '../dates.js';
+import { UsageError } from '../errors.js';
+import { hasDemoData } from '../demo/seed.js';
+import { createLogger } from '../log.js';
+import { enqueueBackfill, planBackfill } from '../producer/backfill.js';
+import { enqueueRun } from '../producer/planner.js';
+import { planDailyRun } from '../producer/scheduler.js';
+import { ROLES, startService, type Role } from '../service.js';
+import { TABLE_NAMES, type TableName } from '../tables/registry.js';
+import { seedWithProgress } from './demo.js';
+import { parseDateFlag, parseTablesFlag } from './options.js';
+import { withQueues } from './queue-client.js';
+import { withServices } from './services.js';
+import { printStatus } from './status.js';
+import { watchRun } from './watch.js';
+
+type Out = (text: string) => void;
+
+export function parseRoles(raw: string | undefined): Role[] {
+  if (raw === undefined) return [...ROLES];
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.find((r) => !(ROLES as readonly string[]).includes(r));
+  if (bad !== undefined || items.length === 0) throw new UsageError(`unknown role '${bad ?? ''}' in --roles: use one or more of ${ROLES.join(', ')}`);
+  return ROLES.filter((r) => items.includes(r));
+}
+
+/** The run id: D for the daily run of all tables; subsets and forced re-runs get their own. */
+export function runIdFor(date: string, tables: readonly TableName[], force: boolean): string {
+  const subset = tables.length === TABLE_NAMES.length ? '' : `_${tables.map((t) => TABLE_NAMES.indexOf(t)).join('')}`;
+  return `${date}${subset}${force ? `_r${Date.now()}` : ''}`;
+}
+
+export function registerQueueCommands(program: Command, out: Out, setExit: (code: number) => void): void {
+  program
+    .command('start')
+    .description('run the service: scheduler, workers and web (Bull Board, /metrics, /healthz, /readyz)')
+    .option('--roles <list>', `comma-separated roles: ${ROLES.join(',')} (default: all)`)
+    .option('--demo', "embedded demo: seed demo data if the DuckDB file has none, then plan today's run")
+    .action(async (opts: { roles?: string; demo?: boolean }) => {
+      const roles = parseRoles(opts.roles);
+      let config = loadConfig();
+      if (opts.demo) config = await prepareDemo(config, roles, out);
+      const log = createLogger(config.logLevel);
+      const service = await startService(config, log, roles);
+      if (service.port !== undefined) out(`crm-materializer is running: http://localhost:${service.port}/admin/queues  (metrics: /metrics, health: /healthz /readyz)`);
+      if (opts.demo && roles.includes('scheduler')) {
+        const planned = await planDailyRun({ config, flows: service.runtime.flows, state: service.runtime.state, log }, dateInZone(new Date(), config.scheduleTz));
+        out(planned.added ? `today's run ${planned.runId} is queued` : `today's run ${planned.runId} was queued before`);
+      }
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      log.info('shutting down');
+      await service.stop();
+      setExit(0);
+    });
+
+  program
+    .command('backfill')
+    .description('rebuild a date range through the queue, in chunks')
+    .requiredOption('--from <YYYY-MM-DD>', 'first reference date')
+    .requiredOption('--to <YYYY-MM-DD>', 'last reference date')
+    .option('--tables <list>', 'comma-separated tables (default: all)')
+    .option('--dry-run', 'print the plan, enqueue nothing')
+    .option('--force', `allow more than 730 days`)
+    .action(async (opts: { from: string; to: string; tables?: string; dryRun?: boolean; force?: boolean }) => {
+      const config = loadConfig();
+      const from = parseDateFlag(opts.from, config.scheduleTz, '--from');
+      const to = parseDateFlag(opts.to, config.scheduleTz, '--to');
+      const plans = planBackfill(config, { from, to, tables: parseTablesFlag(opts.tables), force: opts.force ?? false });
+      const jobs = plans.reduce((n, p) => n + 1 + p.tables.reduce((m, t) => m + (t === 'crm_metrics_daily' ? 1 : daysBetween(p.from ?? p.date, p.date) + 1), 0), 0);
+      out(`backfill ${from}..${to}: ${plans.length} chunk(s) of up to ${config.jobs.backfillChunkDays} days, ${jobs} jobs`);
+      for (const p of plans) out(`  ${p.runId}  ${p.from}..${p.date}  ${p.tables.join(',')}`);
+      if (opts.dryRun) return;
+      await withQueues(async (c) => {
+        const tty = process.stderr.isTTY;
+        const planned = await enqueueBackfill(c.flows, c.state, config, plans, (done, total) => {
+          const bar = `[${'#'.repeat(Math.round((20 * done) / total)).padEnd(20)}] ${done}/${total} chunks queued`;
+          process.stderr.write(tty ? `\r${bar}` : `${bar}\n`);
+        });
+        if (tty) process.stderr.write('\n');
+        const skipped = planned.filter((p) => !p.added).length;
+        out(`queued ${planned.length - skipped} chunk(s)${skipped ? `, ${skipped} planned before (unchanged)` : ''}; watch them on the board or with 'crm-materializer status'`);
+      }, config);
+    });
+
+  program
+    .command('status')
+    .description('schedule, last run per table, queue counts and failed jobs')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }) => withQueues((c) => printStatus(c, out, opts.json ?? false)));
+}
+
+/** Queue a run (the default mode of `run`); --wait follows it and exits with its outcome. */
+export async function runQueued(config: Config, opts: { date?: string; tables?: string; wait?: boolean; force?: boolean }, out: Out): Promise<number> {
+  const date = parseDateFlag(opts.date, config.scheduleTz);
+  const tables = parseTablesFlag(opts.tables);
+  const force = opts.force ?? false;
+  return withQueues(async (c) => {
+    const runId = runIdFor(date, tables, force);
+    const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true });
+    out(planned.added ? `run ${runId} queued (${tables.join(', ')})` : `run ${runId} was queued before: nothing added (use --force to run it again)`);
+    if (!opts.wait) return 0;
+    const result = await watchRun(c, runId, out);
+    out(result.detail);
+    return result.ok ? 0 : 1;
+  }, config);
+}
+
+/** `start --demo`: seed when empty; make up board credentials for this run when none are set. */
+async function prepareDemo(config: Config, roles: readonly Role[], out: Out): Promise<Config> {
+  if (config.warehouse === 'duckdb' && roles.includes('worker')) {
+    await withServices(async (s) => {
+      if (!(await hasDemoData(s.warehouse, config.catalog, config.sourceSchema))) {
+        out(`no source data in ${config.duckdbPath}: seeding the small demo data set`);
+        await seedWithProgress(s, {});
+      }
+    });
+  }
+  const { user, password, token, auth } = config.board;
+  if (!roles.includes('web') || auth === 'off' || (user && password) || token) return config;
+  const generated = randomBytes(12).toString('base64url');
+  out(`Bull Board login for this run: user 'admin', password '${generated}' (set BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN to choose your own)`);
+  return Object.freeze({ ...config, board: Object.freeze({ ...config.board, user: 'admin', password: generated }) });
+}

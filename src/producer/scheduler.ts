@@ -1,0 +1,83 @@
+/**
+ * The daily schedule: a BullMQ job scheduler (idempotent upsert, never
+ * `immediately`), the planner that turns each tick into a run for D = the
+ * tick's date in SCHEDULE_TZ, and the catch-up for a tick missed while down.
+ */
+import { CronExpressionParser } from 'cron-parser';
+import type { Job } from 'bullmq';
+import type { Config } from '../config/index.js';
+import { dateInZone } from '../dates.js';
+import type { Logger } from '../log.js';
+import type { Queues } from '../queue/queues.js';
+import type { StateStore } from '../state/store.js';
+import { TABLE_NAMES } from '../tables/registry.js';
+import type { Processor } from '../workers/factory.js';
+import { enqueueRun, type PlannedRun } from './planner.js';
+import type { FlowProducer } from 'bullmq';
+
+export const SCHEDULER_ID = 'daily-refresh';
+
+export function nextFireTimes(config: Pick<Config, 'scheduleCron' | 'scheduleTz'>, count = 3, from = new Date()): Date[] {
+  const it = CronExpressionParser.parse(config.scheduleCron, { tz: config.scheduleTz, currentDate: from });
+  return Array.from({ length: count }, () => it.next().toDate());
+}
+
+export function previousFireTime(config: Pick<Config, 'scheduleCron' | 'scheduleTz'>, now = new Date()): Date {
+  return CronExpressionParser.parse(config.scheduleCron, { tz: config.scheduleTz, currentDate: now }).prev().toDate();
+}
+
+/** Create or update the scheduler; safe on every start (one scheduler, one delayed job). */
+export async function upsertSchedule(queues: Queues, config: Config, state: StateStore, log: Logger): Promise<Date[]> {
+  await queues.schedule.upsertJobScheduler(
+    SCHEDULER_ID,
+    { pattern: config.scheduleCron, tz: config.scheduleTz },
+    { name: 'plan', data: {}, opts: { removeOnComplete: { age: config.jobs.keepCompletedDays * 86_400 }, removeOnFail: { age: config.jobs.keepFailedDays * 86_400 } } },
+  );
+  const next = nextFireTimes(config);
+  await state.recordScheduler({ nextRunAt: next[0]?.getTime() });
+  log.info({ cron: config.scheduleCron, tz: config.scheduleTz, next: next.map((d) => d.toISOString()) }, 'schedule ready');
+  return next;
+}
+
+export interface PlanDeps {
+  readonly config: Config;
+  readonly flows: FlowProducer;
+  readonly state: StateStore;
+  readonly log: Logger;
+}
+
+/** The daily run for D, with all tables. Recorded for the scheduler's dead-man switch. */
+export async function planDailyRun(deps: PlanDeps, date: string): Promise<PlannedRun> {
+  const planned = await enqueueRun(deps.flows, deps.state, deps.config, { runId: date, date, tables: TABLE_NAMES, retention: true });
+  await deps.state.recordScheduler({ lastEnqueuedAt: Date.now(), nextRunAt: nextFireTimes(deps.config, 1)[0]?.getTime() });
+  deps.log.info({ date, added: planned.added }, planned.added ? 'run planned' : 'run for this date was planned before: nothing added');
+  return planned;
+}
+
+/** The tick's own time (not when a worker got to it) decides D. */
+export function tickDate(job: Pick<Job, 'opts' | 'timestamp'>, timeZone: string): string {
+  return dateInZone(new Date(job.opts.prevMillis ?? job.timestamp), timeZone);
+}
+
+export function scheduleProcessor(deps: PlanDeps): Processor<'schedule'> {
+  return async (_payload, ctx) => {
+    const date = tickDate(ctx.job, deps.config.scheduleTz);
+    const planned = await planDailyRun(deps, date);
+    await ctx.progress?.(planned.added ? `planned run ${planned.runId}` : `run ${planned.runId} already planned`);
+    return planned;
+  };
+}
+
+/**
+ * BullMQ does not replay ticks missed while nothing ran: if today's tick has
+ * passed and today's run was never planned, plan it now.
+ */
+export async function catchUp(deps: PlanDeps, now = new Date()): Promise<PlannedRun | undefined> {
+  const tz = deps.config.scheduleTz;
+  const last = previousFireTime(deps.config, now);
+  const today = dateInZone(now, tz);
+  if (dateInZone(last, tz) !== today) return undefined;
+  if (await deps.state.run(today)) return undefined;
+  deps.log.info({ date: today, missedTick: last.toISOString() }, "catch-up: today's scheduled run was missed");
+  return planDailyRun(deps, today);
+}

@@ -1,0 +1,87 @@
+/**
+ * `crm-materializer start`: the roles of one codebase in one process or
+ * many — scheduler, worker, web. Graceful shutdown on SIGTERM/SIGINT: stop
+ * taking jobs, let active ones finish (SHUTDOWN_GRACE_MS), cancel and requeue
+ * the rest, close Redis and the engine.
+ */
+import type { Server } from 'node:http';
+import type { Config } from './config/index.js';
+import type { Logger } from './log.js';
+import { createMetrics } from './metrics/index.js';
+import { catchUp, scheduleProcessor, upsertSchedule, type PlanDeps } from './producer/scheduler.js';
+import { connectRedis } from './queue/redis.js';
+import { closeQueues, createFlowProducer, createQueues } from './queue/queues.js';
+import { StateStore } from './state/store.js';
+import { SqlBuilder } from './tables/statements.js';
+import { createApp } from './web/app.js';
+import { createWarehouse, dialectOf } from './warehouse/index.js';
+import { WorkerPool } from './workers/factory.js';
+import { startWorkerRole } from './workers/index.js';
+import { TableLocks } from './workers/table-lock.js';
+import type { WorkerRuntime } from './workers/runtime.js';
+
+export const ROLES = ['scheduler', 'worker', 'web'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Service {
+  readonly port: number | undefined;
+  readonly runtime: WorkerRuntime;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, log: Logger, roles: readonly Role[]): Promise<Service> {
+  const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:service`);
+  const queues = createQueues(config, redis);
+  const flows = createFlowProducer(config, redis);
+  const state = new StateStore(redis, config.queuePrefix);
+  const warehouse = createWarehouse(config);
+  const sql = new SqlBuilder(config, dialectOf(config));
+  const metrics = createMetrics(config, { queues, state });
+  const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix), observer: metrics.observer };
+  const stops: (() => Promise<void>)[] = [];
+  let port: number | undefined;
+
+  try {
+    if (roles.includes('web')) {
+      const app = createApp({ config, log, redis, queues, state, metrics: metrics.registry });
+      const server = await listen(app.listen.bind(app), config.port, config.host);
+      port = (server.address() as { port: number }).port;
+      log.info({ port, board: '/admin/queues' }, 'web role listening');
+      stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    }
+    if (roles.includes('worker')) {
+      const workers = await startWorkerRole(rt);
+      stops.push(() => workers.stop());
+    }
+    if (roles.includes('scheduler')) {
+      const deps: PlanDeps = { config, flows, state, log };
+      await upsertSchedule(queues, config, state, log);
+      const pool = new WorkerPool(rt);
+      pool.add('schedule', 1, scheduleProcessor(deps));
+      await catchUp(deps);
+      stops.push(() => pool.close(config.jobs.shutdownGraceMs));
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+
+  async function closeAll(): Promise<void> {
+    // Web first (no new board actions), then workers (they finish or requeue), then connections.
+    for (const stop of stops) await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+    await flows.close();
+    await closeQueues(queues);
+    await warehouse.close();
+    await redis.quit().catch(() => redis.disconnect());
+  }
+
+  log.info({ roles, engine: config.warehouse }, 'service started');
+  return { port, runtime: rt, stop: closeAll };
+}
+
+function listen(listenFn: (port: number, host: string, cb: () => void) => Server, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = listenFn(port, host, () => resolve(server));
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * What the service records in Redis so that it survives restarts and is read
+ * at scrape time (a scrape never queries the warehouse): per-table outcomes,
+ * runs in progress, the last validation and the scheduler's dead-man switch.
+ */
+import type { Redis } from 'ioredis';
+import type { TableName } from '../tables/registry.js';
+import type { ValidationReport } from '../tasks/validation.js';
+
+export interface TableRecord {
+  readonly date: string;
+  readonly runId: string;
+  readonly outcome: 'success' | 'failure';
+  readonly seconds: number;
+  readonly rowsWritten: number | null;
+  readonly finishedAt: number; // unix ms
+  readonly error?: string;
+}
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly date: string;
+  readonly plannedAt: number;
+  readonly finishedAt?: number;
+  readonly outcome?: 'success' | 'failure';
+  readonly failed?: readonly string[];
+}
+
+export class StateStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(...parts: string[]): string {
+    return [this.prefix, 'state', ...parts].join(':');
+  }
+
+  async recordRefresh(table: TableName, rec: TableRecord): Promise<void> {
+    const fields: Record<string, string> = { last_refresh: JSON.stringify(rec) };
+    if (rec.outcome === 'success') {
+      fields.last_success_ts = String(rec.finishedAt);
+      fields.rows_written = String(rec.rowsWritten ?? 0);
+    }
+    await this.redis.hset(this.key('table', table), fields);
+  }
+
+  async setRefreshActive(table: TableName, active: boolean): Promise<void> {
+    await this.redis.hincrby(this.key('table', table), 'refresh_active', active ? 1 : -1);
+  }
+
+  async tables(tables: readonly TableName[]): Promise<Record<string, Record<string, string>>> {
+    const pipeline = this.redis.pipeline();
+    for (const t of tables) pipeline.hgetall(this.key('table', t));
+    const results = (await pipeline.exec()) ?? [];
+    return Object.fromEntries(tables.map((t, i) => [t, (results[i]?.[1] as Record<string, string> | undefined) ?? {}]));
+  }
+
+  /** Claim a run: false when it was planned before. It counts as in progress until finishRun. */
+  async startRun(runId: string, date: string, plannedAt = Date.now()): Promise<boolean> {
+    const rec: RunRecord = { runId, date, plannedAt };
+    const added = await this.redis.hsetnx(this.key('runs'), runId, JSON.stringify(rec));
+    if (added === 1) await this.redis.zadd(this.key('runs', 'active'), String(plannedAt), runId);
+    return added === 1;
+  }
+
+  /** Undo a claim whose jobs could not be added. */
+  async forgetRun(runId: string): Promise<void> {
+    await this.redis.multi().hdel(this.key('runs'), runId).zrem(this.key('runs', 'active'), runId).exec();
+  }
+
+  async finishRun(runId: string, outcome: 'success' | 'failure', failed: readonly string[] = []): Promise<RunRecord | undefined> {
+    const raw = await this.redis.hget(this.key('runs'), runId);
+    if (raw === null) return undefined;
+    const rec: RunRecord = { ...(JSON.parse(raw) as RunRecord), finishedAt: Date.now(), outcome, failed };
+    await this.redis.multi().hset(this.key('runs'), runId, JSON.stringify(rec)).zrem(this.key('runs', 'active'), runId).exec();
+    return rec;
+  }
+
+  /** Age source of crm_run_in_progress_seconds: the oldest unfinished run's planning time. */
+  async oldestActiveRun(): Promise<number | undefined> {
+    const [, score] = await this.redis.zrange(this.key('runs', 'active'), '0', '0', 'WITHSCORES');
+    return score === undefined ? undefined : Number(score);
+  }
+
+  async run(runId: string): Promise<RunRecord | undefined> {
+    const raw = await this.redis.hget(this.key('runs'), runId);
+    return raw === null ? undefined : (JSON.parse(raw) as RunRecord);
+  }
+
+  async recordValidation(report: ValidationReport): Promise<void> {
+    await this.redis.hset(this.key('validation'), { last: JSON.stringify(report), ts: String(Date.now()) });
+  }
+
+  async lastValidation(): Promise<{ report: ValidationReport; at: number } | undefined> {
+    const { last, ts } = await this.redis.hgetall(this.key('validation'));
+    return last && ts ? { report: JSON.parse(last) as ValidationReport, at: Number(ts) } : undefined;
+  }
+
+  async recordScheduler(fields: { lastEnqueuedAt?: number; nextRunAt?: number }): Promise<void> {
+    const out: Record<string, string> = {};
+    if (fields.lastEnqueuedAt !== undefined) out.last_enqueued_ts = String(fields.lastEnqueuedAt);
+    if (fields.nextRunAt !== undefined) out.next_run_ts = String(fields.nextRunAt);
+    if (Object.keys(out).length > 0) await this.redis.hset(this.key('scheduler'), out);
+  }
+
+  async scheduler(): Promise<{ lastEnqueuedAt?: number; nextRunAt?: number }> {
+    const h = await this.redis.hgetall(this.key('scheduler'));
+    return {
+      lastEnqueuedAt: h.last_enqueued_ts ? Number(h.last_enqueued_ts) : undefined,
+      nextRunAt: h.next_run_ts ? Number(h.next_run_ts) : undefined,
+    };
+  }
+
+  async recordWarehouseOk(at = Date.now()): Promise<void> {
+    await this.redis.set(this.key('warehouse_ok_ts'), String(at));
+  }
+
+  async warehouseOkAt(): Promise<number | undefined> {
+    const v = await this.redis.get(this.key('warehouse_ok_ts'));
+    return v === null ? undefined : Number(v);
+  }
+}

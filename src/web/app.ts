@@ -1,0 +1,68 @@
+/** The web role: Bull Board (authenticated), /metrics, /healthz, /readyz. */
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log.js';
+import type { Queues } from '../queue/queues.js';
+import type { StateStore } from '../state/store.js';
+import { auditLog, boardAuth } from './auth.js';
+
+export const BOARD_PATH = '/admin/queues';
+/** The warehouse must have answered a worker's check within this long (or two check intervals) for /readyz. */
+export const WAREHOUSE_FRESH_MS = 60_000;
+
+export interface WebDeps {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly redis: Redis;
+  readonly queues: Queues;
+  readonly state: StateStore;
+  readonly metrics: Registry;
+}
+
+export function createApp(deps: WebDeps): Express {
+  const { config, log, queues } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    try {
+      await deps.redis.ping();
+      checks.redis = 'ok';
+    } catch (e) {
+      checks.redis = `unreachable: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    if (config.warehouseCheckIntervalMs > 0) {
+      const okAt = checks.redis === 'ok' ? await deps.state.warehouseOkAt().catch(() => undefined) : undefined;
+      const freshMs = Math.max(WAREHOUSE_FRESH_MS, 2 * config.warehouseCheckIntervalMs);
+      checks.warehouse =
+        okAt === undefined ? 'no answer recorded yet' : Date.now() - okAt <= freshMs ? 'ok' : `last answer ${Math.round((Date.now() - okAt) / 1000)}s ago`;
+    }
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', deps.metrics.contentType);
+    res.send(await deps.metrics.metrics());
+  });
+
+  const board = new ExpressAdapter();
+  board.setBasePath(BOARD_PATH);
+  createBullBoard({
+    queues: Object.values(queues).map((q) => new BullMQAdapter(q, { readOnlyMode: config.board.readOnly })),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'crm-materializer' } },
+  });
+  app.use(BOARD_PATH, boardAuth(config, log), auditLog(log), board.getRouter() as express.Router);
+  return app;
+}

@@ -1,0 +1,43 @@
+/** The worker role: the table tasks' queues, and the warehouse check /readyz reads. */
+import { TASK_QUEUES } from '../queue/jobs.js';
+import { refreshProcessor, retentionProcessor, validationProcessor } from './processors.js';
+import { WorkerPool } from './factory.js';
+import type { WorkerRuntime } from './runtime.js';
+
+export interface WorkerRole {
+  readonly pool: WorkerPool;
+  stop(): Promise<void>;
+}
+
+export async function startWorkerRole(rt: WorkerRuntime): Promise<WorkerRole> {
+  const { config, log, warehouse, sql, state } = rt;
+  // Wiring gaps show at start-up: schema and tables exist (idempotent).
+  for (const s of sql.init()) await warehouse.execute(s);
+  const pool = new WorkerPool(rt);
+  pool.add('refresh', config.jobs.concurrency.refresh, refreshProcessor);
+  pool.add('retention', config.jobs.concurrency.retention, retentionProcessor);
+  pool.add('validation', config.jobs.concurrency.validation, validationProcessor);
+  log.info({ queues: TASK_QUEUES, concurrency: config.jobs.concurrency, engine: warehouse.engine }, 'workers started');
+
+  const check = async (): Promise<void> => {
+    try {
+      await warehouse.query({ sql: 'SELECT 1 AS ok' });
+      await state.recordWarehouseOk();
+    } catch (err) {
+      log.warn({ err }, 'warehouse check failed');
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (config.warehouseCheckIntervalMs > 0) {
+    await check();
+    timer = setInterval(() => void check(), config.warehouseCheckIntervalMs);
+    timer.unref();
+  }
+  return {
+    pool,
+    stop: async () => {
+      clearInterval(timer);
+      await pool.close(config.jobs.shutdownGraceMs);
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * What each queue's job does. The work itself is in src/tasks (shared with
+ * `run --inline`); here: table locks, recorded state, and the run's outcome.
+ */
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import { TABLES, type TableName } from '../tables/registry.js';
+import { refreshRange, refreshTable } from '../tasks/refresh.js';
+import { applyRetention } from '../tasks/retention.js';
+import { checkSources } from '../tasks/sources.js';
+import { validate } from '../tasks/validation.js';
+import { formatValidation } from '../cli/report.js';
+import type { Payload, TaskRef } from '../queue/jobs.js';
+import { jobIds } from '../queue/jobs.js';
+import { isFinalFailure, type JobContext, type Processor } from './factory.js';
+import type { WorkerRuntime } from './runtime.js';
+
+const LOCK_RETRY_MS = 5000;
+
+/** Run `fn` holding the table's lock; when another task holds it, come back later (no attempt used). */
+async function withTableLock<T>(table: TableName, ctx: JobContext, rt: WorkerRuntime, fn: () => Promise<T>): Promise<T> {
+  const lock = await rt.locks.acquire(table, ctx.job.id ?? 'job');
+  if (!lock) {
+    await ctx.progress?.(`${table} is busy with another task: waiting ${LOCK_RETRY_MS / 1000}s`);
+    await ctx.job.moveToDelayed(Date.now() + LOCK_RETRY_MS, ctx.token);
+    throw new DelayedError();
+  }
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Observe one task: metrics hooks, and the per-table record on success or final failure. */
+async function observed<T>(queue: 'refresh' | 'retention', p: { table: TableName }, ctx: JobContext, rt: WorkerRuntime, fn: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  rt.observer?.taskStarted?.(queue, p.table);
+  try {
+    const result = await fn();
+    rt.observer?.taskSettled?.(queue, p.table, 'success', (performance.now() - started) / 1000);
+    await retryValidationIfUnblocked(ctx.job, rt);
+    return result;
+  } catch (e) {
+    if (!(e instanceof DelayedError)) {
+      const final = isFinalFailure(ctx.job, e instanceof Error ? e : new Error(String(e)));
+      rt.observer?.taskSettled?.(queue, p.table, final ? 'failure' : 'retry', (performance.now() - started) / 1000);
+    }
+    throw e;
+  }
+}
+
+export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
+  observed('refresh', p, ctx, rt, () =>
+    withTableLock(p.table, ctx, rt, async () => {
+      const started = Date.now();
+      if (p.from !== undefined && TABLES[p.table].refreshMode === 'daily-snapshot' && p.from !== p.date) {
+        throw new UnrecoverableError(`${p.table} is a daily snapshot: 'from' must be omitted or equal 'date'`);
+      }
+      const range = p.from ? { from: p.from, to: p.date } : refreshRange(p.table, p.date, rt.config.refreshWindowDays);
+      await rt.state.setRefreshActive(p.table, true);
+      try {
+        await checkSources(ctx, [p.table]);
+        const r = await refreshTable(ctx, p.table, range);
+        await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: r.seconds, rowsWritten: r.rowsWritten, finishedAt: Date.now() });
+        await ctx.job.updateProgress(100);
+        return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };
+      } catch (e) {
+        if (isFinalFailure(ctx.job, e instanceof Error ? e : new Error(String(e)))) {
+          const error = e instanceof Error ? e.message : String(e);
+          await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'failure', seconds: (Date.now() - started) / 1000, rowsWritten: null, finishedAt: Date.now(), error });
+        }
+        throw e;
+      } finally {
+        await rt.state.setRefreshActive(p.table, false);
+      }
+    }),
+  );
+
+export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
+  observed('retention', p, ctx, rt, () =>
+    withTableLock(p.table, ctx, rt, async () => {
+      const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table]);
+      await ctx.job.updateProgress(100);
+      return { cutoff: r.cutoff, rowsDeleted: r.rowsDeleted, seconds: r.seconds };
+    }),
+  );
+
+export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) => {
+  const started = performance.now();
+  const failedTasks = await unfinishedTasks(p.tasks, rt);
+  const report = await validate(ctx, p.date, p.tables, rt.config.refreshWindowDays);
+  await rt.state.recordValidation(report);
+  await ctx.progress?.(formatValidation(report));
+  const problems = [
+    ...failedTasks.map((t) => `${t.id} ${t.state}${t.reason ? ` (${t.reason})` : ''}`),
+    ...report.checks.filter((c) => c.falhas > 0).map((c) => `check ${c.name} failed (${c.falhas})`),
+    ...report.tables.filter((t) => t.status === 'critical').map((t) => `${t.tabela} critical: ${t.reasons.join(', ')}`),
+  ];
+  const outcome = problems.length === 0 ? 'success' : 'failure';
+  const run = await rt.state.finishRun(p.runId, outcome, problems);
+  rt.observer?.taskSettled?.('validation', 'all', outcome === 'success' ? 'success' : 'failure', (performance.now() - started) / 1000);
+  if (run) rt.observer?.runFinished?.(((run.finishedAt ?? Date.now()) - run.plannedAt) / 1000);
+  // The report is the result either way; a failed run is not retried: retry its failed task instead.
+  if (outcome === 'failure') throw new UnrecoverableError(`run ${p.runId} failed: ${problems.join('; ')}`);
+  return { worstStatus: report.worstStatus, checksPassed: report.checksPassed, tables: report.tables.map((t) => ({ tabela: t.tabela, status: t.status, registros: t.registros })) };
+};
+
+interface TaskState {
+  readonly id: string;
+  readonly state: string;
+  readonly reason?: string;
+}
+
+async function unfinishedTasks(tasks: readonly TaskRef[], rt: WorkerRuntime): Promise<TaskState[]> {
+  const out: TaskState[] = [];
+  for (const t of tasks) {
+    const job = await Job.fromId(rt.queues[t.queue], t.id);
+    const state = job ? await job.getState() : 'missing';
+    if (state !== 'completed') out.push({ id: t.id, state, reason: job?.failedReason || undefined });
+  }
+  return out;
+}
+
+/**
+ * A task that failed and was retried (from the board) and now succeeded:
+ * if its run's validation had already failed and every task is now done,
+ * validate again.
+ */
+async function retryValidationIfUnblocked(job: Job, rt: WorkerRuntime): Promise<void> {
+  const runId = (job.data as { runId?: string }).runId;
+  if (!runId) return;
+  const validation = await Job.fromId(rt.queues.validation, jobIds.validation(runId));
+  if (!validation || (await validation.getState()) !== 'failed') return;
+  const { tasks } = validation.data as Payload<'validation'>;
+  const pending = (await unfinishedTasks(tasks, rt)).filter((t) => t.id !== job.id);
+  if (pending.length === 0) {
+    rt.log.info({ runId }, 'every task of the failed run is now done: validating again');
+    await validation.retry('failed');
+  }
+}

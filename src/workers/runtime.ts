@@ -1,0 +1,31 @@
+/** What the workers share in one process. */
+import type { FlowProducer } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log.js';
+import type { Queues } from '../queue/queues.js';
+import type { StateStore } from '../state/store.js';
+import type { SqlBuilder } from '../tables/statements.js';
+import type { Warehouse } from '../warehouse/types.js';
+import type { TableLocks } from './table-lock.js';
+
+/** Observers of task outcomes (metrics). `retry`: an attempt failed and will be tried again. */
+export interface TaskObserver {
+  taskStarted?(queue: string, table: string): void;
+  taskSettled?(queue: string, table: string, outcome: 'success' | 'failure' | 'retry', seconds: number): void;
+  /** A run's validation finished: planning-to-end duration. */
+  runFinished?(seconds: number): void;
+}
+
+export interface WorkerRuntime {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly redis: Redis;
+  readonly warehouse: Warehouse;
+  readonly sql: SqlBuilder;
+  readonly state: StateStore;
+  readonly locks: TableLocks;
+  readonly queues: Queues;
+  readonly flows: FlowProducer;
+  readonly observer?: TaskObserver;
+}

@@ -1,0 +1,47 @@
+/** An in-process service on a unique Redis prefix and a temporary DuckDB file. */
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createLogger } from '../../src/log.js';
+import { startService, type Role, type Service } from '../../src/service.js';
+import { createFixture, ENV_BASE, type Fixture, type SourceRows } from './duckdb-fixture.js';
+import { cleanupPrefix, REDIS_URL, uniquePrefix } from './redis.js';
+
+export interface TestService {
+  readonly service: Service;
+  readonly config: Config;
+  readonly fixture: Fixture;
+  readonly prefix: string;
+  stop(): Promise<void>;
+}
+
+export const QUICK_ENV = {
+  JOB_BACKOFF_MS: '200',
+  WAREHOUSE_CHECK_INTERVAL_MS: '0',
+  BOARD_USER: 'ops',
+  BOARD_PASSWORD: 'secret-pass',
+  SHUTDOWN_GRACE_MS: '2000',
+  PORT: '0',
+  HOST: '127.0.0.1',
+} as const;
+
+export async function startTestService(opts: { env?: Record<string, string>; roles?: Role[]; sources?: SourceRows } = {}): Promise<TestService> {
+  const prefix = uniquePrefix();
+  const fixture = await createFixture(opts.env);
+  if (opts.sources) await fixture.setSources(opts.sources);
+  await fixture.warehouse.close();
+  const config = loadConfig({ ...ENV_BASE, ...QUICK_ENV, DUCKDB_PATH: fixture.path, REDIS_URL, QUEUE_PREFIX: prefix, ...opts.env });
+  const service = await startService(config, createLogger('silent'), opts.roles ?? ['worker', 'web']);
+  let stopped = false;
+  return {
+    service,
+    config,
+    fixture,
+    prefix,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await service.stop();
+      await cleanupPrefix(prefix);
+      await fixture.cleanup();
+    },
+  };
+}
