@@ -19,6 +19,7 @@ import { WorkerPool } from './workers/factory.js';
 import { startWorkerRole } from './workers/index.js';
 import { TableLocks } from './workers/table-lock.js';
 import type { WorkerRuntime } from './workers/runtime.js';
+import type { Warehouse } from './warehouse/types.js';
 
 export const ROLES = ['scheduler', 'worker', 'web'] as const;
 export type Role = (typeof ROLES)[number];
@@ -29,12 +30,17 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, log: Logger, roles: readonly Role[]): Promise<Service> {
+export interface ServiceOptions {
+  /** The engine to use instead of the configured one (tests inject faults around a real engine). */
+  readonly warehouse?: Warehouse;
+}
+
+export async function startService(config: Config, log: Logger, roles: readonly Role[], options: ServiceOptions = {}): Promise<Service> {
   const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:service`);
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
   const state = new StateStore(redis, config.queuePrefix);
-  const warehouse = createWarehouse(config);
+  const warehouse = options.warehouse ?? createWarehouse(config);
   const sql = new SqlBuilder(config, dialectOf(config));
   const metrics = createMetrics(config, { queues, state });
   const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix), observer: metrics.observer };

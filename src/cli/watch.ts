@@ -25,7 +25,7 @@ export async function watchRun(c: QueueClient, runId: string, print: (line: stri
       const line = state === 'failed' ? `failed: ${job?.failedReason ?? ''}` : state;
       if (seen.get(t.id) !== line) {
         seen.set(t.id, line);
-        const attempts = job && job.attemptsMade > 0 ? ` (attempts: ${job.attemptsMade})` : '';
+        const attempts = job && job.attemptsMade > 1 ? ` (attempts: ${job.attemptsMade})` : '';
         print(`${t.id}: ${line}${attempts}`);
       }
     }

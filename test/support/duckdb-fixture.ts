@@ -100,7 +100,7 @@ function literal(v: Value): string {
 }
 
 /** Dates → 'YYYY-MM-DD' (or full ISO for timestamps with a time), bigint → number. */
-function plain(row: Row): Record<string, Value> {
+export function plain(row: Row): Record<string, Value> {
   const out: Record<string, Value> = {};
   for (const [k, v] of Object.entries(row)) {
     if (v instanceof Date) {

@@ -2,7 +2,9 @@
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { startService, type Role, type Service } from '../../src/service.js';
-import { createFixture, ENV_BASE, type Fixture, type SourceRows } from './duckdb-fixture.js';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
+import { createFixture, ENV_BASE, plain, type Fixture, type SourceRows } from './duckdb-fixture.js';
 import { cleanupPrefix, REDIS_URL, uniquePrefix } from './redis.js';
 
 export interface TestService {
@@ -10,6 +12,8 @@ export interface TestService {
   readonly config: Config;
   readonly fixture: Fixture;
   readonly prefix: string;
+  /** Query through the service's own engine (one DuckDB instance per file in a process). */
+  rows(sql: string): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
 }
 
@@ -23,19 +27,29 @@ export const QUICK_ENV = {
   HOST: '127.0.0.1',
 } as const;
 
-export async function startTestService(opts: { env?: Record<string, string>; roles?: Role[]; sources?: SourceRows } = {}): Promise<TestService> {
+export interface TestServiceOptions {
+  readonly env?: Record<string, string>;
+  readonly roles?: Role[];
+  readonly sources?: SourceRows;
+  /** Wrap the real engine (fault injection). */
+  readonly wrap?: (w: Warehouse) => Warehouse;
+}
+
+export async function startTestService(opts: TestServiceOptions = {}): Promise<TestService> {
   const prefix = uniquePrefix();
   const fixture = await createFixture(opts.env);
   if (opts.sources) await fixture.setSources(opts.sources);
   await fixture.warehouse.close();
   const config = loadConfig({ ...ENV_BASE, ...QUICK_ENV, DUCKDB_PATH: fixture.path, REDIS_URL, QUEUE_PREFIX: prefix, ...opts.env });
-  const service = await startService(config, createLogger('silent'), opts.roles ?? ['worker', 'web']);
+  const engine = new DuckDbWarehouse({ path: fixture.path, catalog: config.catalog });
+  const service = await startService(config, createLogger('silent'), opts.roles ?? ['worker', 'web'], { warehouse: opts.wrap ? opts.wrap(engine) : engine });
   let stopped = false;
   return {
     service,
     config,
     fixture,
     prefix,
+    rows: async (sql) => (await service.runtime.warehouse.query({ sql })).map(plain),
     async stop() {
       if (stopped) return;
       stopped = true;
