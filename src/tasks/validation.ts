@@ -6,6 +6,8 @@
 import { asIsoDate } from '../dates.js';
 import { ANOMALIES, CHECKS, type AnomalyName } from '../tables/checks.js';
 import { TABLES, type TableName } from '../tables/registry.js';
+import { StatementCancelledError } from '../errors.js';
+import type { ExecOptions } from '../warehouse/types.js';
 import { elapsedSeconds, type TaskContext } from './context.js';
 import { tableStatus, type TableStatus } from './status.js';
 
@@ -30,7 +32,9 @@ export interface ValidationReport {
   readonly date: string;
   readonly tables: readonly TableValidation[];
   readonly checks: readonly CheckResult[];
-  readonly anomalies: Readonly<Record<AnomalyName, number>>;
+  /** Null when the sources could not be read (anomaliesError says why): reported, never fatal. */
+  readonly anomalies: Readonly<Record<AnomalyName, number>> | null;
+  readonly anomaliesError?: string;
   /** False when a consistency check failed. */
   readonly checksPassed: boolean;
   readonly worstStatus: TableStatus;
@@ -65,17 +69,30 @@ export async function validate(ctx: TaskContext, refDate: string, tables: readon
       failed_checks: checks.filter((c) => c.falhas > 0 && c.tables.includes(table)).map((c) => c.name),
     });
   }
-  const [anomalyRow] = await ctx.warehouse.query(ctx.sql.anomalies(), opts);
-  const anomalies = Object.fromEntries(ANOMALIES.map((a) => [a, Number(anomalyRow?.[a] ?? 0)])) as Record<AnomalyName, number>;
+  const { anomalies, anomaliesError } = await countAnomalies(ctx, opts);
   const report: ValidationReport = {
     date: refDate,
     tables: rows,
     checks,
     anomalies,
+    ...(anomaliesError ? { anomaliesError } : {}),
     checksPassed: checks.every((c) => c.falhas === 0),
     worstStatus: rows.some((r) => r.status === 'critical') ? 'critical' : rows.some((r) => r.status === 'warning') ? 'warning' : 'ok',
     seconds: elapsedSeconds(started),
   };
   ctx.log.info({ date: refDate, worstStatus: report.worstStatus, checksPassed: report.checksPassed, anomalies }, 'validation done');
   return report;
+}
+
+/** Source anomalies are information: a source that cannot be read is reported, not fatal. */
+async function countAnomalies(ctx: TaskContext, opts: ExecOptions): Promise<{ anomalies: Record<AnomalyName, number> | null; anomaliesError?: string }> {
+  try {
+    const [row] = await ctx.warehouse.query(ctx.sql.anomalies(), opts);
+    return { anomalies: Object.fromEntries(ANOMALIES.map((a) => [a, Number(row?.[a] ?? 0)])) as Record<AnomalyName, number> };
+  } catch (e) {
+    if (e instanceof StatementCancelledError) throw e;
+    const anomaliesError = e instanceof Error ? e.message : String(e);
+    ctx.log.warn({ error: anomaliesError }, 'source anomalies could not be counted');
+    return { anomalies: null, anomaliesError };
+  }
 }

@@ -34,7 +34,8 @@ export class WorkerPool {
 
   constructor(private readonly rt: WorkerRuntime) {}
 
-  add<Q extends QueueName>(queue: Q, concurrency: number, processor: Processor<Q>): Worker {
+  /** `onCompleted` runs once the job is recorded as completed (its state is final, unlike inside the processor). */
+  add<Q extends QueueName>(queue: Q, concurrency: number, processor: Processor<Q>, onCompleted?: (job: Job, rt: WorkerRuntime) => Promise<void>): Worker {
     const { config } = this.rt;
     const worker = new Worker(queue, (job, token) => this.process(queue, job, token, processor), {
       connection: this.rt.redis,
@@ -43,6 +44,11 @@ export class WorkerPool {
       autorun: true,
     });
     worker.on('error', (err) => this.rt.log.error({ queue, err }, 'worker error'));
+    if (onCompleted) {
+      worker.on('completed', (job) => {
+        onCompleted(job, this.rt).catch((err: unknown) => this.rt.log.error({ queue, jobId: job.id, err }, 'after-completion step failed'));
+      });
+    }
     this.workers.push(worker);
     return worker;
   }

@@ -1,6 +1,6 @@
 /** The worker role: the table tasks' queues, and the warehouse check /readyz reads. */
 import { TASK_QUEUES } from '../queue/jobs.js';
-import { refreshProcessor, retentionProcessor, validationProcessor } from './processors.js';
+import { refreshProcessor, retentionProcessor, retryValidationIfUnblocked, validationProcessor } from './processors.js';
 import { WorkerPool } from './factory.js';
 import type { WorkerRuntime } from './runtime.js';
 
@@ -14,8 +14,8 @@ export async function startWorkerRole(rt: WorkerRuntime): Promise<WorkerRole> {
   // Wiring gaps show at start-up: schema and tables exist (idempotent).
   for (const s of sql.init()) await warehouse.execute(s);
   const pool = new WorkerPool(rt);
-  pool.add('refresh', config.jobs.concurrency.refresh, refreshProcessor);
-  pool.add('retention', config.jobs.concurrency.retention, retentionProcessor);
+  pool.add('refresh', config.jobs.concurrency.refresh, refreshProcessor, retryValidationIfUnblocked);
+  pool.add('retention', config.jobs.concurrency.retention, retentionProcessor, retryValidationIfUnblocked);
   pool.add('validation', config.jobs.concurrency.validation, validationProcessor);
   log.info({ queues: TASK_QUEUES, concurrency: config.jobs.concurrency, engine: warehouse.engine }, 'workers started');
 

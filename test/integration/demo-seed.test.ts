@@ -155,8 +155,8 @@ describe('demo seed (small)', () => {
     expect(await num(`SELECT COUNT(DISTINCT data_referencia) FROM ${sql.table('crm_metrics_daily')}`)).toBeGreaterThanOrEqual(6);
     const report = await validate(ctx, D, TABLE_NAMES, 7);
     expect(report.checksPassed).toBe(true);
-    expect(report.anomalies.acoes_fechadas_sem_closed_at).toBeGreaterThan(0);
-    expect(report.anomalies.verificacoes_sem_data).toBeGreaterThan(0);
-    expect(report.anomalies.perguntas_sem_verificacao).toBeGreaterThan(0);
+    expect(report.anomalies?.acoes_fechadas_sem_closed_at).toBeGreaterThan(0);
+    expect(report.anomalies?.verificacoes_sem_data).toBeGreaterThan(0);
+    expect(report.anomalies?.perguntas_sem_verificacao).toBeGreaterThan(0);
   });
 });
