@@ -35,7 +35,7 @@ export function makePlan(scale: string, endDate: string, days?: number, seed = 4
   const spec = SCALES[scale];
   const n = days ?? spec.days;
   if (!Number.isInteger(n) || n < 1 || n > 3660) throw new UsageError(`demo history of ${n} days: use a whole number of days from 1 to 3660`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2_147_483_646) throw new UsageError(`demo seed ${seed}: use a whole number from 0 to 2147483646`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2_147_483_647) throw new UsageError(`demo seed ${seed}: use a whole number from 0 to 2147483647`);
   const startDate = addDays(endDate, -(n - 1));
   return {
     scale,
