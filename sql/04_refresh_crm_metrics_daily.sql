@@ -8,10 +8,13 @@ WITH verificacoes AS (
     LOCATION_ID,
     CAST(VERIFICATION_DATE AS DATE) AS dia
   FROM {{source}}.vw_crm_verification
+  -- The days [:window_start, :ref_date], i.e. CAST(VERIFICATION_DATE AS DATE)
+  -- between them, written on the bare column so the engine can skip old
+  -- files / row groups by their min-max statistics (a CAST hides them).
   WHERE VERIFICATION_ID IS NOT NULL
     AND VERIFICATION_DATE IS NOT NULL
-    AND CAST(VERIFICATION_DATE AS DATE) >= :window_start
-    AND CAST(VERIFICATION_DATE AS DATE) <= :ref_date
+    AND VERIFICATION_DATE >= CAST(:window_start AS TIMESTAMP)
+    AND VERIFICATION_DATE < CAST(:ref_date AS TIMESTAMP) + INTERVAL 1 DAY
 ),
 perguntas AS (
   -- A question is the distinct (VERIFICATION_ID, QUESTION_ID) pair: critical if
@@ -40,8 +43,11 @@ SELECT
   v.dia                                                                    AS data_referencia,
   v.ORGANIZATION_ID                                                        AS organization_id,
   v.LOCATION_ID                                                            AS location_id,
-  COUNT(DISTINCT v.VERIFICATION_ID)                                        AS total_verificacoes,
-  COUNT(DISTINCT CASE WHEN p.perguntas_nc > 0 THEN v.VERIFICATION_ID END)  AS verificacoes_nao_conformes,
+  -- Within a (dia, organization, location) group each VERIFICATION_ID occurs
+  -- once (verificacoes is DISTINCT, por_verificacao has one row per id), so
+  -- plain counts are the distinct counts, without a DISTINCT aggregate.
+  COUNT(*)                                                                 AS total_verificacoes,
+  COUNT(CASE WHEN p.perguntas_nc > 0 THEN 1 END)                           AS verificacoes_nao_conformes,
   CAST(COALESCE(SUM(p.perguntas), 0) AS BIGINT)                            AS total_perguntas,
   CAST(COALESCE(SUM(p.perguntas_nc), 0) AS BIGINT)                         AS perguntas_nao_conformes,
   CAST(COALESCE(SUM(p.criticas), 0) AS BIGINT)                             AS total_controles_criticos,
