@@ -38,6 +38,11 @@ export class WarehouseAuthError extends WarehouseError {
   override name = 'WarehouseAuthError';
 }
 
+/** The principal lacks a privilege on an object (SQLSTATE 42501): an administrator must grant it. */
+export class WarehousePermissionError extends WarehouseError {
+  override name = 'WarehousePermissionError';
+}
+
 /** A running statement was cancelled because its task was aborted (timeout, shutdown). */
 export class StatementCancelledError extends WarehouseError {
   override name = 'StatementCancelledError';

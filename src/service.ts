@@ -40,7 +40,7 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
   const state = new StateStore(redis, config.queuePrefix);
-  const warehouse = options.warehouse ?? createWarehouse(config);
+  const warehouse = options.warehouse ?? createWarehouse(config, { log });
   const sql = new SqlBuilder(config, dialectOf(config));
   const metrics = createMetrics(config, { queues, state });
   const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix), observer: metrics.observer };

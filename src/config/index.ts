@@ -14,6 +14,14 @@ export interface DatabricksConfig {
   readonly token: string | undefined;
   readonly clientId: string | undefined;
   readonly clientSecret: string | undefined;
+  /** PEM file of an extra CA to trust. */
+  readonly caCertFile: string | undefined;
+  /** Session STATEMENT_TIMEOUT in seconds; 0 = the warehouse's default. */
+  readonly statementTimeoutSeconds: number;
+  /** How long to wait for a starting warehouse or a queued statement (ms). */
+  readonly startupWaitMs: number;
+  readonly socketTimeoutMs: number;
+  readonly telemetry: boolean;
 }
 
 export interface Config {
@@ -95,6 +103,11 @@ export function loadConfig(env: Env = process.env): Config {
     token: r.get(VARS.DATABRICKS_TOKEN),
     clientId: r.get(VARS.DATABRICKS_CLIENT_ID),
     clientSecret: r.get(VARS.DATABRICKS_CLIENT_SECRET),
+    caCertFile: r.get(VARS.DATABRICKS_CA_CERT_FILE),
+    statementTimeoutSeconds: r.get(VARS.DATABRICKS_STATEMENT_TIMEOUT_SECONDS, 1800),
+    startupWaitMs: r.get(VARS.DATABRICKS_STARTUP_WAIT_MS, 600_000),
+    socketTimeoutMs: r.get(VARS.DATABRICKS_SOCKET_TIMEOUT_MS, 300_000),
+    telemetry: r.get(VARS.DATABRICKS_DRIVER_TELEMETRY, false),
   });
   if (warehouse === 'databricks') r.problems.push(...databricksProblems(databricks));
   if (warehouse === 'duckdb' && sourceCatalog !== catalog) {

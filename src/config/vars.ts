@@ -3,6 +3,7 @@
  * default, meaning and parser. The config loader and the README's
  * configuration table both come from this list.
  */
+import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { isValidTimeZone } from '../dates.js';
 
@@ -77,6 +78,30 @@ export const redisUrl = (raw: string): string => {
   return raw.trim();
 };
 
+/** A workspace host, optionally with a port: `adb-1.2.azuredatabricks.net`, `127.0.0.1:8443`; `https://` and a trailing `/` are dropped. */
+export const databricksHost = (raw: string): string => {
+  const host = raw.trim().replace(/^https:\/\//i, '').replace(/\/+$/, '');
+  const m = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/.exec(host);
+  const port = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new RangeError('must be a host name with an optional :port and no path, e.g. adb-123.4.azuredatabricks.net or 127.0.0.1:8443');
+  }
+  return host;
+};
+
+/** A readable PEM file holding at least one certificate; returns its path. */
+export const pemFile = (raw: string): string => {
+  const path = raw.trim();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new RangeError(`must be a readable PEM file (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new RangeError('must be a PEM file with a -----BEGIN CERTIFICATE----- block');
+  return path;
+};
+
 export const VARS = {
   WAREHOUSE: spec({ name: 'WAREHOUSE', default: 'duckdb', doc: 'Engine that runs the SQL: `duckdb` (embedded, no account needed) or `databricks`.', parse: oneOf(['duckdb', 'databricks'] as const) }),
   DUCKDB_PATH: spec({ name: 'DUCKDB_PATH', default: './data/crm.duckdb', doc: 'DuckDB database file (WAREHOUSE=duckdb), attached as catalog CRM_CATALOG; its folder is created if missing.', parse: nonEmpty }),
@@ -87,7 +112,7 @@ export const VARS = {
   SCHEDULE_TZ: spec({ name: 'SCHEDULE_TZ', default: 'America/Sao_Paulo', doc: 'Time zone of the schedule; "today" in this zone is the default reference date D.', parse: timeZone }),
   REFRESH_WINDOW_DAYS: spec({ name: 'REFRESH_WINDOW_DAYS', default: '7', doc: 'Days recomputed by each refresh of a rolling-window table: [D - (N-1), D].', parse: integer(1, 366) }),
   RETENTION_DAYS: spec({ name: 'RETENTION_DAYS', default: '90', doc: "Retention deletes rows dated before D - N. Per table: RETENTION_DAYS_<TABLE>, e.g. RETENTION_DAYS_CRM_ACTIONS_OPEN_SNAPSHOT. At least the table's refresh window.", parse: integer(1, 36500) }),
-  DATABRICKS_HOST: spec({ name: 'DATABRICKS_HOST', default: undefined, doc: 'Databricks workspace host, e.g. adb-123.4.azuredatabricks.net (WAREHOUSE=databricks).', parse: nonEmpty }),
+  DATABRICKS_HOST: spec({ name: 'DATABRICKS_HOST', default: undefined, doc: 'Databricks workspace host, e.g. adb-123.4.azuredatabricks.net (WAREHOUSE=databricks); `host:port` when not 443.', parse: databricksHost }),
   DATABRICKS_HTTP_PATH: spec({ name: 'DATABRICKS_HTTP_PATH', default: undefined, doc: 'HTTP path of the SQL warehouse, e.g. /sql/1.0/warehouses/abc123.', parse: nonEmpty }),
   DATABRICKS_TOKEN: spec({ name: 'DATABRICKS_TOKEN', default: undefined, doc: 'Personal access token (or DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET).', secret: true, parse: nonEmpty }),
   DATABRICKS_CLIENT_ID: spec({ name: 'DATABRICKS_CLIENT_ID', default: undefined, doc: 'OAuth M2M service principal client id.', parse: nonEmpty }),
@@ -116,5 +141,10 @@ export const VARS = {
   BOARD_TOKEN: spec({ name: 'BOARD_TOKEN', default: undefined, doc: 'Bull Board bearer token (Authorization: Bearer ...), instead of or besides basic auth.', secret: true, parse: nonEmpty }),
   BOARD_AUTH: spec({ name: 'BOARD_AUTH', default: 'on', doc: '`off` serves the board without credentials (logs a warning); otherwise the web role refuses to start without them.', parse: oneOf(['on', 'off'] as const) }),
   BOARD_READ_ONLY: spec({ name: 'BOARD_READ_ONLY', default: 'false', doc: 'Board shows queues but refuses retry, promote, clean, add and remove.', parse: bool }),
+  DATABRICKS_CA_CERT_FILE: spec({ name: 'DATABRICKS_CA_CERT_FILE', default: undefined, doc: 'Databricks: PEM file of a CA trusted besides the public roots (a TLS-inspecting proxy, a private CA, the local endpoint of `npm run databricks:local`). Verification always stays on.', parse: pemFile }),
+  DATABRICKS_STATEMENT_TIMEOUT_SECONDS: spec({ name: 'DATABRICKS_STATEMENT_TIMEOUT_SECONDS', default: '1800', doc: "Databricks: the session's STATEMENT_TIMEOUT: the warehouse itself stops a statement running longer, even if the worker that started it died. 0 = the warehouse's own limit.", parse: integer(0, 172_800) }),
+  DATABRICKS_STARTUP_WAIT_MS: spec({ name: 'DATABRICKS_STARTUP_WAIT_MS', default: '600000', doc: 'Databricks: how long a task waits for an auto-stopped SQL warehouse to start, or for a queued statement to begin, before failing with a retryable error (ms). 0 = do not wait.', parse: integer(0, 3_600_000) }),
+  DATABRICKS_SOCKET_TIMEOUT_MS: spec({ name: 'DATABRICKS_SOCKET_TIMEOUT_MS', default: '300000', doc: 'Databricks: an HTTP call to the warehouse that stays silent this long fails (ms); calls safe to repeat are retried.', parse: integer(1000, 3_600_000) }),
+  DATABRICKS_DRIVER_TELEMETRY: spec({ name: 'DATABRICKS_DRIVER_TELEMETRY', default: 'false', doc: "Databricks: let the @databricks/sql driver send its usage telemetry to the workspace (off unless set to true).", parse: bool }),
   LOG_LEVEL: spec({ name: 'LOG_LEVEL', default: 'info', doc: 'Log level: fatal, error, warn, info, debug, trace or silent.', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) }),
 } as const;

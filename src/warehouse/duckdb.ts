@@ -16,6 +16,7 @@ import {
 import { StatementCancelledError, UsageError, WarehouseError } from '../errors.js';
 import { daysBetween } from '../dates.js';
 import { duckdbDialect } from './dialect.js';
+import { normalizeRow } from './rows.js';
 import type { ExecOptions, ExecResult, Params, Row, SqlValue, Statement, Warehouse } from './types.js';
 
 export interface DuckDbOptions {
@@ -194,15 +195,6 @@ function toDuckValue(v: SqlValue): DuckDBValue {
     return v.kind === 'date' ? dateValue(daysBetween('1970-01-01', v.value)) : timestampValueFromDate(v.value);
   }
   return v;
-}
-
-/** bigint → number where exact; DATE/TIMESTAMP are already Date objects. */
-export function normalizeRow(row: Record<string, unknown>): Row {
-  const out: Row = {};
-  for (const [k, v] of Object.entries(row)) {
-    out[k] = typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
-  }
-  return out;
 }
 
 function mapError(e: unknown, signal: AbortSignal | undefined): Error {

@@ -1,6 +1,8 @@
 /** Builds the configured engine. Nothing else constructs a Warehouse. */
 import type { Config } from '../config/index.js';
-import { UsageError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { databricksSettings } from './databricks-connection.js';
+import { DatabricksWarehouse } from './databricks.js';
 import { dialectFor, type Dialect } from './dialect.js';
 import { DuckDbWarehouse } from './duckdb.js';
 import type { Warehouse } from './types.js';
@@ -8,6 +10,8 @@ import type { Warehouse } from './types.js';
 export interface WarehouseOptions {
   /** Open the DuckDB file read-only (readers that must not block writers). */
   readonly readOnly?: boolean;
+  /** Where the engine logs (waiting for a starting warehouse, warnings); silent if not given. */
+  readonly log?: Logger;
 }
 
 export function createWarehouse(config: Config, options: WarehouseOptions = {}): Warehouse {
@@ -15,7 +19,7 @@ export function createWarehouse(config: Config, options: WarehouseOptions = {}):
     case 'duckdb':
       return new DuckDbWarehouse({ path: config.duckdbPath, catalog: config.catalog, readOnly: options.readOnly });
     case 'databricks':
-      throw new UsageError('WAREHOUSE=databricks is not available in this build yet: use WAREHOUSE=duckdb');
+      return new DatabricksWarehouse(databricksSettings(config), options.log ?? createLogger('silent'));
   }
 }
 
