@@ -25,7 +25,7 @@ export const ROLES = ['scheduler', 'worker', 'web'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Service {
-  readonly port: number | undefined;
+  readonly port: number;
   readonly runtime: WorkerRuntime;
   stop(): Promise<void>;
 }
@@ -40,21 +40,20 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
   const state = new StateStore(redis, config.queuePrefix);
-  const warehouse = options.warehouse ?? createWarehouse(config, { log });
+  const metrics = createMetrics(config, { queues, state, shared: roles.includes('web') });
+  const warehouse = metrics.instrument(options.warehouse ?? createWarehouse(config, { log }));
   const sql = new SqlBuilder(config, dialectOf(config));
-  const metrics = createMetrics(config, { queues, state });
   const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix), observer: metrics.observer };
   const stops: (() => Promise<void>)[] = [];
-  let port: number | undefined;
+  let port = 0;
 
   try {
-    if (roles.includes('web')) {
-      const app = createApp({ config, log, redis, queues, state, metrics: metrics.registry });
-      const server = await listen(app.listen.bind(app), config.port, config.host);
-      port = (server.address() as { port: number }).port;
-      log.info({ port, board: '/admin/queues' }, 'web role listening');
-      stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    }
+    // Every role answers probes and serves its own metrics; the web role adds the board and the shared metrics.
+    const app = createApp({ config, log, redis, queues, state, metrics, board: roles.includes('web') });
+    const server = await listen(app.listen.bind(app), config.port, config.host);
+    port = (server.address() as { port: number }).port;
+    log.info({ port, board: roles.includes('web') }, 'listening');
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     if (roles.includes('worker')) {
       const workers = await startWorkerRole(rt);
       stops.push(() => workers.stop());

@@ -46,7 +46,7 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
       if (opts.demo) config = await prepareDemo(config, roles, out);
       const log = createLogger(config.logLevel);
       const service = await startService(config, log, roles);
-      if (service.port !== undefined) out(`crm-materializer is running: http://localhost:${service.port}/admin/queues  (metrics: /metrics, health: /healthz /readyz)`);
+      out(`crm-materializer is running: http://localhost:${service.port}${roles.includes('web') ? '/admin/queues' : '/healthz'}  (metrics: /metrics, health: /healthz /readyz)`);
       if (opts.demo && roles.includes('scheduler')) {
         const planned = await planDailyRun({ config, flows: service.runtime.flows, state: service.runtime.state, log }, dateInZone(new Date(), config.scheduleTz));
         out(planned.added ? `today's run ${planned.runId} is queued` : `today's run ${planned.runId} was queued before`);

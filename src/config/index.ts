@@ -55,6 +55,7 @@ export interface Config {
     readonly concurrency: { readonly refresh: number; readonly retention: number; readonly validation: number };
   };
   readonly warehouseCheckIntervalMs: number;
+  readonly slowRunSeconds: number;
   readonly board: {
     readonly user: string | undefined;
     readonly password: string | undefined;
@@ -153,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
       }),
     }),
     warehouseCheckIntervalMs: r.get(VARS.WAREHOUSE_CHECK_INTERVAL_MS, 30_000),
+    slowRunSeconds: r.get(VARS.SLOW_RUN_SECONDS, 900),
     board: Object.freeze({
       user: r.get(VARS.BOARD_USER),
       password: r.get(VARS.BOARD_PASSWORD),

@@ -136,6 +136,7 @@ export const VARS = {
   KEEP_FAILED_DAYS: spec({ name: 'KEEP_FAILED_DAYS', default: '90', doc: 'Failed jobs are kept this long.', parse: integer(1, 3650) }),
   BACKFILL_CHUNK_DAYS: spec({ name: 'BACKFILL_CHUNK_DAYS', default: '31', doc: 'Backfill rebuilds a rolling-window table one chunk of this many days per atomic replace.', parse: integer(1, 366) }),
   WAREHOUSE_CHECK_INTERVAL_MS: spec({ name: 'WAREHOUSE_CHECK_INTERVAL_MS', default: '30000', doc: 'Workers run a cheap `SELECT 1` this often so /readyz knows the warehouse answers; 0 turns the check (and its part of /readyz) off - on Databricks, keep it above the warehouse auto-stop time or 0 so the check does not keep it running.', parse: integer(0, 86_400_000) }),
+  SLOW_RUN_SECONDS: spec({ name: 'SLOW_RUN_SECONDS', default: '900', doc: 'A run longer than this counts in crm_runs_slow_total (the alert fires on a run still going past it).', parse: integer(1, 86_400) }),
   BOARD_USER: spec({ name: 'BOARD_USER', default: undefined, doc: 'Bull Board basic-auth user (with BOARD_PASSWORD).', parse: nonEmpty }),
   BOARD_PASSWORD: spec({ name: 'BOARD_PASSWORD', default: undefined, doc: 'Bull Board basic-auth password.', secret: true, parse: nonEmpty }),
   BOARD_TOKEN: spec({ name: 'BOARD_TOKEN', default: undefined, doc: 'Bull Board bearer token (Authorization: Bearer ...), instead of or besides basic auth.', secret: true, parse: nonEmpty }),

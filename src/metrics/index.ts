@@ -1,20 +1,40 @@
 /**
- * The metrics registry. Values that must survive restarts come from Redis at
- * scrape time (a scrape never queries the warehouse).
+ * The process's metrics. Every process exports what it observes itself
+ * (task and statement timings: sum across pods); the web role also exports
+ * the deployment's shared state read from Redis at scrape time (take max()
+ * across web pods). docs/metrics.md lists which role exports what.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config/index.js';
 import type { Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
+import type { Warehouse } from '../warehouse/types.js';
 import type { TaskObserver } from '../workers/runtime.js';
+import { registerSharedMetrics } from './shared.js';
+import { registerTaskMetrics } from './task-metrics.js';
+import { instrumentWarehouse } from './warehouse.js';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly observer: TaskObserver;
+  /** The same engine, with every statement timed. */
+  instrument(warehouse: Warehouse): Warehouse;
+  /** Refresh the values read at scrape time, then render the text format. */
+  scrape(): Promise<string>;
 }
 
-export function createMetrics(_config: Config, _deps: { queues: Queues; state: StateStore }): Metrics {
+export function createMetrics(config: Config, deps: { queues: Queues; state: StateStore; shared: boolean }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'crm_process_' });
-  return { registry, observer: {} };
+  const task = registerTaskMetrics(registry, { slowRunSeconds: config.slowRunSeconds, timeoutSeconds: config.jobs.timeoutMs / 1000 });
+  const refreshShared = deps.shared ? registerSharedMetrics(registry, deps) : async () => undefined;
+  return {
+    registry,
+    observer: task.observer,
+    instrument: (w) => instrumentWarehouse(w, task.statementDuration),
+    scrape: async () => {
+      await refreshShared();
+      return registry.metrics();
+    },
+  };
 }

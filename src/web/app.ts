@@ -1,10 +1,10 @@
-/** The web role: Bull Board (authenticated), /metrics, /healthz, /readyz. */
+/** HTTP for every role: /healthz, /readyz, /metrics; the web role adds Bull Board (authenticated). */
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
+import type { Metrics } from '../metrics/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { Queues } from '../queue/queues.js';
@@ -21,7 +21,9 @@ export interface WebDeps {
   readonly redis: Redis;
   readonly queues: Queues;
   readonly state: StateStore;
-  readonly metrics: Registry;
+  readonly metrics: Pick<Metrics, 'scrape' | 'registry'>;
+  /** Mount Bull Board (the web role); other roles serve probes and metrics only. */
+  readonly board: boolean;
 }
 
 export function createApp(deps: WebDeps): Express {
@@ -52,9 +54,10 @@ export function createApp(deps: WebDeps): Express {
   });
 
   app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', deps.metrics.contentType);
-    res.send(await deps.metrics.metrics());
+    res.setHeader('Content-Type', deps.metrics.registry.contentType);
+    res.send(await deps.metrics.scrape());
   });
+  if (!deps.board) return app;
 
   const board = new ExpressAdapter();
   board.setBasePath(BOARD_PATH);

@@ -122,6 +122,6 @@ export function classify(e: unknown): Error {
 }
 
 /** True when this failure is the last: BullMQ will not try again. */
-export function isFinalFailure(job: Job, err: Error): boolean {
-  return err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+export function isFinalFailure(job: Job, err: unknown): boolean {
+  return classify(err) instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

@@ -43,7 +43,7 @@ async function observed<T>(queue: 'refresh' | 'retention', p: { table: TableName
     return result;
   } catch (e) {
     if (!(e instanceof DelayedError)) {
-      const final = isFinalFailure(ctx.job, e instanceof Error ? e : new Error(String(e)));
+      const final = isFinalFailure(ctx.job, e);
       rt.observer?.taskSettled?.(queue, p.table, final ? 'failure' : 'retry', (performance.now() - started) / 1000);
     }
     throw e;
@@ -66,7 +66,7 @@ export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
         await ctx.job.updateProgress(100);
         return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };
       } catch (e) {
-        if (isFinalFailure(ctx.job, e instanceof Error ? e : new Error(String(e)))) {
+        if (isFinalFailure(ctx.job, e)) {
           const error = e instanceof Error ? e.message : String(e);
           await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'failure', seconds: (Date.now() - started) / 1000, rowsWritten: null, finishedAt: Date.now(), error });
         }

@@ -14,6 +14,8 @@ export interface TestService {
   readonly prefix: string;
   /** Query through the service's own engine (one DuckDB instance per file in a process). */
   rows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Stop the service but keep its Redis keys and DuckDB file (to start it again with `reuse`). */
+  stopService(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,27 +35,36 @@ export interface TestServiceOptions {
   readonly sources?: SourceRows;
   /** Wrap the real engine (fault injection). */
   readonly wrap?: (w: Warehouse) => Warehouse;
+  /** Reuse a Redis prefix and DuckDB file (a restart); the first service's stop must keep them. */
+  readonly reuse?: TestService;
 }
 
 export async function startTestService(opts: TestServiceOptions = {}): Promise<TestService> {
-  const prefix = uniquePrefix();
-  const fixture = await createFixture(opts.env);
+  const prefix = opts.reuse?.prefix ?? uniquePrefix();
+  const fixture = opts.reuse?.fixture ?? (await createFixture(opts.env));
   if (opts.sources) await fixture.setSources(opts.sources);
   await fixture.warehouse.close();
   const config = loadConfig({ ...ENV_BASE, ...QUICK_ENV, DUCKDB_PATH: fixture.path, REDIS_URL, QUEUE_PREFIX: prefix, ...opts.env });
   const engine = new DuckDbWarehouse({ path: fixture.path, catalog: config.catalog });
   const service = await startService(config, createLogger('silent'), opts.roles ?? ['worker', 'web'], { warehouse: opts.wrap ? opts.wrap(engine) : engine });
   let stopped = false;
+  let serviceStopped = false;
+  const stopService = async (): Promise<void> => {
+    if (serviceStopped) return;
+    serviceStopped = true;
+    await service.stop();
+  };
   return {
     service,
     config,
     fixture,
     prefix,
     rows: async (sql) => (await service.runtime.warehouse.query({ sql })).map(plain),
+    stopService,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await service.stop();
+      await stopService();
       await cleanupPrefix(prefix);
       await fixture.cleanup();
     },

@@ -1,0 +1,65 @@
+/**
+ * Metrics of the deployment as a whole, read from Redis at scrape time (a
+ * scrape never queries the warehouse). Exported by the web role only; with
+ * several web pods, aggregate with max(), not sum().
+ */
+import { Gauge, type Registry } from 'prom-client';
+import { QUEUE_NAMES } from '../queue/jobs.js';
+import type { Queues } from '../queue/queues.js';
+import type { StateStore } from '../state/store.js';
+import { TABLE_NAMES } from '../tables/registry.js';
+import { TABLE_STATUSES } from '../tasks/status.js';
+import { CHECKS } from '../tables/checks.js';
+
+const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const;
+
+export function registerSharedMetrics(registry: Registry, deps: { queues: Queues; state: StateStore }): () => Promise<void> {
+  const g = (name: string, help: string, labelNames: string[] = []): Gauge => new Gauge({ name, help, labelNames, registers: [registry] });
+  const lastSuccess = g('crm_table_last_success_timestamp_seconds', 'When the last successful refresh of the table finished (0: never).', ['table']);
+  const rowsWritten = g('crm_table_rows_written', 'Rows written by the last successful refresh.', ['table']);
+  const refreshing = g('crm_table_refresh_in_progress', '1 while a refresh of the table runs.', ['table']);
+  const rows = g('crm_table_rows', 'Rows in the table at the last validation.', ['table']);
+  const lag = g('crm_table_data_lag_days', 'D - newest date in the table, at the last validation.', ['table']);
+  const status = g('crm_table_validation_status', '1 for the table\'s current validation status, 0 for the others.', ['table', 'status']);
+  const checkFailures = g('crm_validation_check_failures', 'Failing units of a consistency check at the last validation (0 = passing).', ['check']);
+  const lastValidation = g('crm_validation_last_timestamp_seconds', 'When the last validation finished.');
+  const inProgress = g('crm_run_in_progress_seconds', 'Age of the oldest unfinished run (0 when none).');
+  const nextRun = g('crm_scheduler_next_run_timestamp_seconds', 'Next scheduled tick.');
+  const lastEnqueued = g('crm_scheduler_last_enqueued_timestamp_seconds', 'When a run was last planned (dead-man switch).');
+  const jobs = g('crm_queue_jobs', 'Jobs per queue and state.', ['queue', 'state']);
+  const workers = g('crm_queue_workers', 'Workers connected to the queue.', ['queue']);
+
+  return async () => {
+    const [tables, validation, oldest, scheduler] = await Promise.all([
+      deps.state.tables(TABLE_NAMES),
+      deps.state.lastValidation(),
+      deps.state.oldestActiveRun(),
+      deps.state.scheduler(),
+    ]);
+    for (const table of TABLE_NAMES) {
+      const h = tables[table] ?? {};
+      lastSuccess.set({ table }, h.last_success_ts ? Number(h.last_success_ts) / 1000 : 0);
+      rowsWritten.set({ table }, Number(h.rows_written ?? 0));
+      refreshing.set({ table }, Number(h.refresh_active ?? 0) > 0 ? 1 : 0);
+    }
+    if (validation) {
+      for (const t of validation.report.tables) {
+        rows.set({ table: t.tabela }, t.registros);
+        if (t.dias_atraso !== null) lag.set({ table: t.tabela }, t.dias_atraso);
+        for (const s of TABLE_STATUSES) status.set({ table: t.tabela, status: s }, t.status === s ? 1 : 0);
+      }
+      for (const c of CHECKS) checkFailures.set({ check: c.name }, validation.report.checks.find((r) => r.name === c.name)?.falhas ?? 0);
+      lastValidation.set(validation.at / 1000);
+    }
+    inProgress.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+    if (scheduler.nextRunAt !== undefined) nextRun.set(scheduler.nextRunAt / 1000);
+    if (scheduler.lastEnqueuedAt !== undefined) lastEnqueued.set(scheduler.lastEnqueuedAt / 1000);
+    await Promise.all(
+      QUEUE_NAMES.map(async (q) => {
+        const [counts, count] = await Promise.all([deps.queues[q].getJobCounts(...STATES), deps.queues[q].getWorkersCount()]);
+        for (const s of STATES) jobs.set({ queue: q, state: s }, counts[s] ?? 0);
+        workers.set({ queue: q }, count);
+      }),
+    );
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Metrics observed in the process that does the work (worker and scheduler
+ * roles). Each process exports its own: sum them across pods.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { TABLE_NAMES } from '../tables/registry.js';
+import type { TaskObserver } from '../workers/runtime.js';
+
+/** 900 s (the slow-run line) is a boundary; up to an hour. */
+export const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600];
+const OUTCOMES = ['success', 'failure', 'retry'] as const;
+
+export interface TaskMetrics {
+  readonly observer: TaskObserver;
+  readonly statementDuration: Histogram<'engine' | 'task' | 'outcome'>;
+}
+
+export function registerTaskMetrics(registry: Registry, opts: { slowRunSeconds: number; timeoutSeconds: number }): TaskMetrics {
+  const taskDuration = new Histogram({
+    name: 'crm_task_duration_seconds',
+    help: 'Duration of one task attempt, by task, table and outcome.',
+    labelNames: ['task', 'table', 'outcome'],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const taskRuns = new Counter({
+    name: 'crm_task_runs_total',
+    help: 'Task attempts by outcome: retry = failed and will be tried again; failure = failed for good.',
+    labelNames: ['task', 'table', 'outcome'],
+    registers: [registry],
+  });
+  // Every series exists from the start, so increase() sees the first failure after a restart.
+  for (const task of ['refresh', 'retention'] as const) for (const table of TABLE_NAMES) for (const o of OUTCOMES) taskRuns.inc({ task, table, outcome: o }, 0);
+  for (const o of OUTCOMES) taskRuns.inc({ task: 'validation', table: 'all', outcome: o }, 0);
+
+  const runDuration = new Histogram({
+    name: 'crm_run_duration_seconds',
+    help: 'Duration of a whole run (one flow for one D), from planning to the end of its validation.',
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const runsSlow = new Counter({ name: 'crm_runs_slow_total', help: `Runs that took longer than SLOW_RUN_SECONDS (${opts.slowRunSeconds}).`, registers: [registry] });
+  runsSlow.inc(0);
+  const timeout = new Gauge({ name: 'crm_run_timeout_seconds', help: 'The configured per-task timeout (JOB_TIMEOUT_MS).', registers: [registry] });
+  timeout.set(opts.timeoutSeconds);
+  const statementDuration = new Histogram({
+    name: 'crm_warehouse_statement_duration_seconds',
+    help: 'Time spent in the warehouse per statement (warehouse time is what costs money).',
+    labelNames: ['engine', 'task', 'outcome'],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600],
+    registers: [registry],
+  });
+
+  return {
+    statementDuration,
+    observer: {
+      taskSettled(task, table, outcome, seconds) {
+        taskDuration.observe({ task, table, outcome }, seconds);
+        taskRuns.inc({ task, table, outcome });
+      },
+      runFinished(seconds) {
+        runDuration.observe(seconds);
+        if (seconds > opts.slowRunSeconds) runsSlow.inc();
+      },
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/** Metric values (not only names) through the real service, Redis and DuckDB. */
+import { afterEach, describe, expect, test } from 'vitest';
+import { planDailyRun } from '../../src/producer/scheduler.js';
+import { WarehouseError } from '../../src/errors.js';
+import { TABLE_NAMES } from '../../src/tables/registry.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
+import { metricValue } from '../support/metrics.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { DEMO_SOURCES } from '../support/sources.js';
+import { waitFor, waitForState } from '../support/wait.js';
+
+const D = '2026-11-29';
+const S = 'hs_franquia.gold_connect_bot';
+const started: TestService[] = [];
+afterEach(async () => {
+  for (const s of started.splice(0).reverse()) await s.stop();
+});
+const start = async (opts: Parameters<typeof startTestService>[0]): Promise<TestService> => {
+  const s = await startTestService(opts);
+  started.push(s);
+  return s;
+};
+const scrape = async (s: TestService): Promise<string> => (await fetch(`http://127.0.0.1:${s.service.port}/metrics`)).text();
+const plan = (s: TestService, date = D) => planDailyRun({ config: s.config, flows: s.service.runtime.flows, state: s.service.runtime.state, log: s.service.runtime.log }, date);
+
+/** Counts statements reaching the engine. */
+function counting(counter: { n: number }) {
+  return (w: Warehouse): Warehouse => ({
+    engine: w.engine,
+    execute: (s, o) => (counter.n++, w.execute(s, o)),
+    query: (s, o) => (counter.n++, w.query(s, o)),
+    executeAtomic: (s, o) => (counter.n++, w.executeAtomic(s, o)),
+    close: () => w.close(),
+  });
+}
+
+describe('metrics', () => {
+  test('after a successful run: outcomes, per-table values, validation status, no run in progress', async () => {
+    const s = await start({ sources: DEMO_SOURCES });
+    await plan(s);
+    await waitForState(s.service.runtime.queues.validation, `validation__${D}`, ['completed']);
+    const m = await scrape(s);
+    for (const table of TABLE_NAMES) {
+      expect(metricValue(m, 'crm_task_runs_total', { task: 'refresh', table, outcome: 'success' })).toBe(1);
+      expect(metricValue(m, 'crm_task_runs_total', { task: 'refresh', table, outcome: 'failure' })).toBe(0);
+      expect(metricValue(m, 'crm_task_runs_total', { task: 'retention', table, outcome: 'success' })).toBe(1);
+      expect(metricValue(m, 'crm_table_last_success_timestamp_seconds', { table })).toBeGreaterThan(Date.now() / 1000 - 60);
+      expect(metricValue(m, 'crm_table_validation_status', { table, status: 'ok' })).toBe(1);
+      expect(metricValue(m, 'crm_table_validation_status', { table, status: 'critical' })).toBe(0);
+      expect(metricValue(m, 'crm_table_data_lag_days', { table })).toBe(0);
+      expect(metricValue(m, 'crm_table_refresh_in_progress', { table })).toBe(0);
+    }
+    expect(metricValue(m, 'crm_table_rows_written', { table: 'crm_actions_open_snapshot' })).toBe(2);
+    expect(metricValue(m, 'crm_table_rows', { table: 'crm_metrics_daily' })).toBe(2);
+    expect(metricValue(m, 'crm_task_runs_total', { task: 'validation', table: 'all', outcome: 'success' })).toBe(1);
+    expect(metricValue(m, 'crm_validation_check_failures', { check: 'priorities_match_snapshot' })).toBe(0);
+    expect(metricValue(m, 'crm_run_duration_seconds_count')).toBe(1);
+    expect(metricValue(m, 'crm_run_in_progress_seconds')).toBe(0);
+    expect(metricValue(m, 'crm_runs_slow_total')).toBe(0);
+    expect(metricValue(m, 'crm_scheduler_last_enqueued_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(metricValue(m, 'crm_queue_jobs', { queue: 'refresh', state: 'completed' })).toBe(3);
+    expect(metricValue(m, 'crm_queue_workers', { queue: 'refresh' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(m, 'crm_warehouse_statement_duration_seconds_count', { engine: 'duckdb', task: 'refresh', outcome: 'success' })).toBeGreaterThan(0);
+  });
+
+  test('a retried attempt counts as retry, a final failure as failure, and the run as failed', async () => {
+    let calls = 0;
+    const flakyOnce = (w: Warehouse): Warehouse => ({
+      ...w,
+      engine: w.engine,
+      execute: (s, o) => w.execute(s, o),
+      query: (s, o) => w.query(s, o),
+      close: () => w.close(),
+      executeAtomic: async (s, o) => {
+        if (calls++ === 0) throw new WarehouseError('connection reset', { transient: true });
+        return w.executeAtomic(s, o);
+      },
+    });
+    const s = await start({ sources: DEMO_SOURCES, wrap: flakyOnce, env: { REFRESH_CONCURRENCY: '1' } });
+    await s.service.runtime.warehouse.execute({ sql: `DROP TABLE ${S}.vw_crm_verification_question` });
+    await plan(s);
+    await waitForState(s.service.runtime.queues.validation, `validation__${D}`, ['failed']);
+    const m = await scrape(s);
+    const count = (table: string, outcome: string) => metricValue(m, 'crm_task_runs_total', { task: 'refresh', table, outcome }) ?? NaN;
+    // The metrics table's view is missing: a final failure at once, no retry.
+    expect([count('crm_metrics_daily', 'failure'), count('crm_metrics_daily', 'retry')]).toEqual([1, 0]);
+    // One action table's first attempt hit the transient error: one retry, then success for both.
+    expect(count('crm_action_priorities_daily', 'retry') + count('crm_actions_open_snapshot', 'retry')).toBe(1);
+    expect([count('crm_action_priorities_daily', 'success'), count('crm_actions_open_snapshot', 'success')]).toEqual([1, 1]);
+    expect(metricValue(m, 'crm_task_runs_total', { task: 'validation', table: 'all', outcome: 'failure' })).toBe(1);
+    expect(metricValue(m, 'crm_table_last_success_timestamp_seconds', { table: 'crm_metrics_daily' })).toBe(0);
+    expect(metricValue(m, 'crm_table_validation_status', { table: 'crm_metrics_daily', status: 'critical' })).toBe(1);
+  });
+
+  test('crm_run_in_progress_seconds grows while a task runs and returns to 0', async () => {
+    const s = await start({ sources: DEMO_SOURCES, env: { JOB_TIMEOUT_MS: '2500', JOB_ATTEMPTS: '1' } });
+    const { runtime } = s.service;
+    await runtime.warehouse.execute({ sql: `DROP TABLE ${S}.vw_crm_action` });
+    await runtime.warehouse.execute({
+      sql: `CREATE VIEW ${S}.vw_crm_action AS SELECT CAST(a.range AS VARCHAR) AS ACTION_ID, 'O' AS ORGANIZATION_ID, 'L' AS LOCATION_ID, NULL AS VERIFICATION_ID,
+            NULL AS RESPONSIBLE, NULL AS ACTION_TYPE, 'ABERTA' AS STATUS, CAST(NULL AS DATE) AS DUE_DATE, TIMESTAMP '2026-01-01' AS CREATED_AT, CAST(NULL AS TIMESTAMP) AS CLOSED_AT
+            FROM range(100000) a, range(100000) b`,
+    });
+    await plan(s);
+    const first = await waitFor('a run in progress', async () => metricValue(await scrape(s), 'crm_run_in_progress_seconds') || undefined);
+    const second = await waitFor('the run to age', async () => {
+      const v = metricValue(await scrape(s), 'crm_run_in_progress_seconds') ?? 0;
+      return v > first ? v : undefined;
+    });
+    expect(second).toBeGreaterThan(first);
+    const busy = await scrape(s);
+    expect(['crm_action_priorities_daily', 'crm_actions_open_snapshot'].map((table) => metricValue(busy, 'crm_table_refresh_in_progress', { table }))).toContain(1);
+    await waitForState(runtime.queues.validation, `validation__${D}`, ['failed'], 30_000);
+    expect(metricValue(await scrape(s), 'crm_run_in_progress_seconds')).toBe(0);
+  });
+
+  test('staleness timestamps survive a restart of the service', async () => {
+    const s = await start({ sources: DEMO_SOURCES });
+    await plan(s);
+    await waitForState(s.service.runtime.queues.validation, `validation__${D}`, ['completed']);
+    const before = metricValue(await scrape(s), 'crm_table_last_success_timestamp_seconds', { table: 'crm_metrics_daily' });
+    await s.stopService();
+    const again = await start({ reuse: s });
+    const after = await scrape(again);
+    expect(metricValue(after, 'crm_table_last_success_timestamp_seconds', { table: 'crm_metrics_daily' })).toBe(before);
+    expect(metricValue(after, 'crm_table_validation_status', { table: 'crm_metrics_daily', status: 'ok' })).toBe(1);
+    // In-process counters start again from zero in the new process.
+    expect(metricValue(after, 'crm_task_runs_total', { task: 'refresh', table: 'crm_metrics_daily', outcome: 'success' })).toBe(0);
+  });
+
+  test('a scrape issues no warehouse statement', async () => {
+    const counter = { n: 0 };
+    const s = await start({ sources: DEMO_SOURCES, wrap: counting(counter) });
+    await plan(s);
+    await waitForState(s.service.runtime.queues.validation, `validation__${D}`, ['completed']);
+    const before = counter.n;
+    expect(before).toBeGreaterThan(0);
+    for (let i = 0; i < 5; i++) expect(metricValue(await scrape(s), 'crm_table_rows', { table: 'crm_metrics_daily' })).toBe(2);
+    expect(counter.n).toBe(before);
+  });
+
+  test('a worker-only process serves its own metrics and probes, without the board', async () => {
+    const s = await start({ sources: DEMO_SOURCES, roles: ['worker'] });
+    const base = `http://127.0.0.1:${s.service.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/admin/queues`)).status).toBe(404);
+    const m = await scrape(s);
+    expect(metricValue(m, 'crm_task_runs_total', { task: 'refresh', table: 'crm_metrics_daily', outcome: 'success' })).toBe(0);
+    expect(metricValue(m, 'crm_table_rows', { table: 'crm_metrics_daily' })).toBeUndefined();
+  });
+});
