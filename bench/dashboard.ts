@@ -84,9 +84,14 @@ GROUP BY ordem ORDER BY ordem`,
     },
     {
       name: 'q3_open_actions_page',
-      tables: `SELECT action_id, verification_id, responsavel, tipo, status, data_vencimento, prioridade, dias_atraso, criado_em
-FROM ${target}.crm_actions_open_snapshot
-WHERE data_snapshot = :ref_date AND location_id = :location
+      // MATERIALIZED: for ORDER BY .. LIMIT, DuckDB 1.5 otherwise fetches the page's
+      // columns by row id in a second scan of the whole table (every snapshot day).
+      tables: `WITH acoes AS MATERIALIZED (
+  SELECT action_id, verification_id, responsavel, tipo, status, data_vencimento, prioridade, dias_atraso, criado_em
+  FROM ${target}.crm_actions_open_snapshot
+  WHERE data_snapshot = :ref_date AND location_id = :location
+)
+SELECT * FROM acoes
 ORDER BY ${ORDEM}, dias_atraso DESC NULLS LAST, action_id
 LIMIT 50`,
       views: `SELECT ACTION_ID AS action_id, VERIFICATION_ID AS verification_id, RESPONSIBLE AS responsavel, ACTION_TYPE AS tipo,
