@@ -28,10 +28,12 @@ abertas AS (
       ) AS copia
     FROM {{source}}.vw_crm_action AS a
     WHERE a.ACTION_ID IS NOT NULL
-      AND CAST(a.CREATED_AT AS DATE) <= :ref_date
+      -- CAST(CREATED_AT AS DATE) <= D and CAST(CLOSED_AT AS DATE) > D, written on the
+      -- bare columns so min-max statistics can skip files / row groups.
+      AND a.CREATED_AT < CAST(:ref_date AS TIMESTAMP) + INTERVAL 1 DAY
       AND (
         (a.CLOSED_AT IS NULL AND COALESCE(a.STATUS, '') NOT IN ('CONCLUIDA', 'CANCELADA'))
-        OR CAST(a.CLOSED_AT AS DATE) > :ref_date
+        OR a.CLOSED_AT >= CAST(:ref_date AS TIMESTAMP) + INTERVAL 1 DAY
       )
   ) AS candidatas
   WHERE copia = 1

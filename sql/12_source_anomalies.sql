@@ -9,7 +9,8 @@ SELECT
   (SELECT COUNT(*)
      FROM (SELECT DISTINCT q.VERIFICATION_ID, q.QUESTION_ID
              FROM {{source}}.vw_crm_verification_question AS q
-            WHERE NOT EXISTS (SELECT 1
-                                FROM {{source}}.vw_crm_verification AS v
-                               WHERE v.VERIFICATION_ID = q.VERIFICATION_ID
-                                 AND v.VERIFICATION_DATE IS NOT NULL)) AS orfas) AS perguntas_sem_verificacao
+             LEFT JOIN (SELECT DISTINCT VERIFICATION_ID
+                          FROM {{source}}.vw_crm_verification
+                         WHERE VERIFICATION_DATE IS NOT NULL) AS v
+               ON v.VERIFICATION_ID = q.VERIFICATION_ID
+            WHERE v.VERIFICATION_ID IS NULL) AS orfas)                 AS perguntas_sem_verificacao
