@@ -11,6 +11,7 @@ import { TABLE_NAMES } from '../tables/registry.js';
 import { TABLE_STATUSES } from '../tasks/status.js';
 import { CHECKS } from '../tables/checks.js';
 
+const READ_TIMEOUT_MS = 2000;
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const;
 
 export function registerSharedMetrics(registry: Registry, deps: { queues: Queues; state: StateStore }): () => Promise<void> {
@@ -28,8 +29,10 @@ export function registerSharedMetrics(registry: Registry, deps: { queues: Queues
   const lastEnqueued = g('crm_scheduler_last_enqueued_timestamp_seconds', 'When a run was last planned (dead-man switch).');
   const jobs = g('crm_queue_jobs', 'Jobs per queue and state.', ['queue', 'state']);
   const workers = g('crm_queue_workers', 'Workers connected to the queue.', ['queue']);
+  const up = g('crm_shared_state_up', '1 when this scrape could read the recorded state from Redis; 0 when not (the other shared metrics are then absent).');
+  const fromState = [lastSuccess, rowsWritten, refreshing, rows, lag, status, checkFailures, lastValidation, inProgress, nextRun, lastEnqueued, jobs, workers];
 
-  return async () => {
+  const read = async (): Promise<void> => {
     const [tables, validation, oldest, scheduler] = await Promise.all([
       deps.state.tables(TABLE_NAMES),
       deps.state.lastValidation(),
@@ -43,6 +46,8 @@ export function registerSharedMetrics(registry: Registry, deps: { queues: Queues
       refreshing.set({ table }, Number(h.refresh_active ?? 0) > 0 ? 1 : 0);
     }
     if (validation) {
+      // Only what the last report says: a table or check it left out must not keep an older value.
+      for (const gauge of [rows, lag, status, checkFailures]) gauge.reset();
       for (const t of validation.report.tables) {
         rows.set({ table: t.tabela }, t.registros);
         if (t.dias_atraso !== null) lag.set({ table: t.tabela }, t.dias_atraso);
@@ -61,5 +66,21 @@ export function registerSharedMetrics(registry: Registry, deps: { queues: Queues
         workers.set({ queue: q }, count);
       }),
     );
+  };
+
+  return async () => {
+    try {
+      // Commands wait for a reconnect while Redis is away: a scrape must not.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('Redis did not answer')), READ_TIMEOUT_MS);
+      });
+      await Promise.race([read(), timeout]).finally(() => clearTimeout(timer));
+      up.set(1);
+    } catch {
+      // The process's own metrics still go out; stale shared values must not.
+      for (const gauge of fromState) gauge.reset();
+      up.set(0);
+    }
   };
 }

@@ -38,7 +38,7 @@ export function buildFlow(plan: RunPlan, config: Config): FlowJob {
   const base: JobsOptions = { ...defaultJobOptions(config), ...(plan.priority ? { priority: plan.priority } : {}) };
   const child: JobsOptions = { ...base, ignoreDependencyOnFailure: true };
   const tasks: TaskRef[] = [];
-  const children: FlowJob[] = plan.tables.flatMap((table) => {
+  const perTable: FlowJob[][] = plan.tables.map((table) => {
     const refreshes = refreshJobs(plan, table, child);
     tasks.push(...refreshes.map((r) => ({ queue: 'refresh' as const, id: r.opts?.jobId as string })));
     if (!plan.retention) return refreshes;
@@ -47,8 +47,17 @@ export function buildFlow(plan: RunPlan, config: Config): FlowJob {
     const data: Payload<'retention'> = { runId: plan.runId, date: plan.date, table };
     return [{ name: 'retention', queueName: 'retention', data, opts: { ...child, jobId: id }, children: refreshes }];
   });
+  // Alternate tables (day 1 of each, then day 2…) so that concurrent workers pick different tables
+  // instead of queueing behind one table's lock.
+  const children = interleave(perTable);
   const data: Payload<'validation'> = { runId: plan.runId, date: plan.date, tables: [...plan.tables], tasks };
   return { name: 'validation', queueName: 'validation', data, opts: { ...base, jobId: jobIds.validation(plan.runId) }, children };
+}
+
+function interleave<T>(lists: readonly (readonly T[])[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < Math.max(0, ...lists.map((l) => l.length)); i++) for (const l of lists) if (i < l.length) out.push(l[i] as T);
+  return out;
 }
 
 function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions): FlowJob[] {

@@ -149,3 +149,27 @@ describe('metrics', () => {
     expect(metricValue(m, 'crm_table_rows', { table: 'crm_metrics_daily' })).toBeUndefined();
   });
 });
+
+describe('shared metrics without Redis', () => {
+  test('a scrape still answers, with crm_shared_state_up 0 and no stale shared values', async () => {
+    const { Registry } = await import('prom-client');
+    const { Redis } = await import('ioredis');
+    const { registerSharedMetrics } = await import('../../src/metrics/shared.js');
+    const { createQueues, closeQueues } = await import('../../src/queue/queues.js');
+    const { StateStore } = await import('../../src/state/store.js');
+    const { loadConfig } = await import('../../src/config/index.js');
+    const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => 1000 });
+    redis.on('error', () => undefined);
+    const config = loadConfig({ QUEUE_PREFIX: '{crmtest-noredis}' });
+    const queues = createQueues(config, redis);
+    for (const q of Object.values(queues)) q.on('error', () => undefined);
+    const registry = new Registry();
+    const refresh = registerSharedMetrics(registry, { queues, state: new StateStore(redis, config.queuePrefix) });
+    await refresh();
+    const text = await registry.metrics();
+    expect(metricValue(text, 'crm_shared_state_up')).toBe(0);
+    expect(metricValue(text, 'crm_table_last_success_timestamp_seconds', { table: 'crm_metrics_daily' })).toBeUndefined();
+    await closeQueues(queues).catch(() => undefined);
+    redis.disconnect();
+  });
+});
