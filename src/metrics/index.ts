@@ -27,7 +27,7 @@ export function createMetrics(config: Config, deps: { queues: Queues; state: Sta
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'crm_process_' });
   const task = registerTaskMetrics(registry, { slowRunSeconds: config.slowRunSeconds, timeoutSeconds: config.jobs.timeoutMs / 1000 });
-  const refreshShared = deps.shared ? registerSharedMetrics(registry, deps) : async () => undefined;
+  const refreshShared = deps.shared ? registerSharedMetrics(registry, deps) : () => Promise.resolve();
   return {
     registry,
     observer: task.observer,

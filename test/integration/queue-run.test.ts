@@ -66,13 +66,13 @@ describe('queued runs', () => {
     await waitForState(runtime.queues.validation, `validation__${D}`, ['completed']);
     const retried = (await Promise.all(TABLE_NAMES.map((t) => runtime.queues.refresh.getJob(`refresh__${t}__${D}`)))).map((j) => j?.attemptsMade);
     expect(retried.sort()).toEqual([1, 1, 2]); // one refresh needed a second attempt
-    const queued = await dump(svc.rows);
+    const queued = await dump((sql) => svc!.rows(sql));
 
     const clean = await createFixture();
     try {
       await clean.setSources(DEMO_SOURCES);
       await runInline(clean.ctx, clean.config, { date: D, tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] });
-      expect(queued).toEqual(await dump(clean.rows));
+      expect(queued).toEqual(await dump((sql) => clean.rows(sql)));
     } finally {
       await clean.cleanup();
     }
