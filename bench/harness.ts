@@ -1,13 +1,15 @@
 /**
- * Arguments, output and statistics of the service benchmarks (bench:metrics,
- * bench:queue): `name=value` lines on stdout, progress on stderr, as
- * bench:refresh prints them.
+ * Arguments, output and statistics of every benchmark: `name=value` lines on
+ * stdout, progress on stderr.
  */
 import { cpSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** The repository root, from bench/ (sources) or .bench-cache/build/bench/ (compiled). */
+export const ROOT = findRoot(HERE);
 
 function findRoot(from: string): string {
   for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
@@ -21,9 +23,8 @@ function findRoot(from: string): string {
  * folders above src/tables/, i.e. inside the build folder: copy it there.
  */
 export function provideSql(): void {
-  const root = findRoot(HERE);
   const buildRoot = resolve(HERE, '..');
-  if (buildRoot !== root) cpSync(join(root, 'sql'), join(buildRoot, 'sql'), { recursive: true });
+  if (buildRoot !== ROOT) cpSync(join(ROOT, 'sql'), join(buildRoot, 'sql'), { recursive: true });
 }
 
 export function flag(args: readonly string[], name: string, fallback: string): string {

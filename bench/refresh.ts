@@ -18,7 +18,7 @@ import { pickSubjects, questions, runDashboard } from './dashboard.js';
 import { ensureData } from './data.js';
 import { scanFloor } from './floor.js';
 import { dailyRun, fullRebuild, primeSnapshots, type DailyTimes, type FullTimes } from './runs.js';
-import { emit, flag, median, medianCost, progress, provideSqlToBuild, taskContext } from './support.js';
+import { emit, flag, median, medianCost, progress, provideSql, taskContext } from './support.js';
 
 /** A fixed Wednesday, so the cached data set stays valid from one day to the next. */
 const DEFAULT_END_DATE = '2026-11-25';
@@ -27,7 +27,7 @@ const RETENTION_DAYS = 90;
 const NAMES = { catalog: 'hs_franquia', sourceSchema: 'gold_connect_bot', targetSchema: 'bench_materialized' } as const;
 
 async function main(args: readonly string[]): Promise<void> {
-  provideSqlToBuild();
+  provideSql();
   const scale = flag(args, 'scale', 'medium');
   if (!isDemoScale(scale)) throw new Error(`--scale ${scale}: use small, medium or large`);
   const seed = Number(flag(args, 'seed', '42'));

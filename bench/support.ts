@@ -1,61 +1,16 @@
 /**
- * What the benchmarks share: arguments, timing, output, and the task context
- * on a DuckDB file.
+ * What the refresh benchmark's parts share: timing and the task context on a
+ * DuckDB file (arguments and output come from harness.ts).
  */
-import { cpSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createLogger } from '../src/log.js';
 import { SqlBuilder } from '../src/tables/statements.js';
 import type { TaskContext } from '../src/tasks/context.js';
 import { duckdbDialect } from '../src/warehouse/dialect.js';
 import type { Warehouse } from '../src/warehouse/types.js';
 
-/** The repository root, from bench/ (sources) or .bench-cache/build/bench/ (compiled). */
-export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+import { median } from './harness.js';
 
-function findRoot(from: string): string {
-  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'sql'))) return dir;
-  }
-  throw new Error(`cannot find the repository root above ${from}`);
-}
-
-/**
- * Compiled, the SQL loader looks for sql/ two folders above src/tables/, i.e.
- * inside the build folder: give it a fresh copy of the repository's sql/.
- */
-export function provideSqlToBuild(): void {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const buildRoot = resolve(here, '..');
-  if (buildRoot !== ROOT) cpSync(join(ROOT, 'sql'), join(buildRoot, 'sql'), { recursive: true });
-}
-
-export function flag(args: readonly string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  if (i >= 0 && args[i + 1] !== undefined) return args[i + 1] as string;
-  const inline = args.find((a) => a.startsWith(`--${name}=`));
-  return inline ? inline.slice(name.length + 3) : fallback;
-}
-
-export function progress(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-export function emit(name: string, value: number | string): void {
-  process.stdout.write(`${name}=${typeof value === 'number' ? round(value) : value}\n`);
-}
-
-function round(n: number): string {
-  if (!Number.isFinite(n) || Number.isInteger(n)) return String(n);
-  return Math.abs(n) >= 100 ? n.toFixed(1) : Math.abs(n) >= 1 ? n.toFixed(3) : n.toPrecision(3);
-}
-
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
+export { ROOT, emit, flag, median, progress, provideSql } from './harness.js';
 
 /** Wall-clock and CPU time (all threads of this process, DuckDB's included), in seconds. */
 export interface Cost {

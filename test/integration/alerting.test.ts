@@ -8,12 +8,12 @@
 // may name other binaries.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { freePort } from '../support/net.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ALERTS = 'deploy/prometheus/alerts.yml';
@@ -435,17 +435,6 @@ describe('Alertmanager inhibition (real alertmanager on 127.0.0.1)', () => {
   let baseUrl = '';
   let logs = '';
 
-  async function freePort(): Promise<number> {
-    return new Promise((resolvePort, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        const port = typeof address === 'object' && address !== null ? address.port : 0;
-        server.close(() => resolvePort(port));
-      });
-    });
-  }
 
   beforeAll(async () => {
     // Without the binary the test below fails with the install hint.

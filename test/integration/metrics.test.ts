@@ -1,13 +1,12 @@
 /** Metric values (not only names) through the real service, Redis and DuckDB. */
 import { afterEach, describe, expect, test } from 'vitest';
 import { planDailyRun } from '../../src/producer/scheduler.js';
-import { WarehouseError } from '../../src/errors.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
-import type { Warehouse } from '../../src/warehouse/types.js';
 import { metricValue } from '../support/metrics.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor, waitForState } from '../support/wait.js';
+import { countStatements, failFirstReplace, makeActionsSlow } from '../support/faults.js';
 
 const D = '2026-11-29';
 const S = 'hs_franquia.gold_connect_bot';
@@ -22,17 +21,6 @@ const start = async (opts: Parameters<typeof startTestService>[0]): Promise<Test
 };
 const scrape = async (s: TestService): Promise<string> => (await fetch(`http://127.0.0.1:${s.service.port}/metrics`)).text();
 const plan = (s: TestService, date = D) => planDailyRun({ config: s.config, flows: s.service.runtime.flows, state: s.service.runtime.state, log: s.service.runtime.log }, date);
-
-/** Counts statements reaching the engine. */
-function counting(counter: { n: number }) {
-  return (w: Warehouse): Warehouse => ({
-    engine: w.engine,
-    execute: (s, o) => (counter.n++, w.execute(s, o)),
-    query: (s, o) => (counter.n++, w.query(s, o)),
-    executeAtomic: (s, o) => (counter.n++, w.executeAtomic(s, o)),
-    close: () => w.close(),
-  });
-}
 
 describe('metrics', () => {
   test('after a successful run: outcomes, per-table values, validation status, no run in progress', async () => {
@@ -64,19 +52,7 @@ describe('metrics', () => {
   });
 
   test('a retried attempt counts as retry, a final failure as failure, and the run as failed', async () => {
-    let calls = 0;
-    const flakyOnce = (w: Warehouse): Warehouse => ({
-      ...w,
-      engine: w.engine,
-      execute: (s, o) => w.execute(s, o),
-      query: (s, o) => w.query(s, o),
-      close: () => w.close(),
-      executeAtomic: async (s, o) => {
-        if (calls++ === 0) throw new WarehouseError('connection reset', { transient: true });
-        return w.executeAtomic(s, o);
-      },
-    });
-    const s = await start({ sources: DEMO_SOURCES, wrap: flakyOnce, env: { REFRESH_CONCURRENCY: '1' } });
+    const s = await start({ sources: DEMO_SOURCES, wrap: failFirstReplace, env: { REFRESH_CONCURRENCY: '1' } });
     await s.service.runtime.warehouse.execute({ sql: `DROP TABLE ${S}.vw_crm_verification_question` });
     await plan(s);
     await waitForState(s.service.runtime.queues.validation, `validation__${D}`, ['failed']);
@@ -95,12 +71,7 @@ describe('metrics', () => {
   test('crm_run_in_progress_seconds grows while a task runs and returns to 0', async () => {
     const s = await start({ sources: DEMO_SOURCES, env: { JOB_TIMEOUT_MS: '2500', JOB_ATTEMPTS: '1' } });
     const { runtime } = s.service;
-    await runtime.warehouse.execute({ sql: `DROP TABLE ${S}.vw_crm_action` });
-    await runtime.warehouse.execute({
-      sql: `CREATE VIEW ${S}.vw_crm_action AS SELECT CAST(a.range AS VARCHAR) AS ACTION_ID, 'O' AS ORGANIZATION_ID, 'L' AS LOCATION_ID, NULL AS VERIFICATION_ID,
-            NULL AS RESPONSIBLE, NULL AS ACTION_TYPE, 'ABERTA' AS STATUS, CAST(NULL AS DATE) AS DUE_DATE, TIMESTAMP '2026-01-01' AS CREATED_AT, CAST(NULL AS TIMESTAMP) AS CLOSED_AT
-            FROM range(100000) a, range(100000) b`,
-    });
+    await makeActionsSlow(runtime.warehouse, S);
     await plan(s);
     const first = await waitFor('a run in progress', async () => metricValue(await scrape(s), 'crm_run_in_progress_seconds') || undefined);
     const second = await waitFor('the run to age', async () => {
@@ -130,7 +101,7 @@ describe('metrics', () => {
 
   test('a scrape issues no warehouse statement', async () => {
     const counter = { n: 0 };
-    const s = await start({ sources: DEMO_SOURCES, wrap: counting(counter) });
+    const s = await start({ sources: DEMO_SOURCES, wrap: countStatements(counter) });
     await plan(s);
     await waitForState(s.service.runtime.queues.validation, `validation__${D}`, ['completed']);
     const before = counter.n;

@@ -8,7 +8,6 @@
 // skip). PROMETHEUS may name another binary.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor, waitForState } from '../support/wait.js';
+import { freePort } from '../support/net.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ALERTS = join(ROOT, 'deploy/prometheus/alerts.yml');
@@ -71,18 +71,6 @@ function ruleJobName(): string {
   const m = /\bup\{job="([^"]+)"\}/.exec(readFileSync(ALERTS, 'utf8'));
   if (!m?.[1]) throw new Error(`${ALERTS} has no up{job="..."} expression`);
   return m[1];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /**

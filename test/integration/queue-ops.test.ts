@@ -10,6 +10,7 @@ import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor, waitForState } from '../support/wait.js';
+import { makeActionsSlow } from '../support/faults.js';
 
 const D = '2026-11-29';
 const S = 'hs_franquia.gold_connect_bot';
@@ -129,12 +130,7 @@ describe('shutdown', () => {
   test('a task still running after the grace period is cancelled and put back in the queue, not failed', async () => {
     svc = await startTestService({ sources: DEMO_SOURCES, env: { SHUTDOWN_GRACE_MS: '300' } });
     const { runtime } = svc.service;
-    await runtime.warehouse.execute({ sql: `DROP TABLE ${S}.vw_crm_action` });
-    await runtime.warehouse.execute({
-      sql: `CREATE VIEW ${S}.vw_crm_action AS SELECT CAST(a.range AS VARCHAR) AS ACTION_ID, 'O' AS ORGANIZATION_ID, 'L' AS LOCATION_ID, NULL AS VERIFICATION_ID,
-            NULL AS RESPONSIBLE, NULL AS ACTION_TYPE, 'ABERTA' AS STATUS, CAST(NULL AS DATE) AS DUE_DATE, TIMESTAMP '2026-01-01' AS CREATED_AT, CAST(NULL AS TIMESTAMP) AS CLOSED_AT
-            FROM range(100000) a, range(100000) b`,
-    });
+    await makeActionsSlow(runtime.warehouse, S);
     await runtime.queues.refresh.add('refresh', { runId: 'r', date: D, table: 'crm_actions_open_snapshot' }, { jobId: 'long' });
     await waitForState(runtime.queues.refresh, 'long', ['active']);
     await waitFor('the refresh to reach the engine', async () => (await runtime.queues.refresh.getJobLogs('long')).count > 0);

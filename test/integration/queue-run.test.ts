@@ -2,13 +2,12 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { planDailyRun, scheduleProcessor, tickDate } from '../../src/producer/scheduler.js';
-import { WarehouseError } from '../../src/errors.js';
 import { runInline } from '../../src/tasks/run-inline.js';
-import type { Warehouse } from '../../src/warehouse/types.js';
 import { createFixture } from '../support/duckdb-fixture.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { waitForState } from '../support/wait.js';
 import { DEMO_SOURCES } from '../support/sources.js';
+import { failFirstReplace, makeActionsSlow } from '../support/faults.js';
 
 const D = '2026-11-29';
 const S = 'hs_franquia.gold_connect_bot';
@@ -49,18 +48,7 @@ describe('queued runs', () => {
   });
 
   test('a transient failure is retried and ends with tables identical to a clean run', async () => {
-    let failures = 0;
-    const flaky = (w: Warehouse): Warehouse => ({
-      engine: w.engine,
-      execute: (s, o) => w.execute(s, o),
-      query: (s, o) => w.query(s, o),
-      close: () => w.close(),
-      executeAtomic: async (s, o) => {
-        if (failures++ === 0) throw new WarehouseError('connection reset by the warehouse', { transient: true });
-        return w.executeAtomic(s, o);
-      },
-    });
-    svc = await startTestService({ sources: DEMO_SOURCES, wrap: flaky, env: { REFRESH_CONCURRENCY: '1' } });
+    svc = await startTestService({ sources: DEMO_SOURCES, wrap: failFirstReplace, env: { REFRESH_CONCURRENCY: '1' } });
     const { runtime } = svc.service;
     await planDailyRun({ config: svc.config, flows: runtime.flows, state: runtime.state, log: runtime.log }, D);
     await waitForState(runtime.queues.validation, `validation__${D}`, ['completed']);
@@ -83,12 +71,7 @@ describe('queued runs', () => {
     const { runtime } = svc.service;
     await runtime.warehouse.execute({ sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) VALUES (DATE '${D}', 'before', now())` });
     // A source that takes hours to read.
-    await runtime.warehouse.execute({ sql: `DROP TABLE ${S}.vw_crm_action` });
-    await runtime.warehouse.execute({
-      sql: `CREATE OR REPLACE VIEW ${S}.vw_crm_action AS SELECT CAST(a.range AS VARCHAR) AS ACTION_ID, 'O' AS ORGANIZATION_ID, 'L' AS LOCATION_ID, NULL AS VERIFICATION_ID,
-            NULL AS RESPONSIBLE, NULL AS ACTION_TYPE, 'ABERTA' AS STATUS, CAST(NULL AS DATE) AS DUE_DATE, TIMESTAMP '2026-01-01' AS CREATED_AT, CAST(NULL AS TIMESTAMP) AS CLOSED_AT
-            FROM range(100000) a, range(100000) b`,
-    });
+    await makeActionsSlow(runtime.warehouse, S);
     await runtime.queues.refresh.add('refresh', { runId: 'slow', date: D, table: 'crm_actions_open_snapshot' }, { jobId: 'slow-refresh' });
     const job = await waitForState(runtime.queues.refresh, 'slow-refresh', ['failed'], 60_000);
     expect(job.failedReason).toMatch(/timed out after 1.5s: its statement was cancelled/);

@@ -1,16 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { ConfigError } from '../../src/errors.js';
+import { configProblems } from '../support/config.js';
 
-const problems = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+const problems = configProblems;
 
 describe('config', () => {
   test('defaults', () => {

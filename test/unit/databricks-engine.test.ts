@@ -8,24 +8,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { THTTPException } from '@databricks/sql/dist/connection/connections/ThriftHttpConnection.js';
 import { loadConfig } from '../../src/config/index.js';
-import { ConfigError, StatementCancelledError, UsageError, WarehouseAuthError, WarehouseError, WarehousePermissionError } from '../../src/errors.js';
+import { StatementCancelledError, UsageError, WarehouseAuthError, WarehouseError, WarehousePermissionError } from '../../src/errors.js';
 import { toWarehouseError, type ErrorContext } from '../../src/warehouse/databricks-errors.js';
 import { splitHost, statementTags, toDriverParam } from '../../src/warehouse/databricks-params.js';
 import { sqlDate, sqlTimestamp } from '../../src/warehouse/types.js';
+import { configProblems } from '../support/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crm-dbx-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const BASE = { WAREHOUSE: 'databricks', DATABRICKS_HTTP_PATH: '/sql/1.0/warehouses/abc', DATABRICKS_TOKEN: 'dapi-unit-secret' };
-const problems = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+const problems = configProblems;
 
 describe('Databricks configuration', () => {
   test('defaults, and DATABRICKS_HOST normalised (scheme and trailing slash dropped, port kept)', () => {
