@@ -5,6 +5,7 @@
  * the rest, close Redis and the engine.
  */
 import type { Server } from 'node:http';
+import { createApi, type Api } from './api/index.js';
 import type { Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics/index.js';
@@ -46,10 +47,12 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix), observer: metrics.observer };
   const stops: (() => Promise<void>)[] = [];
   let port = 0;
+  let api: Api | undefined;
 
   try {
+    if (roles.includes('web')) api = await createApi({ config, log, warehouse, metrics: metrics.api, withWorker: roles.includes('worker') });
     // Every role answers probes and serves its own metrics; the web role adds the board and the shared metrics.
-    const app = createApp({ config, log, redis, queues, state, metrics, board: roles.includes('web') });
+    const app = createApp({ config, log, redis, queues, state, metrics, board: roles.includes('web'), api: api?.router });
     const server = await listen(app.listen.bind(app), config.port, config.host);
     port = (server.address() as { port: number }).port;
     log.info({ port, board: roles.includes('web') }, 'listening');
@@ -74,6 +77,7 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   async function closeAll(): Promise<void> {
     // Web first (no new board actions), then workers (they finish or requeue), then connections.
     for (const stop of stops) await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+    await api?.close();
     await flows.close();
     await closeQueues(queues);
     await warehouse.close();

@@ -1,6 +1,7 @@
 /** The service commands: start, run (queued), backfill, status. */
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { apiKeyHashes } from '../api/config-parsers.js';
 import { loadConfig, type Config } from '../config/index.js';
 import { dateInZone, daysBetween } from '../dates.js';
 import { UsageError } from '../errors.js';
@@ -112,7 +113,7 @@ export async function runQueued(config: Config, opts: { date?: string; tables?: 
   }, config);
 }
 
-/** `start --demo`: seed when empty; make up board credentials for this run when none are set. */
+/** `start --demo`: seed when empty; make up board credentials and a read API key for this run when none are set. */
 async function prepareDemo(config: Config, roles: readonly Role[], out: Out): Promise<Config> {
   if (config.warehouse === 'duckdb' && roles.includes('worker')) {
     await withServices(async (s) => {
@@ -122,9 +123,18 @@ async function prepareDemo(config: Config, roles: readonly Role[], out: Out): Pr
       }
     });
   }
+  if (!roles.includes('web')) return config;
+  let demo = config;
   const { user, password, token, auth } = config.board;
-  if (!roles.includes('web') || auth === 'off' || (user && password) || token) return config;
-  const generated = randomBytes(12).toString('base64url');
-  out(`Bull Board login for this run: user 'admin', password '${generated}' (set BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN to choose your own)`);
-  return Object.freeze({ ...config, board: Object.freeze({ ...config.board, user: 'admin', password: generated }) });
+  if (auth !== 'off' && !(user && password) && !token) {
+    const generated = randomBytes(12).toString('base64url');
+    out(`Bull Board login for this run: user 'admin', password '${generated}' (set BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN to choose your own)`);
+    demo = { ...demo, board: Object.freeze({ ...demo.board, user: 'admin', password: generated }) };
+  }
+  if (config.api.auth !== 'off' && config.api.keyHashes.length === 0 && config.api.jwksFile === undefined) {
+    const key = randomBytes(24).toString('base64url');
+    out(`read API key for this run: '${key}' (header Authorization: Bearer <key>; set API_KEYS to choose your own)`);
+    demo = { ...demo, api: Object.freeze({ ...demo.api, keyHashes: apiKeyHashes(key) }) };
+  }
+  return Object.freeze(demo);
 }

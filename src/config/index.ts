@@ -63,6 +63,18 @@ export interface Config {
     readonly auth: 'on' | 'off';
     readonly readOnly: boolean;
   };
+  readonly api: ApiConfig;
+}
+
+export interface ApiConfig {
+  /** SHA-256 digests (hex) of API_KEYS; the keys themselves are not kept. */
+  readonly keyHashes: readonly string[];
+  readonly jwtIssuer: string | undefined;
+  readonly jwtAudience: string | undefined;
+  readonly jwksFile: string | undefined;
+  readonly auth: 'on' | 'off';
+  /** 0 = cache off. */
+  readonly cacheTtlSeconds: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -162,7 +174,18 @@ export function loadConfig(env: Env = process.env): Config {
       auth: r.get(VARS.BOARD_AUTH, 'on'),
       readOnly: r.get(VARS.BOARD_READ_ONLY, false),
     }),
+    api: Object.freeze({
+      keyHashes: r.get(VARS.API_KEYS, []),
+      jwtIssuer: r.get(VARS.API_JWT_ISSUER),
+      jwtAudience: r.get(VARS.API_JWT_AUDIENCE),
+      jwksFile: r.get(VARS.API_JWKS_FILE),
+      auth: r.get(VARS.API_AUTH, 'on'),
+      cacheTtlSeconds: r.get(VARS.CACHE_TTL_SECONDS, 14_400),
+    }),
   };
+  if ((config.api.jwksFile === undefined) !== (config.api.jwtIssuer === undefined)) {
+    r.problems.push('API_JWKS_FILE and API_JWT_ISSUER go together: set both to accept JWTs, or neither');
+  }
   if ((config.board.user === undefined) !== (config.board.password === undefined)) {
     r.problems.push('BOARD_USER and BOARD_PASSWORD go together: set both, or use BOARD_TOKEN');
   }

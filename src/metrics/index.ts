@@ -10,6 +10,7 @@ import type { Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
 import type { Warehouse } from '../warehouse/types.js';
 import type { TaskObserver } from '../workers/runtime.js';
+import { registerApiMetrics, type ApiMetrics } from './api-metrics.js';
 import { registerSharedMetrics } from './shared.js';
 import { registerTaskMetrics } from './task-metrics.js';
 import { instrumentWarehouse } from './warehouse.js';
@@ -21,6 +22,8 @@ export interface Metrics {
   instrument(warehouse: Warehouse): Warehouse;
   /** Refresh the values read at scrape time, then render the text format. */
   scrape(): Promise<string>;
+  /** The read API's metrics (web role only). */
+  readonly api?: ApiMetrics;
 }
 
 export function createMetrics(config: Config, deps: { queues: Queues; state: StateStore; shared: boolean }): Metrics {
@@ -32,6 +35,7 @@ export function createMetrics(config: Config, deps: { queues: Queues; state: Sta
     registry,
     observer: task.observer,
     instrument: (w) => instrumentWarehouse(w, task.statementDuration),
+    api: deps.shared ? registerApiMetrics(registry) : undefined,
     scrape: async () => {
       await refreshShared();
       return registry.metrics();

@@ -120,4 +120,26 @@ export class StateStore {
     const v = await this.redis.get(this.key('warehouse_ok_ts'));
     return v === null ? undefined : Number(v);
   }
+
+  /** Where bumpGeneration announces a table's new data (the read API warms its hottest keys). */
+  get generationChannel(): string {
+    return this.key('generation', 'bumped');
+  }
+
+  /**
+   * A table's data changed (a refresh's replace committed): the read API's
+   * cache keys carry this number, so every key of the old data stops being
+   * read at once. Returns the new generation.
+   */
+  async bumpGeneration(table: TableName): Promise<number> {
+    const [[err, generation] = [null, 0]] = (await this.redis.multi().hincrby(this.key('generation'), table, 1).publish(this.generationChannel, table).exec()) ?? [];
+    if (err) throw err;
+    return Number(generation);
+  }
+
+  /** The current generation of each table (0 before its first refresh). */
+  async generations(tables: readonly TableName[]): Promise<number[]> {
+    const values = await this.redis.hmget(this.key('generation'), ...tables);
+    return values.map((v) => (v === null ? 0 : Number(v)));
+  }
 }

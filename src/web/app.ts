@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
 import { auditLog, boardAuth } from './auth.js';
+import { API_PATH } from '../api/router.js';
 
 export const BOARD_PATH = '/admin/queues';
 /** The warehouse must have answered a worker's check within this long (or two check intervals) for /readyz. */
@@ -24,6 +25,8 @@ export interface WebDeps {
   readonly metrics: Pick<Metrics, 'scrape' | 'registry'>;
   /** Mount Bull Board (the web role); other roles serve probes and metrics only. */
   readonly board: boolean;
+  /** The read API (web role), mounted at /api/v1. */
+  readonly api?: express.Router;
 }
 
 export function createApp(deps: WebDeps): Express {
@@ -57,6 +60,7 @@ export function createApp(deps: WebDeps): Express {
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.scrape());
   });
+  if (deps.api) app.use(API_PATH, deps.api);
   if (!deps.board) return app;
 
   const board = new ExpressAdapter();

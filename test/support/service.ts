@@ -24,6 +24,7 @@ export const QUICK_ENV = {
   WAREHOUSE_CHECK_INTERVAL_MS: '0',
   BOARD_USER: 'ops',
   BOARD_PASSWORD: 'secret-pass',
+  API_KEYS: 'test-api-key-0123456789',
   SHUTDOWN_GRACE_MS: '2000',
   PORT: '0',
   HOST: '127.0.0.1',

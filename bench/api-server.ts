@@ -1,0 +1,86 @@
+/**
+ * The service under load for bench:api, in a process of its own (its own
+ * event loop, as a web pod has): web + worker roles on a scratch copy of the
+ * benchmark data, its first daily run done before it reports ready. Driven
+ * by bench/api.ts over IPC:
+ *
+ *   ← { type: 'ready', port, apiKey, subjects }   subjects: [organization_id, location_id][]
+ *   → { type: 'refresh', date }                   plan the daily run for date through the queue
+ *   ← { type: 'refreshed', seconds }              its validation completed
+ *   → { type: 'stop' }                            stop, remove the scratch copy and the Redis prefix
+ *
+ * Environment: BENCH_DATA (the DuckDB file with the source data), BENCH_DATE,
+ * CACHE_TTL_SECONDS.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpSync } from 'node:fs';
+import { planDailyRun } from '../src/producer/scheduler.js';
+import { jobIds } from '../src/queue/jobs.js';
+import { provideSql, sleep } from './harness.js';
+import { benchConfig, scratch, startBenchService, type BenchService } from './service.js';
+
+type Command = { type: 'refresh'; date: string } | { type: 'stop' };
+
+function send(message: object): void {
+  process.send?.(message);
+}
+
+async function runAndWait(svc: BenchService, date: string): Promise<number> {
+  const started = performance.now();
+  const { runtime } = svc.service;
+  const planned = await planDailyRun({ config: svc.config, flows: runtime.flows, state: runtime.state, log: runtime.log }, date);
+  for (;;) {
+    const job = await runtime.queues.validation.getJob(jobIds.validation(planned.runId));
+    const state = job ? await job.getState() : 'missing';
+    if (state === 'completed') return (performance.now() - started) / 1000;
+    if (state === 'failed') throw new Error(`the run for ${date} failed: ${job?.failedReason ?? ''}`);
+    await sleep(50);
+  }
+}
+
+async function main(): Promise<void> {
+  provideSql();
+  const data = process.env.BENCH_DATA;
+  const date = process.env.BENCH_DATE;
+  if (!data || !date) throw new Error('BENCH_DATA and BENCH_DATE are required');
+  const s = scratch('api');
+  cpSync(data, s.duckdbPath);
+  const apiKey = randomBytes(24).toString('hex');
+  const config = benchConfig(s, { API_KEYS: apiKey, CACHE_TTL_SECONDS: process.env.CACHE_TTL_SECONDS ?? '14400' });
+  const svc = await startBenchService(config, ['web', 'worker']);
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await svc.stop();
+    await s.cleanup();
+    process.disconnect?.();
+  };
+  try {
+    await runAndWait(svc, date);
+    const rows = await svc.service.runtime.warehouse.query({
+      sql: `SELECT DISTINCT organization_id, location_id FROM ${config.catalog}.${config.schema}.crm_actions_open_snapshot ORDER BY 1, 2`,
+    });
+    const subjects = rows.map((r) => [String(r.organization_id), String(r.location_id)]);
+    process.on('message', (m: Command) => {
+      if (m.type === 'refresh') {
+        runAndWait(svc, m.date).then(
+          (seconds) => send({ type: 'refreshed', seconds }),
+          (e: unknown) => send({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
+        );
+      } else if (m.type === 'stop') {
+        stop().catch((e: unknown) => process.stderr.write(`bench:api server: stop failed: ${String(e)}\n`));
+      }
+    });
+    send({ type: 'ready', port: svc.service.port, apiKey, subjects });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:api server failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+  process.disconnect?.();
+});

@@ -1,0 +1,92 @@
+/**
+ * The dashboard's read API (web role): cached reads of the materialized
+ * tables, invalidated by each refresh. docs/api.md describes it.
+ */
+import type { Router } from 'express';
+import { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import { UsageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
+import { redactUrl } from '../queue/redis.js';
+import { StateStore } from '../state/store.js';
+import { dialectOf } from '../warehouse/index.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { apiAuth } from './auth.js';
+import { ReadCache } from './cache.js';
+import { CursorCodec } from './cursor.js';
+import { freshnessBody } from './freshness.js';
+import { ApiReads } from './reads.js';
+import { apiRouter } from './router.js';
+import { ApiSql } from './statements.js';
+import { HotKeys, subscribeWarmup } from './warm.js';
+
+export { API_PATH } from './router.js';
+
+export interface ApiDeps {
+  readonly config: Config;
+  readonly log: Logger;
+  /** The process's engine: on DuckDB, shared with a worker role in the same process. */
+  readonly warehouse: Warehouse;
+  readonly metrics?: ApiMetrics;
+  /** A worker role runs in this process (with DuckDB: one instance of the file, reads and refreshes interleave). */
+  readonly withWorker: boolean;
+}
+
+export interface Api {
+  readonly router: Router;
+  close(): Promise<void>;
+}
+
+export async function createApi(d: ApiDeps): Promise<Api> {
+  const { config, log } = d;
+  const auth = apiAuth(config.api, log); // no credentials: refuse before connecting anything
+  const redis = new Redis(config.redisUrl, {
+    connectionName: `crm-materializer:${config.queuePrefix}:api`,
+    lazyConnect: true,
+    // A read fails fast while Redis is away instead of queueing behind the reconnection.
+    maxRetriesPerRequest: 1,
+  });
+  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis connection error'));
+  let subscriber: Redis | undefined;
+  let stopWarmup = (): Promise<void> => Promise.resolve();
+  try {
+    await redis.connect();
+    const state = new StateStore(redis, config.queuePrefix);
+    const cache = new ReadCache({ redis, state, prefix: config.queuePrefix, ttlSeconds: config.api.cacheTtlSeconds, log, metrics: d.metrics });
+    // A web-only process on DuckDB holds the file only while a read runs, so the worker process can take it.
+    const releaseAfterRead = config.warehouse === 'duckdb' && !d.withWorker;
+    // Warm-up reads right after a refresh; not from a web-only DuckDB process (the worker process holds the file then).
+    const hot = cache.enabled && !releaseAfterRead ? new HotKeys() : undefined;
+    const reads = new ApiReads({
+      warehouse: d.warehouse,
+      sql: new ApiSql(config, dialectOf(config)),
+      cache,
+      cursors: new CursorCodec(redis, `${config.queuePrefix}:api:cursor_secret`),
+      metrics: d.metrics,
+      releaseAfterRead,
+      hot,
+    });
+    const router = apiRouter({ reads, freshness: () => freshnessBody(state, config.scheduleTz), auth, log, metrics: d.metrics });
+    if (hot) {
+      subscriber = redis.duplicate({ connectionName: `crm-materializer:${config.queuePrefix}:api-events`, maxRetriesPerRequest: null });
+      subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis subscriber error'));
+      stopWarmup = await subscribeWarmup(subscriber, state.generationChannel, reads, hot, log);
+    }
+    log.info({ cacheTtlSeconds: config.api.cacheTtlSeconds, warmUp: subscriber !== undefined, releaseAfterRead }, 'read API ready');
+    return {
+      router,
+      close: async () => {
+        await stopWarmup();
+        for (const c of [subscriber, redis]) await c?.quit().catch(() => c.disconnect());
+      },
+    };
+  } catch (e) {
+    subscriber?.disconnect();
+    redis.disconnect();
+    if (e instanceof Error && !(e instanceof UsageError) && /connect|ECONNREFUSED|ENOTFOUND/i.test(e.message)) {
+      throw new UsageError(`Redis at ${redactUrl(config.redisUrl)} is unreachable for the read API (${e.message}): start it or set REDIS_URL`);
+    }
+    throw e;
+  }
+}

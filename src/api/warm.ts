@@ -1,0 +1,86 @@
+/**
+ * Warm-up: when a refresh bumps a table's generation (StateStore publishes
+ * it), load again at once the answers of that table this pod served lately
+ * (its hot keys: the dashboards' filters hardly change from day to day), so
+ * the first dashboard loads after the refresh are hits. A pod that served
+ * nothing yet warms the unfiltered default answer. Every web pod hears the
+ * bump; the cache's single flight makes it one warehouse query per key.
+ * One key at a time: the refresh itself may still be running beside it.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { isTableName, type TableName } from '../tables/registry.js';
+import { actionsQuery, metricsQuery, prioritiesQuery } from './params.js';
+import type { ApiReads } from './reads.js';
+
+/** Keys remembered per table, and loaded again after a refresh. */
+export const HOT_KEYS_PER_TABLE = 256;
+
+type Reload = () => Promise<unknown>;
+
+/** The answers served lately, per table, most recent last (a bounded LRU). */
+export class HotKeys {
+  private readonly byTable = new Map<TableName, Map<string, Reload>>();
+
+  constructor(private readonly max = HOT_KEYS_PER_TABLE) {}
+
+  note(table: TableName, id: string, reload: Reload): void {
+    let keys = this.byTable.get(table);
+    if (!keys) this.byTable.set(table, (keys = new Map<string, Reload>()));
+    keys.delete(id);
+    keys.set(id, reload);
+    if (keys.size > this.max) keys.delete(keys.keys().next().value as string);
+  }
+
+  /** Most recent first. */
+  recent(table: TableName): Reload[] {
+    return [...(this.byTable.get(table)?.values() ?? [])].reverse();
+  }
+}
+
+function defaultAnswer(reads: ApiReads, table: TableName): Reload {
+  switch (table) {
+    case 'crm_metrics_daily':
+      return () => reads.metrics(metricsQuery({}));
+    case 'crm_action_priorities_daily':
+      return () => reads.priorities(prioritiesQuery({}));
+    case 'crm_actions_open_snapshot':
+      return () => reads.actions(actionsQuery({}));
+  }
+}
+
+/** Load the table's hot keys again, one at a time, until `signal` aborts; returns how many failed. */
+export async function warmTable(reads: ApiReads, hot: HotKeys, table: TableName, signal?: AbortSignal): Promise<number> {
+  const recent = hot.recent(table);
+  const jobs = recent.length > 0 ? recent : [defaultAnswer(reads, table)];
+  let failed = 0;
+  for (const job of jobs) {
+    if (signal?.aborted) break;
+    await job().catch(() => failed++);
+  }
+  return failed;
+}
+
+/**
+ * Subscribe `subscriber` (a connection of its own) to the bumps; resolves
+ * once subscribed, with a stop function that ends the warm-ups under way.
+ */
+export async function subscribeWarmup(subscriber: Redis, channel: string, reads: ApiReads, hot: HotKeys, log: Logger): Promise<() => Promise<void>> {
+  const stop = new AbortController();
+  const running = new Set<Promise<void>>();
+  subscriber.on('message', (from: string, table: string) => {
+    if (from !== channel || !isTableName(table) || stop.signal.aborted) return;
+    const started = performance.now();
+    const run = warmTable(reads, hot, table, stop.signal).then(
+      (failed) => log.debug({ table, failed, ms: Math.round(performance.now() - started) }, 'read API: warmed after refresh'),
+      (err: unknown) => log.warn({ err, table }, 'read API: warm-up after refresh failed (the next read loads it)'),
+    );
+    running.add(run);
+    void run.finally(() => running.delete(run));
+  });
+  await subscriber.subscribe(channel);
+  return async () => {
+    stop.abort();
+    await Promise.all(running);
+  };
+}

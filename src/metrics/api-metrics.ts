@@ -1,0 +1,58 @@
+/**
+ * The read API's metrics (web role): requests, latency, cache outcomes and
+ * the warehouse queries the API issued. Each web pod counts its own: sum
+ * across pods. Labels are bounded: the route names below, the HTTP status.
+ */
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export const API_ROUTES = ['metrics', 'priorities', 'actions', 'freshness', 'other'] as const;
+export type ApiRoute = (typeof API_ROUTES)[number];
+
+/** hit: served from Redis; miss: this request queried the warehouse; coalesced: waited for another request's query; stale: the warehouse failed and an older answer was served; bypass: cache off. */
+export const CACHE_RESULTS = ['hit', 'miss', 'coalesced', 'stale', 'bypass'] as const;
+export type CacheResult = (typeof CACHE_RESULTS)[number];
+
+export interface ApiMetrics {
+  request(route: ApiRoute, status: number, seconds: number): void;
+  cache(result: CacheResult): void;
+  warehouseQuery(route: ApiRoute): void;
+}
+
+export function registerApiMetrics(registry: Registry): ApiMetrics {
+  const requests = new Counter({
+    name: 'crm_api_requests_total',
+    help: 'Read API requests by route and HTTP status.',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'crm_api_request_duration_seconds',
+    help: 'Read API request duration (a cache hit should stay under 5 ms).',
+    labelNames: ['route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const cache = new Counter({
+    name: 'crm_api_cache_total',
+    help: 'Read API cache lookups by result: hit, miss (queried the warehouse), coalesced (waited for a concurrent query), stale (warehouse failed, older answer served), bypass (cache off).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const queries = new Counter({
+    name: 'crm_api_warehouse_queries_total',
+    help: 'Warehouse queries issued by the read API (what the cache saves), by route.',
+    labelNames: ['route'],
+    registers: [registry],
+  });
+  for (const result of CACHE_RESULTS) cache.inc({ result }, 0);
+  for (const route of ['metrics', 'priorities', 'actions'] as const) queries.inc({ route }, 0);
+
+  return {
+    request(route, status, seconds) {
+      requests.inc({ route, status: String(status) });
+      duration.observe({ route }, seconds);
+    },
+    cache: (result) => cache.inc({ result }),
+    warehouseQuery: (route) => queries.inc({ route }),
+  };
+}

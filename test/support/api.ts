@@ -1,0 +1,83 @@
+/** Helpers for the read API's tests: requests, a counting engine, runs through the queue, fixtures. */
+import { enqueueRun } from '../../src/producer/planner.js';
+import { jobIds } from '../../src/queue/jobs.js';
+import { TABLE_NAMES } from '../../src/tables/registry.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
+import type { SourceRows } from './duckdb-fixture.js';
+import { QUICK_ENV, type TestService } from './service.js';
+import { waitForState } from './wait.js';
+
+export const API_KEY = QUICK_ENV.API_KEYS;
+export const AUTH = { authorization: `Bearer ${API_KEY}` } as const;
+
+/** The fields the endpoints answer with (typed for the tests' convenience: each endpoint fills its own). */
+export interface ApiBody {
+  readonly error: string;
+  readonly parameter: string;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly date: string | null;
+  readonly rows: Record<string, unknown>[];
+  readonly totals: Record<string, number>;
+  readonly rates: Record<string, number | null>;
+  readonly total: number;
+  readonly categories: { prioridade: string; ordem: number; total_acoes: number }[];
+  readonly items: (Record<string, unknown> & { action_id: string })[];
+  readonly next_cursor: string | null;
+  readonly page_size: number;
+  readonly tables: (Record<string, unknown> & { table: string; generation: number; updated_at: string })[];
+  readonly [field: string]: unknown;
+}
+
+export interface ApiAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: ApiBody;
+}
+
+export async function apiGet(s: TestService, path: string, headers: Record<string, string> = AUTH): Promise<ApiAnswer> {
+  const res = await fetch(`http://127.0.0.1:${s.service.port}/api/v1${path}`, { headers });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text === '' ? {} : JSON.parse(text)) as ApiBody };
+}
+
+/** Counts the read API's warehouse queries (tag task 'api'); `delayMs` slows them so concurrent misses overlap. */
+export function countingApiQueries(counter: { n: number }, delayMs = 0) {
+  return (w: Warehouse): Warehouse => ({
+    engine: w.engine,
+    execute: (s, o) => w.execute(s, o),
+    executeAtomic: (s, o) => w.executeAtomic(s, o),
+    close: () => w.close(),
+    query: async (s, o) => {
+      if (o?.tag?.task !== 'api') return w.query(s, o);
+      counter.n++;
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      return w.query(s, o);
+    },
+  });
+}
+
+/** Run every table for `date` through the real queue (a forced re-run when `force`), and wait for its validation. */
+export async function runThroughQueue(s: TestService, date: string, force = false): Promise<void> {
+  const { flows, state, queues } = s.service.runtime;
+  const runId = force ? `${date}_r${Date.now()}` : date;
+  const planned = await enqueueRun(flows, state, s.config, { runId, date, tables: TABLE_NAMES, retention: true });
+  if (!planned.added) throw new Error(`run ${runId} was planned before`);
+  await waitForState(queues.validation, jobIds.validation(runId), ['completed']);
+}
+
+/**
+ * Open actions as of 2026-11-29 (a Sunday) with many ties in (prioridade,
+ * dias_atraso): ids in a shuffled order, some sharing every sort column but
+ * the id, two organizations.
+ */
+export function manyActions(n: number): SourceRows['actions'] {
+  const dues = ['2026-11-20', '2026-11-25', '2026-11-28', '2026-11-29', '2026-11-30', '2026-12-08', '2027-02-01', null];
+  const rows: NonNullable<SourceRows['actions']> = [];
+  for (let i = 0; i < n; i++) {
+    const k = (i * 7919) % n; // a permutation when n is not a multiple of 7919
+    const due = dues[k % 3 === 0 ? 0 : k % dues.length] ?? null;
+    rows.push([`ACT-${k % 10}-${k}`, k % 4 === 0 ? 'O2' : 'O1', `L${k % 3}`, null, k % 2 ? 'ana' : 'bia', 'CORRETIVA', 'ABERTA', due, '2026-09-01 00:00:00', null]);
+  }
+  return rows;
+}
