@@ -61,26 +61,57 @@ export async function warmTable(reads: ApiReads, hot: HotKeys, table: TableName,
   return failed;
 }
 
+/** A burst of bumps of one table (a run and its re-run) makes one warm-up: it starts once they pause this long. */
+const WARM_DELAY_MS = 500;
+
 /**
  * Subscribe `subscriber` (a connection of its own) to the bumps; resolves
  * once subscribed, with a stop function that ends the warm-ups under way.
+ * Only a refresh of the newest date warms (a backfill of past days changes no
+ * default answer, and would otherwise warm once per day it rebuilds); one
+ * warm-up per table at a time, a bump during it makes one more after it.
  */
 export async function subscribeWarmup(subscriber: Redis, channel: string, reads: ApiReads, hot: HotKeys, log: Logger): Promise<() => Promise<void>> {
   const stop = new AbortController();
-  const running = new Set<Promise<void>>();
-  subscriber.on('message', (from: string, table: string) => {
-    if (from !== channel || !isTableName(table) || stop.signal.aborted) return;
+  const timers = new Map<TableName, NodeJS.Timeout>();
+  const running = new Map<TableName, Promise<void>>();
+  const again = new Set<TableName>();
+
+  const run = (table: TableName): void => {
+    if (stop.signal.aborted) return;
+    if (running.has(table)) {
+      again.add(table);
+      return;
+    }
     const started = performance.now();
-    const run = warmTable(reads, hot, table, stop.signal).then(
-      (failed) => log.debug({ table, failed, ms: Math.round(performance.now() - started) }, 'read API: warmed after refresh'),
-      (err: unknown) => log.warn({ err, table }, 'read API: warm-up after refresh failed (the next read loads it)'),
-    );
-    running.add(run);
-    void run.finally(() => running.delete(run));
+    const warm = warmTable(reads, hot, table, stop.signal)
+      .then(
+        (failed) => log.debug({ table, failed, ms: Math.round(performance.now() - started) }, 'read API: warmed after refresh'),
+        (err: unknown) => log.warn({ err, table }, 'read API: warm-up after refresh failed (the next read loads it)'),
+      )
+      .finally(() => {
+        running.delete(table);
+        if (again.delete(table)) run(table);
+      });
+    running.set(table, warm);
+  };
+
+  subscriber.on('message', (from: string, message: string) => {
+    const parts = message.split(' ');
+    const table = parts[0] ?? '';
+    if (from !== channel || !isTableName(table) || parts.at(-1) === 'past' || stop.signal.aborted) return;
+    clearTimeout(timers.get(table));
+    const timer = setTimeout(() => {
+      timers.delete(table);
+      run(table);
+    }, WARM_DELAY_MS);
+    timer.unref();
+    timers.set(table, timer);
   });
   await subscriber.subscribe(channel);
   return async () => {
     stop.abort();
-    await Promise.all(running);
+    for (const timer of timers.values()) clearTimeout(timer);
+    await Promise.all(running.values());
   };
 }

@@ -7,6 +7,16 @@ import type { Redis } from 'ioredis';
 import type { TableName } from '../tables/registry.js';
 import type { ValidationReport } from '../tasks/validation.js';
 
+/** HINCRBY the generation, keep the newest date refreshed, publish `<table> <date> newest|past` (one atomic step). */
+const BUMP = `local generation = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+local newest = redis.call('HGET', KEYS[2], ARGV[1])
+local kind = 'newest'
+if ARGV[2] ~= '' then
+  if newest and ARGV[2] < newest then kind = 'past' else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+end
+redis.call('PUBLISH', ARGV[3], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. kind)
+return generation`;
+
 export interface TableRecord {
   readonly date: string;
   readonly runId: string;
@@ -127,13 +137,15 @@ export class StateStore {
   }
 
   /**
-   * A table's data changed (a refresh's replace committed): the read API's
-   * cache keys carry this number, so every key of the old data stops being
-   * read at once. Returns the new generation.
+   * A table's data changed (a refresh's replace for reference date `date`
+   * committed): the read API's cache keys carry this number, so every key of
+   * the old data stops being read at once. Announced on generationChannel as
+   * `<table> <date> newest|past`: `newest` when no refresh of the table was
+   * for a later date (the answers of the default date changed; a backfill of
+   * past days is `past`). Returns the new generation.
    */
-  async bumpGeneration(table: TableName): Promise<number> {
-    const [[err, generation] = [null, 0]] = (await this.redis.multi().hincrby(this.key('generation'), table, 1).publish(this.generationChannel, table).exec()) ?? [];
-    if (err) throw err;
+  async bumpGeneration(table: TableName, date = ''): Promise<number> {
+    const generation = await this.redis.eval(BUMP, 2, this.key('generation'), this.key('generation', 'newest_date'), table, date, this.generationChannel);
     return Number(generation);
   }
 

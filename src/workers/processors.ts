@@ -62,7 +62,7 @@ export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
       try {
         await checkSources(ctx, [p.table]);
         const r = await refreshTable(ctx, p.table, range);
-        await rt.state.bumpGeneration(p.table); // the replace committed: the read API's cached answers of this table are now old
+        await rt.state.bumpGeneration(p.table, p.date); // the replace committed: the read API's cached answers of this table are now old
         await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: r.seconds, rowsWritten: r.rowsWritten, finishedAt: Date.now() });
         await ctx.job.updateProgress(100);
         return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };

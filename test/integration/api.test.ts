@@ -143,6 +143,14 @@ describe('read API cache', () => {
     expect([actions.headers.get('x-cache'), actions.body.total]).toEqual(['miss', 3]);
     const f = await apiGet(s, '/freshness');
     expect(f.body.tables.map((t) => t.generation)).toEqual([2, 2, 2]);
+
+    // A run for an older day (a backfill) invalidates as well, but warms nothing: the default answers did not change.
+    const beforePast = counter.n;
+    await runThroughQueue(s, '2026-11-26');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(counter.n).toBe(beforePast);
+    const past = await apiGet(s, '/priorities');
+    expect([past.headers.get('x-cache'), past.body.date, past.body.total]).toEqual(['miss', D, 3]);
   });
 
   test('single flight: 100 concurrent misses of one key, over two web processes, make one warehouse query', async () => {
