@@ -45,16 +45,12 @@ const withLock: Processor<'refresh'> = async (p, ctx, rt) => {
 const refreshBookkeeping: Processor<'refresh'> = async (p, ctx, rt) => {
   const started = performance.now();
   rt.observer?.taskStarted?.('refresh', p.table);
-  const lock = await rt.locks.acquire(p.table, ctx.job.id ?? 'job');
+  const lock = await rt.locks.acquire(p.table, `refresh:${ctx.job.id ?? 'job'}`);
   if (!lock) throw new Error(`${p.table} is locked: nothing else should hold it during the benchmark`);
   try {
-    await rt.state.setRefreshActive(p.table, true);
-    try {
-      await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: 0, rowsWritten: 0, finishedAt: Date.now() });
-      await ctx.job.updateProgress(100);
-    } finally {
-      await rt.state.setRefreshActive(p.table, false);
-    }
+    await rt.state.bumpGeneration(p.table, p.date);
+    await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: 0, rowsWritten: 0, finishedAt: Date.now() });
+    await ctx.job.updateProgress(100);
   } finally {
     await lock.release();
   }

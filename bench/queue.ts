@@ -28,7 +28,7 @@ const INCLUDES: Record<Variant, string> = {
   bullmq: 'bare_Worker+noop_processor',
   pool: 'WorkerPool(zod_payload_parse+timeout_timer+AbortController+child_logger+job_context+error_classification)+noop_processor',
   pool_lock: 'WorkerPool+table_lock(SET_NX_PX+renew_timer+release_EVAL)',
-  pool_refresh: 'WorkerPool+table_lock+refresh_bookkeeping_without_sql(refresh_active_HINCRBY_x2+table_record_HSET+updateProgress+metrics_observer)',
+  pool_refresh: 'WorkerPool+table_lock+refresh_bookkeeping_without_sql(generation_bump+table_record_HSET+updateProgress+metrics_observer)',
 };
 
 async function main(args: readonly string[]): Promise<void> {

@@ -18,7 +18,7 @@ import { createApp } from './web/app.js';
 import { createWarehouse, dialectOf } from './warehouse/index.js';
 import { WorkerPool } from './workers/factory.js';
 import { startWorkerRole } from './workers/index.js';
-import { TableLocks } from './workers/table-lock.js';
+import { TableLocks } from './state/table-lock.js';
 import type { WorkerRuntime } from './workers/runtime.js';
 import type { Warehouse } from './warehouse/types.js';
 
@@ -37,13 +37,15 @@ export interface ServiceOptions {
 }
 
 export async function startService(config: Config, log: Logger, roles: readonly Role[], options: ServiceOptions = {}): Promise<Service> {
+  // What can fail on a wiring gap (a missing SQL file, an engine's settings) fails before any connection opens.
+  const sql = new SqlBuilder(config, dialectOf(config));
+  const engine = options.warehouse ?? createWarehouse(config, { log });
   const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:service`);
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
   const state = new StateStore(redis, config.queuePrefix);
   const metrics = createMetrics(config, { queues, state, shared: roles.includes('web') });
-  const warehouse = metrics.instrument(options.warehouse ?? createWarehouse(config, { log }));
-  const sql = new SqlBuilder(config, dialectOf(config));
+  const warehouse = metrics.instrument(engine);
   const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix), observer: metrics.observer };
   const stops: (() => Promise<void>)[] = [];
   let port = 0;

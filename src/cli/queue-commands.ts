@@ -46,17 +46,18 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
       let config = loadConfig();
       if (opts.demo) config = await prepareDemo(config, roles, out);
       const log = createLogger(config.logLevel);
+      // Listen for the stop signal before anything starts: a SIGTERM during start-up stops cleanly too.
+      const stopSignal = new Promise<string>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
       const service = await startService(config, log, roles);
       out(`crm-materializer is running: http://localhost:${service.port}${roles.includes('web') ? '/admin/queues' : '/healthz'}  (metrics: /metrics, health: /healthz /readyz)`);
       if (opts.demo && roles.includes('scheduler')) {
         const planned = await planDailyRun({ config, flows: service.runtime.flows, state: service.runtime.state, log }, dateInZone(new Date(), config.scheduleTz));
         out(planned.added ? `today's run ${planned.runId} is queued` : `today's run ${planned.runId} was queued before`);
       }
-      await new Promise<void>((resolve) => {
-        process.once('SIGTERM', resolve);
-        process.once('SIGINT', resolve);
-      });
-      log.info('shutting down');
+      log.info({ signal: await stopSignal }, 'shutting down');
       await service.stop();
       setExit(0);
     });

@@ -28,7 +28,7 @@ export interface Metrics {
 
 export function createMetrics(config: Config, deps: { queues: Queues; state: StateStore; shared: boolean }): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'crm_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'crm_' });
   const task = registerTaskMetrics(registry, { slowRunSeconds: config.slowRunSeconds, timeoutSeconds: config.jobs.timeoutMs / 1000 });
   const refreshShared = deps.shared ? registerSharedMetrics(registry, deps) : () => Promise.resolve();
   return {

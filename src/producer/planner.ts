@@ -83,7 +83,7 @@ function nextDay(d: string): string {
  */
 export async function enqueueRun(flows: FlowProducer, state: StateStore, config: Config, plan: RunPlan): Promise<PlannedRun> {
   const validationJobId = jobIds.validation(plan.runId);
-  if (!(await state.startRun(plan.runId, plan.date))) return { runId: plan.runId, date: plan.date, validationJobId, added: false };
+  if (!(await state.startRun(plan.runId, plan.date, { tracked: plan.from === undefined }))) return { runId: plan.runId, date: plan.date, validationJobId, added: false };
   try {
     await flows.add(buildFlow(plan, config));
   } catch (e) {

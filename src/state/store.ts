@@ -4,6 +4,7 @@
  * runs in progress, the last validation and the scheduler's dead-man switch.
  */
 import type { Redis } from 'ioredis';
+import { tableLockKey } from './table-lock.js';
 import type { TableName } from '../tables/registry.js';
 import type { ValidationReport } from '../tasks/validation.js';
 
@@ -31,6 +32,8 @@ export interface RunRecord {
   readonly runId: string;
   readonly date: string;
   readonly plannedAt: number;
+  /** Counted in crm_run_in_progress_seconds and crm_run_duration_seconds (daily runs; not backfill chunks). */
+  readonly tracked?: boolean;
   readonly finishedAt?: number;
   readonly outcome?: 'success' | 'failure';
   readonly failed?: readonly string[];
@@ -55,22 +58,36 @@ export class StateStore {
     await this.redis.hset(this.key('table', table), fields);
   }
 
-  async setRefreshActive(table: TableName, active: boolean): Promise<void> {
-    await this.redis.hincrby(this.key('table', table), 'refresh_active', active ? 1 : -1);
-  }
-
+  /**
+   * Per table: the recorded refresh fields, and `refresh_active` ('1' or '0')
+   * read from the table's lock, which a refresh holds while it runs and which
+   * expires within a minute of a crashed worker (a counter would stay up).
+   */
   async tables(tables: readonly TableName[]): Promise<Record<string, Record<string, string>>> {
     const pipeline = this.redis.pipeline();
     for (const t of tables) pipeline.hgetall(this.key('table', t));
+    for (const t of tables) pipeline.get(tableLockKey(this.prefix, t));
     const results = (await pipeline.exec()) ?? [];
-    return Object.fromEntries(tables.map((t, i) => [t, (results[i]?.[1] as Record<string, string> | undefined) ?? {}]));
+    return Object.fromEntries(
+      tables.map((t, i) => {
+        const fields = (results[i]?.[1] as Record<string, string> | undefined) ?? {};
+        const holder = results[tables.length + i]?.[1] as string | null | undefined;
+        return [t, { ...fields, refresh_active: holder?.startsWith('refresh:') ? '1' : '0' }];
+      }),
+    );
   }
 
-  /** Claim a run: false when it was planned before. It counts as in progress until finishRun. */
-  async startRun(runId: string, date: string, plannedAt = Date.now()): Promise<boolean> {
-    const rec: RunRecord = { runId, date, plannedAt };
+
+  /**
+   * Claim a run: false when it was planned before. A tracked run counts as in
+   * progress until finishRun (a backfill's chunks are not tracked: a long
+   * backfill is not a slow daily run).
+   */
+  async startRun(runId: string, date: string, opts: { tracked: boolean; plannedAt?: number } = { tracked: true }): Promise<boolean> {
+    const plannedAt = opts.plannedAt ?? Date.now();
+    const rec: RunRecord = { runId, date, plannedAt, tracked: opts.tracked };
     const added = await this.redis.hsetnx(this.key('runs'), runId, JSON.stringify(rec));
-    if (added === 1) await this.redis.zadd(this.key('runs', 'active'), String(plannedAt), runId);
+    if (added === 1 && opts.tracked) await this.redis.zadd(this.key('runs', 'active'), String(plannedAt), runId);
     return added === 1;
   }
 

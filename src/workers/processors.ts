@@ -7,7 +7,7 @@ import { TABLES, type TableName } from '../tables/registry.js';
 import { refreshRange, refreshTable } from '../tasks/refresh.js';
 import { applyRetention } from '../tasks/retention.js';
 import { checkSources } from '../tasks/sources.js';
-import { validate } from '../tasks/validation.js';
+import { validate, type ValidationReport } from '../tasks/validation.js';
 import { formatValidation } from '../cli/report.js';
 import type { Payload, TaskRef } from '../queue/jobs.js';
 import { jobIds } from '../queue/jobs.js';
@@ -18,8 +18,9 @@ import type { WorkerRuntime } from './runtime.js';
 const LOCK_RETRY_MS = 300;
 
 /** Run `fn` holding the table's lock; when another task holds it, come back later (no attempt used). */
-async function withTableLock<T>(table: TableName, ctx: JobContext, rt: WorkerRuntime, fn: () => Promise<T>): Promise<T> {
-  const lock = await rt.locks.acquire(table, ctx.job.id ?? 'job');
+async function withTableLock<T>(task: 'refresh' | 'retention', table: TableName, ctx: JobContext, rt: WorkerRuntime, fn: () => Promise<T>): Promise<T> {
+  // The owner names the task: a `refresh:` holder is what "refresh in progress" reads.
+  const lock = await rt.locks.acquire(table, `${task}:${ctx.job.id ?? 'job'}`);
   if (!lock) {
     const wait = LOCK_RETRY_MS + Math.floor(Math.random() * LOCK_RETRY_MS);
     await ctx.progress?.(`${table} is busy with another task: looking again in ${wait} ms`);
@@ -52,13 +53,12 @@ async function observed<T>(queue: 'refresh' | 'retention', p: { table: TableName
 
 export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
   observed('refresh', p, ctx, rt, () =>
-    withTableLock(p.table, ctx, rt, async () => {
+    withTableLock('refresh', p.table, ctx, rt, async () => {
       const started = Date.now();
       if (p.from !== undefined && TABLES[p.table].refreshMode === 'daily-snapshot' && p.from !== p.date) {
         throw new UnrecoverableError(`${p.table} is a daily snapshot: 'from' must be omitted or equal 'date'`);
       }
       const range = p.from ? { from: p.from, to: p.date } : refreshRange(p.table, p.date, rt.config.refreshWindowDays);
-      await rt.state.setRefreshActive(p.table, true);
       try {
         await checkSources(ctx, [p.table]);
         const r = await refreshTable(ctx, p.table, range);
@@ -72,15 +72,13 @@ export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
           await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'failure', seconds: (Date.now() - started) / 1000, rowsWritten: null, finishedAt: Date.now(), error });
         }
         throw e;
-      } finally {
-        await rt.state.setRefreshActive(p.table, false);
       }
     }),
   );
 
 export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
   observed('retention', p, ctx, rt, () =>
-    withTableLock(p.table, ctx, rt, async () => {
+    withTableLock('retention', p.table, ctx, rt, async () => {
       const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table]);
       await ctx.job.updateProgress(100);
       return { cutoff: r.cutoff, rowsDeleted: r.rowsDeleted, seconds: r.seconds };
@@ -89,9 +87,18 @@ export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
 
 export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) => {
   const started = performance.now();
-  const failedTasks = await unfinishedTasks(p.tasks, rt);
-  const report = await validate(ctx, p.date, p.tables, rt.config.refreshWindowDays);
-  await rt.state.recordValidation(report);
+  const settle = (outcome: 'success' | 'failure' | 'retry'): void => rt.observer?.taskSettled?.('validation', 'all', outcome, (performance.now() - started) / 1000);
+  let failedTasks: TaskState[];
+  let report: ValidationReport;
+  try {
+    failedTasks = await unfinishedTasks(p.tasks, rt);
+    report = await validate(ctx, p.date, p.tables, rt.config.refreshWindowDays);
+    await rt.state.recordValidation(report);
+  } catch (e) {
+    // The validation itself could not run (warehouse, Redis): counted, then retried or failed by BullMQ.
+    settle(isFinalFailure(ctx.job, e) ? 'failure' : 'retry');
+    throw e;
+  }
   await ctx.progress?.(formatValidation(report));
   const problems = [
     ...failedTasks.map((t) => `${t.id} ${t.state}${t.reason ? ` (${t.reason})` : ''}`),
@@ -100,8 +107,8 @@ export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) =
   ];
   const outcome = problems.length === 0 ? 'success' : 'failure';
   const run = await rt.state.finishRun(p.runId, outcome, problems);
-  rt.observer?.taskSettled?.('validation', 'all', outcome === 'success' ? 'success' : 'failure', (performance.now() - started) / 1000);
-  if (run) rt.observer?.runFinished?.(((run.finishedAt ?? Date.now()) - run.plannedAt) / 1000);
+  settle(outcome);
+  if (run?.tracked !== false && run) rt.observer?.runFinished?.(((run.finishedAt ?? Date.now()) - run.plannedAt) / 1000);
   // The report is the result either way; a failed run is not retried: retry its failed task instead.
   if (outcome === 'failure') throw new UnrecoverableError(`run ${p.runId} failed: ${problems.join('; ')}`);
   return { worstStatus: report.worstStatus, checksPassed: report.checksPassed, tables: report.tables.map((t) => ({ tabela: t.tabela, status: t.status, registros: t.registros })) };

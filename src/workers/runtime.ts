@@ -7,7 +7,7 @@ import type { Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
 import type { SqlBuilder } from '../tables/statements.js';
 import type { Warehouse } from '../warehouse/types.js';
-import type { TableLocks } from './table-lock.js';
+import type { TableLocks } from '../state/table-lock.js';
 
 /** Observers of task outcomes (metrics). `retry`: an attempt failed and will be tried again. */
 export interface TaskObserver {

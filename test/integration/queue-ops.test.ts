@@ -105,6 +105,8 @@ describe('backfill and locks', () => {
     const progress: number[] = [];
     await enqueueBackfill(runtime.flows, runtime.state, svc.config, plans, (done) => progress.push(done));
     expect(progress).toEqual([1, 2]);
+    // A backfill is not a daily run: it does not count as a run in progress (no slow-run alert).
+    expect(await runtime.state.oldestActiveRun()).toBeUndefined();
     for (const p of plans) await waitForState(runtime.queues.validation, `validation__${p.runId}`, ['completed'], 60_000);
     const metricsJob = await runtime.queues.refresh.getJob('refresh__crm_metrics_daily__bf_2026-09-01_2026-10-01');
     expect(metricsJob?.data).toMatchObject({ from: '2026-09-01', date: '2026-10-01' });

@@ -14,6 +14,11 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+/** The lock's key; its value starts with the owner given to acquire (e.g. `refresh:<job id>`). */
+export function tableLockKey(prefix: string, table: string): string {
+  return `${prefix}:lock:table:${table}`;
+}
+
 export class TableLocks {
   constructor(
     private readonly redis: Redis,
@@ -22,7 +27,7 @@ export class TableLocks {
   ) {}
 
   key(table: string): string {
-    return `${this.prefix}:lock:table:${table}`;
+    return tableLockKey(this.prefix, table);
   }
 
   /** The lock, or undefined when another task holds it. */
