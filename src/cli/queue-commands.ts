@@ -18,6 +18,8 @@ import { withQueues } from './queue-client.js';
 import { withServices } from './services.js';
 import { printStatus } from './status.js';
 import { watchRun } from './watch.js';
+import { formatValidation } from './report.js';
+import type { WorkerRuntime } from '../workers/runtime.js';
 
 type Out = (text: string) => void;
 
@@ -53,11 +55,16 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
       });
       const service = await startService(config, log, roles);
       out(`crm-materializer is running: http://localhost:${service.port}${roles.includes('web') ? '/admin/queues' : '/healthz'}  (metrics: /metrics, health: /healthz /readyz)`);
+      const watching = new AbortController();
+      let reported: Promise<void> = Promise.resolve();
       if (opts.demo && roles.includes('scheduler')) {
         const planned = await planDailyRun({ config, flows: service.runtime.flows, state: service.runtime.state, log }, dateInZone(new Date(), config.scheduleTz));
         out(planned.added ? `today's run ${planned.runId} is queued` : `today's run ${planned.runId} was queued before`);
+        reported = reportWhenDone(service.runtime, planned.runId, out, watching.signal);
       }
       log.info({ signal: await stopSignal }, 'shutting down');
+      watching.abort();
+      await reported;
       await service.stop();
       setExit(0);
     });
@@ -112,6 +119,19 @@ export async function runQueued(config: Config, opts: { date?: string; tables?: 
     out(result.detail);
     return result.ok ? 0 : 1;
   }, config);
+}
+
+/** `start --demo`: once today's run has settled, print its validation table (a newcomer sees the tables filled). */
+async function reportWhenDone(rt: WorkerRuntime, runId: string, out: Out, signal: AbortSignal): Promise<void> {
+  try {
+    const result = await watchRun(rt, runId, () => undefined, 500, signal);
+    if (signal.aborted) return;
+    const last = await rt.state.lastValidation();
+    if (last) out(`\n${formatValidation(last.report)}`);
+    out(result.detail);
+  } catch (err) {
+    rt.log.warn({ err }, 'could not follow the demo run');
+  }
 }
 
 /** `start --demo`: seed when empty; make up board credentials and a read API key for this run when none are set. */

@@ -51,6 +51,10 @@ describe('crm-materializer start', () => {
   test("today's run completes; `run --wait` queues another date and exits 0 when it succeeds", async () => {
     const today = /today's run (\S+) is queued/.exec(stdout)?.[1];
     expect(today).toBeDefined();
+    // start --demo prints the validation table of today's run once it settled.
+    await waitFor("the demo run's report", () => Promise.resolve(new RegExp(`run ${today} succeeded`).test(stdout) || undefined), 60_000);
+    expect(stdout).toMatch(/tabela\s+registros\s+ultima_data\s+dias_atraso/);
+    expect(stdout).toMatch(/crm_actions_open_snapshot\s+\d+\s+\d{4}-\d{2}-\d{2}\s+0\s+\S+\s+ok/);
     const waitToday = await runCli(['run', '--date', today!, '--wait'], env);
     expect(waitToday.stdout).toContain('was queued before');
     expect(waitToday.code).toBe(0);
