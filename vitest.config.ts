@@ -8,5 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: files run two at a time.
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
