@@ -42,10 +42,12 @@ export interface RunSummary {
 export async function runInline(ctx: TaskContext, config: Config, req: RunRequest): Promise<RunSummary> {
   const { date, tables, tasks } = req;
   const outcomes: TaskOutcome[] = [];
-  const attempt = async (task: TaskKind, table: TableName | 'all', fn: () => Promise<{ rows: number | null; seconds: number }>): Promise<void> => {
+  const attempt = async (task: TaskKind, table: TableName | 'all', fn: (c: TaskContext) => Promise<{ rows: number | null; seconds: number }>): Promise<void> => {
     const started = performance.now();
+    // Tagged like a queued task, so the warehouse's query history attributes inline runs too.
+    const tagged: TaskContext = { ...ctx, tag: { task, ...(table === 'all' ? {} : { table }), date, runId: `inline-${date}` } };
     try {
-      const { rows, seconds } = await fn();
+      const { rows, seconds } = await fn(tagged);
       outcomes.push({ task, table, ok: true, rows, seconds });
     } catch (e) {
       const error = toError(e).message;
@@ -59,24 +61,24 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
   for (const s of ctx.sql.init(tables)) await ctx.warehouse.execute(s, { signal: ctx.signal });
   if (tasks.includes('refresh')) {
     for (const table of tables) {
-      await attempt('refresh', table, async () => {
-        const r = await refreshTable(ctx, table, refreshRange(table, date, config.refreshWindowDays));
+      await attempt('refresh', table, async (c) => {
+        const r = await refreshTable(c, table, refreshRange(table, date, config.refreshWindowDays));
         return { rows: r.rowsWritten, seconds: r.seconds };
       });
     }
   }
   if (tasks.includes('retention')) {
     for (const table of tables) {
-      await attempt('retention', table, async () => {
-        const r = await applyRetention(ctx, table, date, config.retentionDays[table]);
+      await attempt('retention', table, async (c) => {
+        const r = await applyRetention(c, table, date, config.retentionDays[table]);
         return { rows: r.rowsDeleted, seconds: r.seconds };
       });
     }
   }
   let validation: ValidationReport | undefined;
   if (tasks.includes('validation')) {
-    await attempt('validation', 'all', async () => {
-      validation = await validate(ctx, date, tables, config.refreshWindowDays);
+    await attempt('validation', 'all', async (c) => {
+      validation = await validate(c, date, tables, config.refreshWindowDays);
       if (!validation.checksPassed) throw new Error(`consistency checks failed: ${validation.checks.filter((c) => c.falhas > 0).map((c) => c.name).join(', ')}`);
       return { rows: null, seconds: validation.seconds };
     });

@@ -80,6 +80,8 @@ export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
   observed('retention', p, ctx, rt, () =>
     withTableLock('retention', p.table, ctx, rt, async () => {
       const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table]);
+      // Rows left the table: the read API's cached answers that showed them are old now.
+      if (r.rowsDeleted > 0) await rt.state.bumpGeneration(p.table);
       await ctx.job.updateProgress(100);
       return { cutoff: r.cutoff, rowsDeleted: r.rowsDeleted, seconds: r.seconds };
     }),
