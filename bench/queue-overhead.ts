@@ -44,7 +44,6 @@ const withLock: Processor<'refresh'> = async (p, ctx, rt) => {
 
 const refreshBookkeeping: Processor<'refresh'> = async (p, ctx, rt) => {
   const started = performance.now();
-  rt.observer?.taskStarted?.('refresh', p.table);
   const lock = await rt.locks.acquire(p.table, `refresh:${ctx.job.id ?? 'job'}`);
   if (!lock) throw new Error(`${p.table} is locked: nothing else should hold it during the benchmark`);
   try {

@@ -7,6 +7,7 @@
  */
 import type { FlowJob, FlowProducer, JobsOptions } from 'bullmq';
 import type { Config } from '../config/index.js';
+import { dateRange } from '../dates.js';
 import type { TableName } from '../tables/registry.js';
 import { TABLES } from '../tables/registry.js';
 import { jobIds, type Payload, type TaskRef } from '../queue/jobs.js';
@@ -68,19 +69,18 @@ function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions): FlowJo
   if (plan.from === undefined) return [job(plan.date, jobIds.refresh(table, plan.runId))];
   // Backfill chunk: one atomic replace for a rolling-window table, one refresh per day for a snapshot.
   if (TABLES[table].refreshMode === 'rolling-window') return [job(plan.date, jobIds.refresh(table, plan.runId), plan.from)];
-  const days: FlowJob[] = [];
-  for (let d = plan.from; d <= plan.date; d = nextDay(d)) days.push(job(d, `${jobIds.refresh(table, plan.runId)}__${d}`));
-  return days;
-}
-
-function nextDay(d: string): string {
-  return new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return dateRange(plan.from, plan.date).map((d) => job(d, `${jobIds.refresh(table, plan.runId)}__${d}`));
 }
 
 /**
  * Add the run's flow unless it was planned before. The run record is claimed
  * atomically first, so two planners racing on the same run add it once.
  */
+/** Jobs in a flow: what a run adds to the queues. */
+export function countJobs(flow: FlowJob): number {
+  return 1 + (flow.children ?? []).reduce((n, c) => n + countJobs(c), 0);
+}
+
 export async function enqueueRun(flows: FlowProducer, state: StateStore, config: Config, plan: RunPlan): Promise<PlannedRun> {
   const validationJobId = jobIds.validation(plan.runId);
   if (!(await state.startRun(plan.runId, plan.date, { tracked: plan.from === undefined }))) return { runId: plan.runId, date: plan.date, validationJobId, added: false };

@@ -4,16 +4,15 @@
  * tick's date in SCHEDULE_TZ, and the catch-up for a tick missed while down.
  */
 import { CronExpressionParser } from 'cron-parser';
-import type { Job } from 'bullmq';
+import type { FlowProducer, Job } from 'bullmq';
 import type { Config } from '../config/index.js';
 import { dateInZone } from '../dates.js';
 import type { Logger } from '../log.js';
-import type { Queues } from '../queue/queues.js';
+import { defaultJobOptions, type Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 import type { Processor } from '../workers/factory.js';
 import { enqueueRun, type PlannedRun } from './planner.js';
-import type { FlowProducer } from 'bullmq';
 
 export const SCHEDULER_ID = 'daily-refresh';
 
@@ -28,11 +27,8 @@ export function previousFireTime(config: Pick<Config, 'scheduleCron' | 'schedule
 
 /** Create or update the scheduler; safe on every start (one scheduler, one delayed job). */
 export async function upsertSchedule(queues: Queues, config: Config, state: StateStore, log: Logger): Promise<Date[]> {
-  await queues.schedule.upsertJobScheduler(
-    SCHEDULER_ID,
-    { pattern: config.scheduleCron, tz: config.scheduleTz },
-    { name: 'plan', data: {}, opts: { removeOnComplete: { age: config.jobs.keepCompletedDays * 86_400 }, removeOnFail: { age: config.jobs.keepFailedDays * 86_400 } } },
-  );
+  const { removeOnComplete, removeOnFail } = defaultJobOptions(config);
+  await queues.schedule.upsertJobScheduler(SCHEDULER_ID, { pattern: config.scheduleCron, tz: config.scheduleTz }, { name: 'plan', data: {}, opts: { removeOnComplete, removeOnFail } });
   const next = nextFireTimes(config);
   await state.recordScheduler({ nextRunAt: next[0]?.getTime() });
   log.info({ cron: config.scheduleCron, tz: config.scheduleTz, next: next.map((d) => d.toISOString()) }, 'schedule ready');

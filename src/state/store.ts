@@ -77,7 +77,6 @@ export class StateStore {
     );
   }
 
-
   /**
    * Claim a run: false when it was planned before. A tracked run counts as in
    * progress until finishRun (a backfill's chunks are not tracked: a long

@@ -34,58 +34,53 @@ async function withTableLock<T>(task: 'refresh' | 'retention', table: TableName,
   }
 }
 
-/** Observe one task: metrics hooks, and the per-table record on success or final failure. */
-async function observed<T>(queue: 'refresh' | 'retention', p: { table: TableName }, ctx: JobContext, rt: WorkerRuntime, fn: () => Promise<T>): Promise<T> {
+/** A table task: under the table's lock, its outcome (success, retry, final failure) reported to the metrics. */
+async function tableTask<T>(task: 'refresh' | 'retention', table: TableName, ctx: JobContext, rt: WorkerRuntime, fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
-  rt.observer?.taskStarted?.(queue, p.table);
   try {
-    const result = await fn();
-    rt.observer?.taskSettled?.(queue, p.table, 'success', (performance.now() - started) / 1000);
+    const result = await withTableLock(task, table, ctx, rt, fn);
+    rt.observer?.taskSettled?.(task, table, 'success', (performance.now() - started) / 1000);
     return result;
   } catch (e) {
     if (!(e instanceof DelayedError)) {
       const final = isFinalFailure(ctx.job, e);
-      rt.observer?.taskSettled?.(queue, p.table, final ? 'failure' : 'retry', (performance.now() - started) / 1000);
+      rt.observer?.taskSettled?.(task, table, final ? 'failure' : 'retry', (performance.now() - started) / 1000);
     }
     throw e;
   }
 }
 
 export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
-  observed('refresh', p, ctx, rt, () =>
-    withTableLock('refresh', p.table, ctx, rt, async () => {
-      const started = Date.now();
-      if (p.from !== undefined && TABLES[p.table].refreshMode === 'daily-snapshot' && p.from !== p.date) {
-        throw new UnrecoverableError(`${p.table} is a daily snapshot: 'from' must be omitted or equal 'date'`);
+  tableTask('refresh', p.table, ctx, rt, async () => {
+    const started = Date.now();
+    if (p.from !== undefined && TABLES[p.table].refreshMode === 'daily-snapshot' && p.from !== p.date) {
+      throw new UnrecoverableError(`${p.table} is a daily snapshot: 'from' must be omitted or equal 'date'`);
+    }
+    const range = p.from ? { from: p.from, to: p.date } : refreshRange(p.table, p.date, rt.config.refreshWindowDays);
+    try {
+      await checkSources(ctx, [p.table]);
+      const r = await refreshTable(ctx, p.table, range);
+      await rt.state.bumpGeneration(p.table, p.date); // the replace committed: the read API's cached answers of this table are now old
+      await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: r.seconds, rowsWritten: r.rowsWritten, finishedAt: Date.now() });
+      await ctx.job.updateProgress(100);
+      return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };
+    } catch (e) {
+      if (isFinalFailure(ctx.job, e)) {
+        const error = e instanceof Error ? e.message : String(e);
+        await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'failure', seconds: (Date.now() - started) / 1000, rowsWritten: null, finishedAt: Date.now(), error });
       }
-      const range = p.from ? { from: p.from, to: p.date } : refreshRange(p.table, p.date, rt.config.refreshWindowDays);
-      try {
-        await checkSources(ctx, [p.table]);
-        const r = await refreshTable(ctx, p.table, range);
-        await rt.state.bumpGeneration(p.table, p.date); // the replace committed: the read API's cached answers of this table are now old
-        await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: r.seconds, rowsWritten: r.rowsWritten, finishedAt: Date.now() });
-        await ctx.job.updateProgress(100);
-        return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };
-      } catch (e) {
-        if (isFinalFailure(ctx.job, e)) {
-          const error = e instanceof Error ? e.message : String(e);
-          await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'failure', seconds: (Date.now() - started) / 1000, rowsWritten: null, finishedAt: Date.now(), error });
-        }
-        throw e;
-      }
-    }),
-  );
+      throw e;
+    }
+  });
 
 export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
-  observed('retention', p, ctx, rt, () =>
-    withTableLock('retention', p.table, ctx, rt, async () => {
-      const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table]);
-      // Rows left the table: the read API's cached answers that showed them are old now.
-      if (r.rowsDeleted > 0) await rt.state.bumpGeneration(p.table);
-      await ctx.job.updateProgress(100);
-      return { cutoff: r.cutoff, rowsDeleted: r.rowsDeleted, seconds: r.seconds };
-    }),
-  );
+  tableTask('retention', p.table, ctx, rt, async () => {
+    const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table]);
+    // Rows left the table: the read API's cached answers that showed them are old now.
+    if (r.rowsDeleted > 0) await rt.state.bumpGeneration(p.table);
+    await ctx.job.updateProgress(100);
+    return { cutoff: r.cutoff, rowsDeleted: r.rowsDeleted, seconds: r.seconds };
+  });
 
 export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) => {
   const started = performance.now();

@@ -11,7 +11,6 @@ import type { TableLocks } from '../state/table-lock.js';
 
 /** Observers of task outcomes (metrics). `retry`: an attempt failed and will be tried again. */
 export interface TaskObserver {
-  taskStarted?(queue: string, table: string): void;
   taskSettled?(queue: string, table: string, outcome: 'success' | 'failure' | 'retry', seconds: number): void;
   /** A run's validation finished: planning-to-end duration. */
   runFinished?(seconds: number): void;
