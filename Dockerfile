@@ -35,6 +35,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production
+# Listen on every interface inside the container (the default is loopback).
+ENV HOST=0.0.0.0
 WORKDIR /app
 
 # Production dependencies only. --ignore-scripts: `prepare` would build again

@@ -28,7 +28,7 @@ function send(message: object): void {
 async function runAndWait(svc: BenchService, date: string): Promise<number> {
   const started = performance.now();
   const { runtime } = svc.service;
-  const planned = await planDailyRun({ config: svc.config, flows: runtime.flows, state: runtime.state, log: runtime.log }, date);
+  const planned = await planDailyRun(runtime, date);
   for (;;) {
     const job = await runtime.queues.validation.getJob(jobIds.validation(planned.runId));
     const state = job ? await job.getState() : 'missing';

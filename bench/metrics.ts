@@ -47,7 +47,7 @@ async function main(args: readonly string[]): Promise<void> {
     svc = await startBenchService(config, ['web', 'worker']);
     const { runtime } = svc.service;
     progress(`service on ${svc.baseUrl} (web + worker); one real daily run for ${D}`);
-    await planDailyRun({ config, flows: runtime.flows, state: runtime.state, log: runtime.log }, D);
+    await planDailyRun(runtime, D);
     await waitForRun(svc, D);
 
     const counts = await Promise.all(TASK_QUEUES.map((q) => runtime.queues[q].getJobCounts('completed', 'failed')));

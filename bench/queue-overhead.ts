@@ -47,8 +47,7 @@ const refreshBookkeeping: Processor<'refresh'> = async (p, ctx, rt) => {
   const lock = await rt.locks.acquire(p.table, `refresh:${ctx.job.id ?? 'job'}`);
   if (!lock) throw new Error(`${p.table} is locked: nothing else should hold it during the benchmark`);
   try {
-    await rt.state.bumpGeneration(p.table, p.date);
-    await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: 0, rowsWritten: 0, finishedAt: Date.now() });
+    await rt.state.recordTask(p.table, 'refresh', { date: p.date, runId: p.runId, outcome: 'success', seconds: 0, rowsWritten: 0, finishedAt: Date.now() });
     await ctx.job.updateProgress(100);
   } finally {
     await lock.release();

@@ -35,6 +35,15 @@ export function daysBetween(a: string, b: string): number {
   return Math.round((toEpochMs(b) - toEpochMs(a)) / DAY_MS);
 }
 
+/**
+ * Data lag: days from a table's newest date to the reference date (or today),
+ * never negative (a table that holds a later date than the one asked about is
+ * not behind).
+ */
+export function dataLagDays(newest: string, refDate: string): number {
+  return Math.max(0, daysBetween(newest, refDate));
+}
+
 /** The calendar date of `instant` in `timeZone`. */
 export function dateInZone(instant: Date, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);

@@ -6,9 +6,12 @@
  */
 import type { Server } from 'node:http';
 import { createApi, type Api } from './api/index.js';
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
+import { UsageError } from './errors.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics/index.js';
+import type { PlannedRun } from './producer/planner.js';
 import { catchUp, scheduleProcessor, upsertSchedule, type PlanDeps } from './producer/scheduler.js';
 import { connectRedis } from './queue/redis.js';
 import { closeQueues, createFlowProducer, createQueues } from './queue/queues.js';
@@ -16,6 +19,7 @@ import { StateStore } from './state/store.js';
 import { SqlBuilder } from './tables/statements.js';
 import { createApp } from './web/app.js';
 import { createWarehouse, dialectOf } from './warehouse/index.js';
+import { prepareDuckDbFolder } from './warehouse/duckdb-path.js';
 import { WorkerPool } from './workers/factory.js';
 import { startWorkerRole } from './workers/index.js';
 import { TableLocks } from './state/table-lock.js';
@@ -26,49 +30,62 @@ export const ROLES = ['scheduler', 'worker', 'web'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Service {
+  /** The address and port actually bound. */
+  readonly host: string;
   readonly port: number;
   readonly runtime: WorkerRuntime;
+  /** The run the scheduler's start-up catch-up planned (today's tick had passed unplanned), if any. */
+  readonly caughtUp?: PlannedRun;
+  /** The read API (web role). */
+  readonly api?: Api;
   stop(): Promise<void>;
 }
 
 export interface ServiceOptions {
   /** The engine to use instead of the configured one (tests inject faults around a real engine). */
   readonly warehouse?: Warehouse;
+  /** What "now" and "today" are (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 export async function startService(config: Config, log: Logger, roles: readonly Role[], options: ServiceOptions = {}): Promise<Service> {
   // What can fail on a wiring gap (a missing SQL file, an engine's settings) fails before any connection opens.
   const sql = new SqlBuilder(config, dialectOf(config));
+  const clock = options.clock ?? systemClock;
+  // An unusable DuckDB path is a start-up error (one line), not a task failing later.
+  if (config.warehouse === 'duckdb' && options.warehouse === undefined) prepareDuckDbFolder(config.duckdbPath);
   const engine = options.warehouse ?? createWarehouse(config, { log });
   const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:service`);
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
   const state = new StateStore(redis, config.queuePrefix);
-  const metrics = createMetrics(config, { queues, state, shared: roles.includes('web') });
+  const metrics = createMetrics(config, { queues, state, clock, shared: roles.includes('web') });
   const warehouse = metrics.instrument(engine);
-  const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix), observer: metrics.observer };
+  const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix), observer: metrics.observer, clock };
   const stops: (() => Promise<void>)[] = [];
-  let port = 0;
+  let address = { host: config.host, port: 0 };
   let api: Api | undefined;
+  let caughtUp: PlannedRun | undefined;
 
   try {
-    if (roles.includes('web')) api = await createApi({ config, log, warehouse, metrics: metrics.api, withWorker: roles.includes('worker') });
+    if (roles.includes('web')) api = await createApi({ config, log, warehouse, clock, metrics: metrics.api, withWorker: roles.includes('worker') });
     // Every role answers probes and serves its own metrics; the web role adds the board and the shared metrics.
     const app = createApp({ config, log, redis, queues, state, metrics, board: roles.includes('web'), api: api?.router });
     const server = await listen(app.listen.bind(app), config.port, config.host);
-    port = (server.address() as { port: number }).port;
-    log.info({ port, board: roles.includes('web') }, 'listening');
+    const bound = server.address() as { address: string; port: number };
+    address = { host: bound.address, port: bound.port };
+    log.info({ ...address, board: roles.includes('web') }, 'listening');
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     if (roles.includes('worker')) {
       const workers = await startWorkerRole(rt);
       stops.push(() => workers.stop());
     }
     if (roles.includes('scheduler')) {
-      const deps: PlanDeps = { config, flows, state, log };
-      await upsertSchedule(queues, config, state, log);
+      const deps: PlanDeps = { config, flows, state, log, clock };
+      await upsertSchedule(queues, config, state, log, clock);
       const pool = new WorkerPool(rt);
       pool.add('schedule', 1, scheduleProcessor(deps));
-      await catchUp(deps);
+      caughtUp = await catchUp(deps);
       stops.push(() => pool.close(config.jobs.shutdownGraceMs));
     }
   } catch (e) {
@@ -87,12 +104,18 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   }
 
   log.info({ roles, engine: config.warehouse }, 'service started');
-  return { port, runtime: rt, stop: closeAll };
+  return { ...address, runtime: rt, caughtUp, api, stop: closeAll };
 }
 
+/** Listen, or fail in one line naming the variable to change (a busy or unusable address). */
 function listen(listenFn: (port: number, host: string, cb: () => void) => Server, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = listenFn(port, host, () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      if (e.code === 'EADDRINUSE') reject(new UsageError(`PORT ${port} on ${host} is already in use (${where}): stop the process using it or set PORT to a free port`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EACCES') reject(new UsageError(`cannot listen on ${where} (${e.code}): set HOST to an address of this machine (default 127.0.0.1) and PORT to a free port above 1023`));
+      else reject(e);
+    });
   });
 }

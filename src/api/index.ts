@@ -4,6 +4,7 @@
  */
 import type { Router } from 'express';
 import { Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -19,7 +20,8 @@ import { freshnessBody } from './freshness.js';
 import { ApiReads } from './reads.js';
 import { apiRouter } from './router.js';
 import { ApiSql } from './statements.js';
-import { HotKeys, subscribeWarmup } from './warm.js';
+import { HotKeys, subscribeWarmup, type Warmup } from './warm.js';
+import { TABLE_NAMES } from '../tables/registry.js';
 
 export { API_PATH } from './router.js';
 
@@ -28,6 +30,7 @@ export interface ApiDeps {
   readonly log: Logger;
   /** The process's engine: on DuckDB, shared with a worker role in the same process. */
   readonly warehouse: Warehouse;
+  readonly clock: Clock;
   readonly metrics?: ApiMetrics;
   /** A worker role runs in this process (with DuckDB: one instance of the file, reads and refreshes interleave). */
   readonly withWorker: boolean;
@@ -35,6 +38,12 @@ export interface ApiDeps {
 
 export interface Api {
   readonly router: Router;
+  /**
+   * True once the warm-ups for every generation bump recorded so far have
+   * run (always true without warm-up): what a caller waits on before
+   * counting warehouse queries.
+   */
+  warmupSettled(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -49,10 +58,14 @@ export async function createApi(d: ApiDeps): Promise<Api> {
   });
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis connection error'));
   let subscriber: Redis | undefined;
-  let stopWarmup = (): Promise<void> => Promise.resolve();
+  let warmup: Warmup | undefined;
   try {
     await redis.connect();
     const state = new StateStore(redis, config.queuePrefix);
+    const generations = async (): Promise<Record<string, number>> => {
+      const values = await state.generations(TABLE_NAMES);
+      return Object.fromEntries(TABLE_NAMES.map((t, i) => [t, values[i] ?? 0]));
+    };
     const cache = new ReadCache({ redis, state, prefix: config.queuePrefix, ttlSeconds: config.api.cacheTtlSeconds, log, metrics: d.metrics });
     // A web-only process on DuckDB holds the file only while a read runs, so the worker process can take it.
     const releaseAfterRead = config.warehouse === 'duckdb' && !d.withWorker;
@@ -67,17 +80,18 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       releaseAfterRead,
       hot,
     });
-    const router = apiRouter({ reads, freshness: () => freshnessBody(state, config.scheduleTz), auth, log, metrics: d.metrics });
+    const router = apiRouter({ reads, freshness: () => freshnessBody(state, config.scheduleTz, d.clock), auth, log, metrics: d.metrics });
     if (hot) {
       subscriber = redis.duplicate({ connectionName: `crm-materializer:${config.queuePrefix}:api-events`, maxRetriesPerRequest: null });
       subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis subscriber error'));
-      stopWarmup = await subscribeWarmup(subscriber, state.generationChannel, reads, hot, log);
+      warmup = await subscribeWarmup(subscriber, state.generationChannel, reads, hot, log, generations);
     }
     log.info({ cacheTtlSeconds: config.api.cacheTtlSeconds, warmUp: subscriber !== undefined, releaseAfterRead }, 'read API ready');
     return {
       router,
+      warmupSettled: async () => warmup?.settled(await generations()) ?? true,
       close: async () => {
-        await stopWarmup();
+        await warmup?.stop();
         for (const c of [subscriber, redis]) await c?.quit().catch(() => c.disconnect());
       },
     };

@@ -71,11 +71,27 @@ const WARM_DELAY_MS = 500;
  * default answer, and would otherwise warm once per day it rebuilds); one
  * warm-up per table at a time, a bump during it makes one more after it.
  */
-export async function subscribeWarmup(subscriber: Redis, channel: string, reads: ApiReads, hot: HotKeys, log: Logger): Promise<() => Promise<void>> {
+export interface Warmup {
+  /** End the warm-ups under way. */
+  stop(): Promise<void>;
+  /** True when every bump up to these generations has been heard and no warm-up is pending or running. */
+  settled(generations: Readonly<Record<string, number>>): boolean;
+}
+
+export async function subscribeWarmup(
+  subscriber: Redis,
+  channel: string,
+  reads: ApiReads,
+  hot: HotKeys,
+  log: Logger,
+  /** The generations at subscription time: bumps before it were never going to be heard. */
+  current: () => Promise<Readonly<Record<string, number>>>,
+): Promise<Warmup> {
   const stop = new AbortController();
   const timers = new Map<TableName, NodeJS.Timeout>();
   const running = new Map<TableName, Promise<void>>();
   const again = new Set<TableName>();
+  const heard = new Map<string, number>();
 
   const run = (table: TableName): void => {
     if (stop.signal.aborted) return;
@@ -97,9 +113,10 @@ export async function subscribeWarmup(subscriber: Redis, channel: string, reads:
   };
 
   subscriber.on('message', (from: string, message: string) => {
-    const parts = message.split(' ');
-    const table = parts[0] ?? '';
-    if (from !== channel || !isTableName(table) || parts.at(-1) === 'past' || stop.signal.aborted) return;
+    const [table = '', , kind, generation] = message.split(' ');
+    if (from !== channel || !isTableName(table)) return;
+    heard.set(table, Math.max(heard.get(table) ?? 0, Number(generation ?? 0)));
+    if (kind === 'past' || stop.signal.aborted) return;
     clearTimeout(timers.get(table));
     const timer = setTimeout(() => {
       timers.delete(table);
@@ -109,9 +126,14 @@ export async function subscribeWarmup(subscriber: Redis, channel: string, reads:
     timers.set(table, timer);
   });
   await subscriber.subscribe(channel);
-  return async () => {
-    stop.abort();
-    for (const timer of timers.values()) clearTimeout(timer);
-    await Promise.all(running.values());
+  for (const [table, g] of Object.entries(await current())) heard.set(table, Math.max(heard.get(table) ?? 0, g));
+  return {
+    stop: async () => {
+      stop.abort();
+      for (const timer of timers.values()) clearTimeout(timer);
+      await Promise.all(running.values());
+    },
+    settled: (generations) =>
+      timers.size === 0 && running.size === 0 && Object.entries(generations).every(([table, g]) => (heard.get(table) ?? 0) >= g),
   };
 }

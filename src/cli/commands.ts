@@ -10,6 +10,7 @@ import { runInline } from '../tasks/run-inline.js';
 import { validate } from '../tasks/validation.js';
 import { parseChoice, parseDateFlag, parseTablesFlag, parseTasksFlag } from './options.js';
 import { formatRunSummary, formatValidation } from './report.js';
+import { withRecorder } from './recorder.js';
 import { withServices } from './services.js';
 
 type Out = (text: string) => void;
@@ -42,7 +43,7 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
       }
       await withServices(async ({ config, ctx }) => {
         const req = { date: parseDateFlag(opts.date, config.scheduleTz), tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks) };
-        const summary = await runInline(ctx, config, req);
+        const summary = await withRecorder(config, out, (recorder) => runInline(ctx, config, req, { recorder }));
         out(formatRunSummary(summary));
         if (summary.validation) out(`\n${formatValidation(summary.validation)}`);
         setExit(summary.ok ? 0 : 1);

@@ -1,6 +1,5 @@
 /** `demo seed`: synthetic source data in the DuckDB file, with progress. */
 import type { Command } from 'commander';
-import { dateInZone } from '../dates.js';
 import { UsageError } from '../errors.js';
 import { DEMO_SCALES, seedDemo, type SeedProgress, type SeedSummary } from '../demo/seed.js';
 import type { Services } from './services.js';
@@ -32,7 +31,7 @@ export async function seedWithProgress(s: Services, flags: SeedFlags, err: (text
     scale,
     days: parseIntFlag(flags.days, '--days', 1, 3660),
     seed: parseIntFlag(flags.seed, '--seed', 0, 2_147_483_647),
-    endDate: flags.endDate ? parseDateFlag(flags.endDate, s.config.scheduleTz, '--end-date') : dateInZone(new Date(), s.config.scheduleTz),
+    endDate: parseDateFlag(flags.endDate, s.config.scheduleTz, '--end-date'),
     onProgress,
     signal: s.ctx.signal,
   });

@@ -1,11 +1,12 @@
 /** Parsing of CLI flags: every bad value is a one-line UsageError (exit 2). */
-import { dateInZone, parseIsoDate } from '../dates.js';
+import { systemClock, todayIn, type Clock } from '../clock.js';
+import { parseIsoDate } from '../dates.js';
 import { UsageError } from '../errors.js';
 import { TABLE_NAMES, isTableName, type TableName } from '../tables/registry.js';
 import { TASK_KINDS, type TaskKind } from '../tasks/run-inline.js';
 
-export function parseDateFlag(value: string | undefined, timeZone: string, flag = '--date'): string {
-  if (value === undefined) return dateInZone(new Date(), timeZone);
+export function parseDateFlag(value: string | undefined, timeZone: string, flag = '--date', clock: Clock = systemClock): string {
+  if (value === undefined) return todayIn(clock, timeZone);
   return parseIsoDate(value, flag);
 }
 

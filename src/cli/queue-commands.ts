@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { apiKeyHashes } from '../api/config-parsers.js';
 import { loadConfig, type Config } from '../config/index.js';
-import { dateInZone } from '../dates.js';
+import { todayIn } from '../clock.js';
 import { UsageError } from '../errors.js';
 import { hasDemoData } from '../demo/seed.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { enqueueBackfill, planBackfill } from '../producer/backfill.js';
 import { buildFlow, countJobs, enqueueRun } from '../producer/planner.js';
 import { planDailyRun } from '../producer/scheduler.js';
-import { ROLES, startService, type Role } from '../service.js';
+import { ROLES, startService, type Role, type Service } from '../service.js';
 import { TABLE_NAMES, type TableName } from '../tables/registry.js';
 import { seedWithProgress } from './demo.js';
 import { parseDateFlag, parseTablesFlag } from './options.js';
@@ -45,8 +45,8 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
     .option('--demo', "embedded demo: seed demo data if the DuckDB file has none, then plan today's run")
     .action(async (opts: { roles?: string; demo?: boolean }) => {
       const roles = parseRoles(opts.roles);
-      let config = loadConfig();
-      if (opts.demo) config = await prepareDemo(config, roles, out);
+      const demo = opts.demo ? await prepareDemo(loadConfig(), roles, out) : { config: loadConfig(), notes: [] };
+      const { config } = demo;
       const log = createLogger(config.logLevel);
       // Listen for the stop signal before anything starts: a SIGTERM during start-up stops cleanly too.
       const stopSignal = new Promise<string>((resolve) => {
@@ -54,12 +54,15 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
         process.once('SIGINT', () => resolve('SIGINT'));
       });
       const service = await startService(config, log, roles);
-      out(`crm-materializer is running: http://localhost:${service.port}${roles.includes('web') ? '/admin/queues' : '/healthz'}  (metrics: /metrics, health: /healthz /readyz)`);
+      // Credentials only once the address is ours: a busy port fails before any is printed.
+      for (const note of demo.notes) out(note);
+      const base = `http://${urlHost(service.host)}:${service.port}`;
+      out(`crm-materializer is running: ${base}${roles.includes('web') ? '/admin/queues' : '/healthz'}  (metrics: /metrics, health: /healthz /readyz)`);
       const watching = new AbortController();
       let reported: Promise<void> = Promise.resolve();
       if (opts.demo && roles.includes('scheduler')) {
-        const planned = await planDailyRun({ config, flows: service.runtime.flows, state: service.runtime.state, log }, dateInZone(new Date(), config.scheduleTz));
-        out(planned.added ? `today's run ${planned.runId} is queued` : `today's run ${planned.runId} was queued before`);
+        const planned = await planDemoRun(service, config, log);
+        out(planned.message);
         reported = reportWhenDone(service.runtime, planned.runId, out, watching.signal);
       }
       log.info({ signal: await stopSignal }, 'shutting down');
@@ -121,12 +124,31 @@ export async function runQueued(config: Config, opts: { date?: string; tables?: 
   }, config);
 }
 
+/** A bound address as it goes in a URL (IPv6 in brackets). */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * `start --demo`: today's run, told as one story: planned by the start-up
+ * catch-up (today's tick had passed), planned now, or planned before this start.
+ */
+async function planDemoRun(service: Service, config: Config, log: Logger): Promise<{ runId: string; message: string }> {
+  const { runtime, caughtUp } = service;
+  const today = todayIn(runtime.clock, config.scheduleTz);
+  if (caughtUp?.added && caughtUp.date === today) {
+    return { runId: caughtUp.runId, message: `today's run ${caughtUp.runId} is queued (today's scheduled time had passed when the scheduler started)` };
+  }
+  const planned = await planDailyRun({ config, flows: runtime.flows, state: runtime.state, log, clock: runtime.clock }, today);
+  return { runId: planned.runId, message: planned.added ? `today's run ${planned.runId} is queued` : `today's run ${planned.runId} was planned before this start: following it` };
+}
+
 /** `start --demo`: once today's run has settled, print its validation table (a newcomer sees the tables filled). */
 async function reportWhenDone(rt: WorkerRuntime, runId: string, out: Out, signal: AbortSignal): Promise<void> {
   try {
     const result = await watchRun(rt, runId, () => undefined, 500, signal);
     if (signal.aborted) return;
-    const last = await rt.state.lastValidation();
+    const last = await rt.state.currentValidation();
     if (last) out(`\n${formatValidation(last.report)}`);
     out(result.detail);
   } catch (err) {
@@ -135,7 +157,8 @@ async function reportWhenDone(rt: WorkerRuntime, runId: string, out: Out, signal
 }
 
 /** `start --demo`: seed when empty; make up board credentials and a read API key for this run when none are set. */
-async function prepareDemo(config: Config, roles: readonly Role[], out: Out): Promise<Config> {
+async function prepareDemo(config: Config, roles: readonly Role[], out: Out): Promise<{ config: Config; notes: string[] }> {
+  const notes: string[] = [];
   if (config.warehouse === 'duckdb' && roles.includes('worker')) {
     await withServices(async (s) => {
       if (!(await hasDemoData(s.warehouse, config.catalog, config.sourceSchema))) {
@@ -144,18 +167,18 @@ async function prepareDemo(config: Config, roles: readonly Role[], out: Out): Pr
       }
     });
   }
-  if (!roles.includes('web')) return config;
+  if (!roles.includes('web')) return { config, notes };
   let demo = config;
   const { user, password, token, auth } = config.board;
   if (auth !== 'off' && !(user && password) && !token) {
     const generated = randomBytes(12).toString('base64url');
-    out(`Bull Board login for this run: user 'admin', password '${generated}' (set BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN to choose your own)`);
+    notes.push(`Bull Board login for this run: user 'admin', password '${generated}' (set BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN to choose your own)`);
     demo = { ...demo, board: Object.freeze({ ...demo.board, user: 'admin', password: generated }) };
   }
   if (config.api.auth !== 'off' && config.api.keyHashes.length === 0 && config.api.jwksFile === undefined) {
     const key = randomBytes(24).toString('base64url');
-    out(`read API key for this run: '${key}' (header Authorization: Bearer <key>; set API_KEYS to choose your own)`);
+    notes.push(`read API key for this run: '${key}' (header Authorization: Bearer <key>; set API_KEYS to choose your own)`);
     demo = { ...demo, api: Object.freeze({ ...demo.api, keyHashes: apiKeyHashes(key) }) };
   }
-  return Object.freeze(demo);
+  return { config: Object.freeze(demo), notes };
 }

@@ -1,4 +1,6 @@
 /** `status`: what an operator asks first. Reads Redis only, never the warehouse. */
+import { systemClock, todayIn, type Clock } from '../clock.js';
+import { dataLagDays } from '../dates.js';
 import { nextFireTimes, SCHEDULER_ID } from '../producer/scheduler.js';
 import { QUEUE_NAMES } from '../queue/jobs.js';
 import { TABLE_NAMES } from '../tables/registry.js';
@@ -8,20 +10,31 @@ import type { QueueClient } from './queue-client.js';
 
 export interface StatusReport {
   readonly schedule: { cron: string; tz: string; registered: boolean; next: string[]; lastEnqueuedAt: string | null };
-  readonly tables: { table: string; lastRefresh: TableRecord | null; lastSuccessAt: string | null }[];
+  readonly tables: {
+    table: string;
+    lastRefresh: TableRecord | null;
+    lastSuccessAt: string | null;
+    /** The newest date the table holds that was written successfully, and its lag to today (SCHEDULE_TZ). */
+    latestDate: string | null;
+    dataLagDays: number | null;
+    /** In the validation of the newest reference date. */
+    status: string;
+  }[];
   readonly runInProgressSince: string | null;
   readonly queues: Record<string, Record<string, number>>;
   readonly failed: { queue: string; id: string; failedReason: string; finishedOn: string | null }[];
 }
 
-export async function statusReport(c: QueueClient): Promise<StatusReport> {
+export async function statusReport(c: QueueClient, clock: Clock = systemClock): Promise<StatusReport> {
   const { config, state, queues } = c;
-  const [scheduler, recorded, tables, oldest] = await Promise.all([
+  const [scheduler, recorded, tables, oldest, validation] = await Promise.all([
     queues.schedule.getJobScheduler(SCHEDULER_ID),
     state.scheduler(),
     state.tables(TABLE_NAMES),
     state.oldestActiveRun(),
+    state.currentValidation(),
   ]);
+  const today = todayIn(clock, config.scheduleTz);
   const counts: Record<string, Record<string, number>> = {};
   const failed: StatusReport['failed'] = [];
   for (const name of QUEUE_NAMES) {
@@ -36,14 +49,20 @@ export async function statusReport(c: QueueClient): Promise<StatusReport> {
       cron: config.scheduleCron,
       tz: config.scheduleTz,
       registered: scheduler !== undefined,
-      next: nextFireTimes(config).map((d) => d.toISOString()),
+      next: nextFireTimes(config, 3, clock.now()).map((d) => d.toISOString()),
       lastEnqueuedAt: iso(recorded.lastEnqueuedAt),
     },
-    tables: TABLE_NAMES.map((t) => ({
-      table: t,
-      lastRefresh: tables[t]?.last_refresh ? (JSON.parse(tables[t].last_refresh) as TableRecord) : null,
-      lastSuccessAt: iso(tables[t]?.last_success_ts),
-    })),
+    tables: TABLE_NAMES.map((t) => {
+      const latest = tables[t]?.latest_date ?? null;
+      return {
+        table: t,
+        lastRefresh: tables[t]?.last_refresh ? (JSON.parse(tables[t].last_refresh) as TableRecord) : null,
+        lastSuccessAt: iso(tables[t]?.last_success_ts),
+        latestDate: latest,
+        dataLagDays: latest === null ? null : dataLagDays(latest, today),
+        status: validation?.report.tables.find((v) => v.tabela === t)?.status ?? 'unknown',
+      };
+    }),
     runInProgressSince: iso(oldest),
     queues: counts,
     failed,
@@ -58,8 +77,8 @@ export async function printStatus(c: QueueClient, out: (t: string) => void, json
   out(`last run planned: ${r.schedule.lastEnqueuedAt ?? 'never'}; run in progress since: ${r.runInProgressSince ?? '-'}\n`);
   out(
     textTable(
-      ['table', 'last D', 'outcome', 'seconds', 'rows', 'finished', 'last success'],
-      r.tables.map((t) => [t.table, t.lastRefresh?.date, t.lastRefresh?.outcome, t.lastRefresh?.seconds, t.lastRefresh?.rowsWritten, t.lastRefresh ? new Date(t.lastRefresh.finishedAt).toISOString() : null, t.lastSuccessAt]),
+      ['table', 'latest date', 'lag', 'status', 'last D', 'outcome', 'seconds', 'rows', 'finished'],
+      r.tables.map((t) => [t.table, t.latestDate, t.dataLagDays, t.status, t.lastRefresh?.date, t.lastRefresh?.outcome, t.lastRefresh?.seconds, t.lastRefresh?.rowsWritten, t.lastRefresh ? new Date(t.lastRefresh.finishedAt).toISOString() : null]),
     ),
   );
   const states = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'];

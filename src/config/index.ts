@@ -148,7 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: r.get(VARS.LOG_LEVEL, 'info'),
     redisUrl: r.get(VARS.REDIS_URL, 'redis://127.0.0.1:6379'),
     queuePrefix: r.get(VARS.QUEUE_PREFIX, '{crm}'),
-    host: r.get(VARS.HOST, '0.0.0.0'),
+    host: r.get(VARS.HOST, '127.0.0.1'),
     port: r.get(VARS.PORT, 3000),
     scheduleCron: r.get(VARS.SCHEDULE_CRON, '0 6 * * *'),
     jobs: Object.freeze({

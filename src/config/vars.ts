@@ -123,7 +123,7 @@ export const VARS = {
   OPTIMIZE_AFTER_REFRESH: spec({ name: 'OPTIMIZE_AFTER_REFRESH', default: 'false', doc: 'Databricks: run OPTIMIZE on a table after its refresh.', parse: bool }),
   REDIS_URL: spec({ name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'Redis for the queues, job history and recorded state (rediss:// for TLS). Never evicting keys: maxmemory-policy noeviction.', secret: true, parse: redisUrl }),
   QUEUE_PREFIX: spec({ name: 'QUEUE_PREFIX', default: '{crm}', doc: 'Prefix of every Redis key; the {hash tag} keeps them in one Redis Cluster slot.', parse: (raw) => { if (!/^[A-Za-z0-9_{}:.-]{1,64}$/.test(raw)) throw new RangeError('must be 1-64 characters: letters, digits, _ { } : . -'); return raw; } }),
-  HOST: spec({ name: 'HOST', default: '0.0.0.0', doc: 'Address the web role listens on.', parse: nonEmpty }),
+  HOST: spec({ name: 'HOST', default: '127.0.0.1', doc: 'Address every role listens on: loopback by default; the container image and the manifests set 0.0.0.0 (all interfaces).', parse: nonEmpty }),
   PORT: spec({ name: 'PORT', default: '3000', doc: 'Port of the web role (Bull Board, /metrics, /healthz, /readyz); 0 picks a free port.', parse: integer(0, 65535) }),
   SCHEDULE_CRON: spec({ name: 'SCHEDULE_CRON', default: '0 6 * * *', doc: 'When the daily run is planned, in SCHEDULE_TZ.', parse: cron }),
   JOB_ATTEMPTS: spec({ name: 'JOB_ATTEMPTS', default: '3', doc: 'Attempts per task (1 = no retry).', parse: integer(1, 100) }),

@@ -5,6 +5,7 @@
  * across web pods). docs/metrics.md lists which role exports what.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
@@ -26,11 +27,11 @@ export interface Metrics {
   readonly api?: ApiMetrics;
 }
 
-export function createMetrics(config: Config, deps: { queues: Queues; state: StateStore; shared: boolean }): Metrics {
+export function createMetrics(config: Config, deps: { queues: Queues; state: StateStore; clock: Clock; shared: boolean }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'crm_' });
   const task = registerTaskMetrics(registry, { slowRunSeconds: config.slowRunSeconds, timeoutSeconds: config.jobs.timeoutMs / 1000 });
-  const refreshShared = deps.shared ? registerSharedMetrics(registry, deps) : () => Promise.resolve();
+  const refreshShared = deps.shared ? registerSharedMetrics(registry, { ...deps, config }) : () => Promise.resolve();
   return {
     registry,
     observer: task.observer,

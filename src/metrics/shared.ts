@@ -4,6 +4,9 @@
  * several web pods, aggregate with max(), not sum().
  */
 import { Gauge, type Registry } from 'prom-client';
+import { todayIn, type Clock } from '../clock.js';
+import type { Config } from '../config/index.js';
+import { dataLagDays } from '../dates.js';
 import { QUEUE_NAMES } from '../queue/jobs.js';
 import type { Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
@@ -14,43 +17,50 @@ import { CHECKS } from '../tables/checks.js';
 const READ_TIMEOUT_MS = 2000;
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const;
 
-export function registerSharedMetrics(registry: Registry, deps: { queues: Queues; state: StateStore }): () => Promise<void> {
+const TABLE_TASKS = ['refresh', 'retention'] as const;
+
+export function registerSharedMetrics(registry: Registry, deps: { config: Pick<Config, 'scheduleTz'>; queues: Queues; state: StateStore; clock: Clock }): () => Promise<void> {
   const g = (name: string, help: string, labelNames: string[] = []): Gauge => new Gauge({ name, help, labelNames, registers: [registry] });
   const lastSuccess = g('crm_table_last_success_timestamp_seconds', 'When the last successful refresh of the table finished (0: never).', ['table']);
   const rowsWritten = g('crm_table_rows_written', 'Rows written by the last successful refresh.', ['table']);
   const refreshing = g('crm_table_refresh_in_progress', '1 while a refresh of the table runs.', ['table']);
   const rows = g('crm_table_rows', 'Rows in the table at the last validation.', ['table']);
-  const lag = g('crm_table_data_lag_days', 'D - newest date in the table, at the last validation.', ['table']);
-  const status = g('crm_table_validation_status', '1 for the table\'s current validation status, 0 for the others.', ['table', 'status']);
-  const checkFailures = g('crm_validation_check_failures', 'Failing units of a consistency check at the last validation (0 = passing).', ['check']);
-  const lastValidation = g('crm_validation_last_timestamp_seconds', 'When the last validation finished.');
+  const lag = g('crm_table_data_lag_days', 'Days from the newest date the table holds (written successfully) to today in SCHEDULE_TZ; never negative.', ['table']);
+  const taskFailed = g('crm_table_task_failed', '1 while the newest failed task of this kind for the table has not been followed by a success for the same or a later date.', ['task', 'table']);
+  const status = g('crm_table_validation_status', '1 for the table\'s status in the validation of the newest reference date, 0 for the others.', ['table', 'status']);
+  const checkFailures = g('crm_validation_check_failures', 'Failing units of a consistency check in the validation of the newest reference date (0 = passing).', ['check']);
+  const lastValidation = g('crm_validation_last_timestamp_seconds', 'When the validation of the newest reference date finished.');
   const inProgress = g('crm_run_in_progress_seconds', 'Age of the oldest unfinished run (0 when none).');
   const nextRun = g('crm_scheduler_next_run_timestamp_seconds', 'Next scheduled tick.');
   const lastEnqueued = g('crm_scheduler_last_enqueued_timestamp_seconds', 'When a run was last planned (dead-man switch).');
   const jobs = g('crm_queue_jobs', 'Jobs per queue and state.', ['queue', 'state']);
   const workers = g('crm_queue_workers', 'Workers connected to the queue.', ['queue']);
   const up = g('crm_shared_state_up', '1 when this scrape could read the recorded state from Redis; 0 when not (the other shared metrics are then absent).');
-  const fromState = [lastSuccess, rowsWritten, refreshing, rows, lag, status, checkFailures, lastValidation, inProgress, nextRun, lastEnqueued, jobs, workers];
+  const fromState = [lastSuccess, rowsWritten, refreshing, rows, lag, taskFailed, status, checkFailures, lastValidation, inProgress, nextRun, lastEnqueued, jobs, workers];
 
   const read = async (): Promise<void> => {
     const [tables, validation, oldest, scheduler] = await Promise.all([
       deps.state.tables(TABLE_NAMES),
-      deps.state.lastValidation(),
+      deps.state.currentValidation(),
       deps.state.oldestActiveRun(),
       deps.state.scheduler(),
     ]);
+    const today = todayIn(deps.clock, deps.config.scheduleTz);
     for (const table of TABLE_NAMES) {
       const h = tables[table] ?? {};
       lastSuccess.set({ table }, h.last_success_ts ? Number(h.last_success_ts) / 1000 : 0);
       rowsWritten.set({ table }, Number(h.rows_written ?? 0));
       refreshing.set({ table }, Number(h.refresh_active ?? 0) > 0 ? 1 : 0);
+      for (const task of TABLE_TASKS) taskFailed.set({ task, table }, h[`failed_${task}`] ? 1 : 0);
+      const latest = h.latest_date;
+      if (latest) lag.set({ table }, dataLagDays(latest, today));
+      else lag.remove({ table });
     }
     if (validation) {
-      // Only what the last report says: a table or check it left out must not keep an older value.
-      for (const gauge of [rows, lag, status, checkFailures]) gauge.reset();
+      // Only what the current report says: a table or check it left out must not keep an older value.
+      for (const gauge of [rows, status, checkFailures]) gauge.reset();
       for (const t of validation.report.tables) {
         rows.set({ table: t.tabela }, t.registros);
-        if (t.dias_atraso !== null) lag.set({ table: t.tabela }, t.dias_atraso);
         for (const s of TABLE_STATUSES) status.set({ table: t.tabela, status: s }, t.status === s ? 1 : 0);
       }
       for (const c of CHECKS) checkFailures.set({ check: c.name }, validation.report.checks.find((r) => r.name === c.name)?.falhas ?? 0);

@@ -5,6 +5,7 @@
  */
 import { CronExpressionParser } from 'cron-parser';
 import type { FlowProducer, Job } from 'bullmq';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { dateInZone } from '../dates.js';
 import type { Logger } from '../log.js';
@@ -26,10 +27,10 @@ export function previousFireTime(config: Pick<Config, 'scheduleCron' | 'schedule
 }
 
 /** Create or update the scheduler; safe on every start (one scheduler, one delayed job). */
-export async function upsertSchedule(queues: Queues, config: Config, state: StateStore, log: Logger): Promise<Date[]> {
+export async function upsertSchedule(queues: Queues, config: Config, state: StateStore, log: Logger, clock: Clock): Promise<Date[]> {
   const { removeOnComplete, removeOnFail } = defaultJobOptions(config);
   await queues.schedule.upsertJobScheduler(SCHEDULER_ID, { pattern: config.scheduleCron, tz: config.scheduleTz }, { name: 'plan', data: {}, opts: { removeOnComplete, removeOnFail } });
-  const next = nextFireTimes(config);
+  const next = nextFireTimes(config, 3, clock.now());
   await state.recordScheduler({ nextRunAt: next[0]?.getTime() });
   log.info({ cron: config.scheduleCron, tz: config.scheduleTz, next: next.map((d) => d.toISOString()) }, 'schedule ready');
   return next;
@@ -40,12 +41,14 @@ export interface PlanDeps {
   readonly flows: FlowProducer;
   readonly state: StateStore;
   readonly log: Logger;
+  readonly clock: Clock;
 }
 
 /** The daily run for D, with all tables. Recorded for the scheduler's dead-man switch. */
 export async function planDailyRun(deps: PlanDeps, date: string): Promise<PlannedRun> {
   const planned = await enqueueRun(deps.flows, deps.state, deps.config, { runId: date, date, tables: TABLE_NAMES, retention: true });
-  await deps.state.recordScheduler({ lastEnqueuedAt: Date.now(), nextRunAt: nextFireTimes(deps.config, 1)[0]?.getTime() });
+  const now = deps.clock.now();
+  await deps.state.recordScheduler({ lastEnqueuedAt: now.getTime(), nextRunAt: nextFireTimes(deps.config, 1, now)[0]?.getTime() });
   deps.log.info({ date, added: planned.added }, planned.added ? 'run planned' : 'run for this date was planned before: nothing added');
   return planned;
 }
@@ -68,12 +71,13 @@ export function scheduleProcessor(deps: PlanDeps): Processor<'schedule'> {
  * BullMQ does not replay ticks missed while nothing ran: if today's tick has
  * passed and today's run was never planned, plan it now.
  */
-export async function catchUp(deps: PlanDeps, now = new Date()): Promise<PlannedRun | undefined> {
+export async function catchUp(deps: PlanDeps): Promise<PlannedRun | undefined> {
   const tz = deps.config.scheduleTz;
+  const now = deps.clock.now();
   const last = previousFireTime(deps.config, now);
   const today = dateInZone(now, tz);
   if (dateInZone(last, tz) !== today) return undefined;
   if (await deps.state.run(today)) return undefined;
-  deps.log.info({ date: today, missedTick: last.toISOString() }, "catch-up: today's scheduled run was missed");
+  deps.log.info({ date: today, tick: last.toISOString() }, "catch-up: today's tick passed while no scheduler ran: planning today's run now");
   return planDailyRun(deps, today);
 }

@@ -7,26 +7,51 @@ import type { Redis } from 'ioredis';
 import { tableLockKey } from './table-lock.js';
 import type { TableName } from '../tables/registry.js';
 import type { ValidationReport } from '../tasks/validation.js';
+import type { InlineRunRecord, RunRecorder, TableRecord, TableTask } from '../tasks/recorder.js';
 
-/** HINCRBY the generation, keep the newest date refreshed, publish `<table> <date> newest|past` (one atomic step). */
+export type { TableRecord, TableTask };
+
+/** HINCRBY the generation, keep the newest date refreshed, publish `<table> <date> newest|past <generation>` (one atomic step). */
 const BUMP = `local generation = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 local newest = redis.call('HGET', KEYS[2], ARGV[1])
 local kind = 'newest'
 if ARGV[2] ~= '' then
   if newest and ARGV[2] < newest then kind = 'past' else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
 end
-redis.call('PUBLISH', ARGV[3], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. kind)
+redis.call('PUBLISH', ARGV[3], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. kind .. ' ' .. generation)
 return generation`;
 
-export interface TableRecord {
-  readonly date: string;
-  readonly runId: string;
-  readonly outcome: 'success' | 'failure';
-  readonly seconds: number;
-  readonly rowsWritten: number | null;
-  readonly finishedAt: number; // unix ms
-  readonly error?: string;
-}
+/**
+ * A table task settled (KEYS[1] the table's hash; ARGV: task, D, outcome,
+ * record JSON). `failed_<task>` holds the newest D whose task failed: a
+ * success for that D or a later one clears it, an older D's success does not.
+ */
+const TASK = `redis.call('HSET', KEYS[1], 'last_' .. ARGV[1], ARGV[4])
+local failed = redis.call('HGET', KEYS[1], 'failed_' .. ARGV[1])
+if ARGV[3] == 'failure' then
+  if not failed or ARGV[2] >= failed then redis.call('HSET', KEYS[1], 'failed_' .. ARGV[1], ARGV[2]) end
+elseif failed and ARGV[2] >= failed then
+  redis.call('HDEL', KEYS[1], 'failed_' .. ARGV[1])
+end`;
+
+/**
+ * A validation finished (KEYS[1] the validation hash, KEYS[2..] the tables'
+ * hashes; ARGV: D, report JSON, ms, then each table's newest date or '').
+ * The report becomes the current one unless a newer D was validated before;
+ * each table's latest_date only moves forward.
+ */
+const VALIDATION = `redis.call('HSET', KEYS[1], 'last', ARGV[2], 'last_ts', ARGV[3])
+local current = redis.call('HGET', KEYS[1], 'current_date')
+if not current or ARGV[1] >= current then
+  redis.call('HSET', KEYS[1], 'current', ARGV[2], 'current_ts', ARGV[3], 'current_date', ARGV[1])
+end
+for i = 2, #KEYS do
+  local newest = ARGV[i + 2]
+  if newest ~= '' then
+    local known = redis.call('HGET', KEYS[i], 'latest_date')
+    if not known or newest > known then redis.call('HSET', KEYS[i], 'latest_date', newest) end
+  end
+end`;
 
 export interface RunRecord {
   readonly runId: string;
@@ -39,7 +64,7 @@ export interface RunRecord {
   readonly failed?: readonly string[];
 }
 
-export class StateStore {
+export class StateStore implements RunRecorder {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -49,17 +74,23 @@ export class StateStore {
     return [this.prefix, 'state', ...parts].join(':');
   }
 
-  async recordRefresh(table: TableName, rec: TableRecord): Promise<void> {
-    const fields: Record<string, string> = { last_refresh: JSON.stringify(rec) };
-    if (rec.outcome === 'success') {
-      fields.last_success_ts = String(rec.finishedAt);
-      fields.rows_written = String(rec.rowsWritten ?? 0);
+  /**
+   * A refresh or retention of a table settled, whoever ran it (a queue worker
+   * or `run --inline`): the one place that records it. A refresh that
+   * committed, or a retention that deleted rows, bumps the table's generation
+   * first (the read API's cached answers are old from that moment).
+   */
+  async recordTask(table: TableName, task: TableTask, rec: TableRecord): Promise<void> {
+    if (rec.outcome === 'success' && (task === 'refresh' || (rec.rowsDeleted ?? 0) > 0)) await this.bumpGeneration(table, task === 'refresh' ? rec.date : '');
+    await this.redis.eval(TASK, 1, this.key('table', table), task, rec.date, rec.outcome, JSON.stringify(rec));
+    if (task === 'refresh' && rec.outcome === 'success') {
+      await this.redis.hset(this.key('table', table), { last_success_ts: String(rec.finishedAt), rows_written: String(rec.rowsWritten ?? 0) });
     }
-    await this.redis.hset(this.key('table', table), fields);
   }
 
   /**
-   * Per table: the recorded refresh fields, and `refresh_active` ('1' or '0')
+   * Per table: the recorded fields (last_refresh, last_retention, failed_<task>,
+   * last_success_ts, rows_written, latest_date), and `refresh_active` ('1' or '0')
    * read from the table's lock, which a refresh holds while it runs and which
    * expires within a minute of a crashed worker (a counter would stay up).
    */
@@ -114,13 +145,21 @@ export class StateStore {
     return raw === null ? undefined : (JSON.parse(raw) as RunRecord);
   }
 
-  async recordValidation(report: ValidationReport): Promise<void> {
-    await this.redis.hset(this.key('validation'), { last: JSON.stringify(report), ts: String(Date.now()) });
+  /** Record a validation; it becomes the current one unless a newer D was validated before (freshness never moves back). */
+  async recordValidation(report: ValidationReport, at = Date.now()): Promise<void> {
+    const keys = [this.key('validation'), ...report.tables.map((t) => this.key('table', t.tabela))];
+    await this.redis.eval(VALIDATION, keys.length, ...keys, report.date, JSON.stringify(report), String(at), ...report.tables.map((t) => t.ultima_data ?? ''));
   }
 
-  async lastValidation(): Promise<{ report: ValidationReport; at: number } | undefined> {
-    const { last, ts } = await this.redis.hgetall(this.key('validation'));
-    return last && ts ? { report: JSON.parse(last) as ValidationReport, at: Number(ts) } : undefined;
+  /** The validation of the newest reference date (what metrics, alerts and /freshness report). */
+  async currentValidation(): Promise<{ report: ValidationReport; at: number } | undefined> {
+    const [report, at] = await this.redis.hmget(this.key('validation'), 'current', 'current_ts');
+    return report && at ? { report: JSON.parse(report) as ValidationReport, at: Number(at) } : undefined;
+  }
+
+  /** Record a run done in one process (`run --inline`): no claim, its outcome as it ended. */
+  async recordInlineRun(rec: InlineRunRecord): Promise<void> {
+    await this.redis.hset(this.key('runs'), rec.runId, JSON.stringify({ ...rec, tracked: false }));
   }
 
   async recordScheduler(fields: { lastEnqueuedAt?: number; nextRunAt?: number }): Promise<void> {
@@ -156,7 +195,7 @@ export class StateStore {
    * A table's data changed (a refresh's replace for reference date `date`
    * committed): the read API's cache keys carry this number, so every key of
    * the old data stops being read at once. Announced on generationChannel as
-   * `<table> <date> newest|past`: `newest` when no refresh of the table was
+   * `<table> <date> newest|past <generation>`: `newest` when no refresh of the table was
    * for a later date (the answers of the default date changed; a backfill of
    * past days is `past`). Returns the new generation.
    */

@@ -6,7 +6,9 @@
 import type { Config } from '../config/index.js';
 import { toError } from '../errors.js';
 import type { TableName } from '../tables/registry.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { TaskContext } from './context.js';
+import type { RunRecorder, TableTask } from './recorder.js';
 import { refreshRange, refreshTable } from './refresh.js';
 import { applyRetention } from './retention.js';
 import { checkSources } from './sources.js';
@@ -39,21 +41,34 @@ export interface RunSummary {
   readonly ok: boolean;
 }
 
-export async function runInline(ctx: TaskContext, config: Config, req: RunRequest): Promise<RunSummary> {
+export interface InlineOptions {
+  /** Where the outcomes are recorded as a queued run records them (freshness, metrics, cache); none when Redis is unreachable. */
+  readonly recorder?: RunRecorder;
+  readonly clock?: Clock;
+}
+
+export async function runInline(ctx: TaskContext, config: Config, req: RunRequest, opts: InlineOptions = {}): Promise<RunSummary> {
   const { date, tables, tasks } = req;
+  const { recorder } = opts;
+  const clock = opts.clock ?? systemClock;
+  const plannedAt = clock.now().getTime();
+  const runId = `inline-${date}`;
   const outcomes: TaskOutcome[] = [];
   const attempt = async (task: TaskKind, table: TableName | 'all', fn: (c: TaskContext) => Promise<{ rows: number | null; seconds: number }>): Promise<void> => {
     const started = performance.now();
     // Tagged like a queued task, so the warehouse's query history attributes inline runs too.
-    const tagged: TaskContext = { ...ctx, tag: { task, ...(table === 'all' ? {} : { table }), date, runId: `inline-${date}` } };
+    const tagged: TaskContext = { ...ctx, tag: { task, ...(table === 'all' ? {} : { table }), date, runId } };
+    let outcome: TaskOutcome;
     try {
       const { rows, seconds } = await fn(tagged);
-      outcomes.push({ task, table, ok: true, rows, seconds });
+      outcome = { task, table, ok: true, rows, seconds };
     } catch (e) {
       const error = toError(e).message;
       ctx.log.error({ task, table, date, err: e }, 'task failed');
-      outcomes.push({ task, table, ok: false, rows: null, seconds: Math.round(performance.now() - started) / 1000, error });
+      outcome = { task, table, ok: false, rows: null, seconds: Math.round(performance.now() - started) / 1000, error };
     }
+    outcomes.push(outcome);
+    if (recorder && table !== 'all' && task !== 'validation') await recorder.recordTask(table, task, tableRecord(task, outcome, date, runId, clock));
   };
 
   // A missing view stops the run before anything is created or changed.
@@ -62,7 +77,7 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
   if (tasks.includes('refresh')) {
     for (const table of tables) {
       await attempt('refresh', table, async (c) => {
-        const r = await refreshTable(c, table, refreshRange(table, date, config.refreshWindowDays));
+        const r = await refreshTable(c, table, refreshRange(table, date, config.refreshWindowDays), clock.now());
         return { rows: r.rowsWritten, seconds: r.seconds };
       });
     }
@@ -78,11 +93,20 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
   let validation: ValidationReport | undefined;
   if (tasks.includes('validation')) {
     await attempt('validation', 'all', async (c) => {
-      validation = await validate(c, date, tables, config.refreshWindowDays);
+      validation = await validate(c, date, tables, config.refreshWindowDays, clock.now());
+      await recorder?.recordValidation(validation, clock.now().getTime());
       if (!validation.checksPassed) throw new Error(`consistency checks failed: ${validation.checks.filter((c) => c.falhas > 0).map((c) => c.name).join(', ')}`);
       return { rows: null, seconds: validation.seconds };
     });
   }
   const ok = outcomes.every((o) => o.ok) && (validation === undefined || validation.worstStatus !== 'critical');
+  const failed = outcomes.filter((o) => !o.ok).map((o) => `${o.task} ${o.table}: ${o.error ?? 'failed'}`);
+  await recorder?.recordInlineRun({ runId, date, plannedAt, finishedAt: clock.now().getTime(), outcome: ok ? 'success' : 'failure', failed });
   return { date, outcomes, validation, ok };
+}
+
+function tableRecord(task: TableTask, o: TaskOutcome, date: string, runId: string, clock: Clock): Parameters<RunRecorder['recordTask']>[2] {
+  const base = { date, runId, seconds: o.seconds, finishedAt: clock.now().getTime() };
+  if (!o.ok) return { ...base, outcome: 'failure', rowsWritten: null, error: o.error };
+  return task === 'refresh' ? { ...base, outcome: 'success', rowsWritten: o.rows } : { ...base, outcome: 'success', rowsWritten: null, rowsDeleted: o.rows ?? 0 };
 }

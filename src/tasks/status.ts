@@ -1,5 +1,5 @@
 /** A table's freshness status, from its validation summary (TABLES.md, "Validation"). */
-import { daysBetween } from '../dates.js';
+import { dataLagDays } from '../dates.js';
 import type { TableSpec } from '../tables/registry.js';
 
 export type TableStatus = 'ok' | 'warning' | 'critical';
@@ -13,7 +13,7 @@ export interface TableSummary {
 
 export interface StatusVerdict {
   readonly status: TableStatus;
-  /** D - ultima_data in days (negative when validating a date before the newest data). */
+  /** D - ultima_data in days; 0 when the table holds D or later (validating a past date). */
   readonly diasAtraso: number | null;
   readonly reasons: readonly string[];
 }
@@ -25,7 +25,7 @@ export function tableStatus(spec: TableSpec, s: TableSummary, refDate: string, n
     reasons.push(reason);
     if (to === 'critical' || status === 'ok') status = to;
   };
-  const diasAtraso = s.ultimaData === null ? null : daysBetween(s.ultimaData, refDate);
+  const diasAtraso = s.ultimaData === null ? null : dataLagDays(s.ultimaData, refDate);
   if (s.registros === 0) raise('critical', 'table is empty');
   if (s.ultimaAtualizacao !== null) {
     const ageHours = (now.getTime() - s.ultimaAtualizacao.getTime()) / 3_600_000;

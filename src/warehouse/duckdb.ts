@@ -4,8 +4,7 @@
  * Databricks. The file is held open only while statements run (plus a short
  * idle grace), so a DuckDB shell or the seeder can use it between tasks.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   DuckDBInstance,
   dateValue,
@@ -16,6 +15,7 @@ import {
 import { StatementCancelledError, UsageError, WarehouseError } from '../errors.js';
 import { daysBetween } from '../dates.js';
 import { duckdbDialect } from './dialect.js';
+import { prepareDuckDbFolder } from './duckdb-path.js';
 import { normalizeRow } from './rows.js';
 import type { ExecOptions, ExecResult, Params, Row, SqlValue, Statement, Warehouse } from './types.js';
 
@@ -153,12 +153,7 @@ export class DuckDbWarehouse implements Warehouse {
 
 async function openInstance(o: DuckDbOptions): Promise<DuckDBInstance> {
   const path = resolve(o.path);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new UsageError(`DUCKDB_PATH='${o.path}': cannot create folder ${dirname(path)} (${code}): choose a writable location`);
-  }
+  if (!o.readOnly) prepareDuckDbFolder(o.path);
   const instance = await DuckDBInstance.create(':memory:');
   try {
     const c = await instance.connect();

@@ -10,6 +10,7 @@ import { checkSources } from '../tasks/sources.js';
 import { validate, type ValidationReport } from '../tasks/validation.js';
 import { formatValidation } from '../cli/report.js';
 import type { Payload, TaskRef } from '../queue/jobs.js';
+import type { TableTask } from '../state/store.js';
 import { jobIds } from '../queue/jobs.js';
 import { isFinalFailure, type JobContext, type Processor } from './factory.js';
 import type { WorkerRuntime } from './runtime.js';
@@ -18,7 +19,7 @@ import type { WorkerRuntime } from './runtime.js';
 const LOCK_RETRY_MS = 300;
 
 /** Run `fn` holding the table's lock; when another task holds it, come back later (no attempt used). */
-async function withTableLock<T>(task: 'refresh' | 'retention', table: TableName, ctx: JobContext, rt: WorkerRuntime, fn: () => Promise<T>): Promise<T> {
+async function withTableLock<T>(task: TableTask, table: TableName, ctx: JobContext, rt: WorkerRuntime, fn: () => Promise<T>): Promise<T> {
   // The owner names the task: a `refresh:` holder is what "refresh in progress" reads.
   const lock = await rt.locks.acquire(table, `${task}:${ctx.job.id ?? 'job'}`);
   if (!lock) {
@@ -34,52 +35,56 @@ async function withTableLock<T>(task: 'refresh' | 'retention', table: TableName,
   }
 }
 
-/** A table task: under the table's lock, its outcome (success, retry, final failure) reported to the metrics. */
-async function tableTask<T>(task: 'refresh' | 'retention', table: TableName, ctx: JobContext, rt: WorkerRuntime, fn: () => Promise<T>): Promise<T> {
+/** What a table task reports for its record. */
+interface TaskDone {
+  readonly rowsWritten: number | null;
+  readonly rowsDeleted?: number;
+  readonly seconds: number;
+}
+
+/**
+ * A table task: under the table's lock; its outcome (success, retry, final
+ * failure) reported to the metrics and, when settled, recorded in the state.
+ */
+async function tableTask<T extends TaskDone>(task: TableTask, p: { table: TableName; date: string; runId: string }, ctx: JobContext, rt: WorkerRuntime, fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
   try {
-    const result = await withTableLock(task, table, ctx, rt, fn);
-    rt.observer?.taskSettled?.(task, table, 'success', (performance.now() - started) / 1000);
+    const result = await withTableLock(task, p.table, ctx, rt, fn);
+    const { rowsWritten, rowsDeleted } = result;
+    await rt.state.recordTask(p.table, task, { date: p.date, runId: p.runId, outcome: 'success', seconds: result.seconds, rowsWritten, rowsDeleted, finishedAt: rt.clock.now().getTime() });
+    rt.observer?.taskSettled?.(task, p.table, 'success', seconds());
     return result;
   } catch (e) {
     if (!(e instanceof DelayedError)) {
       const final = isFinalFailure(ctx.job, e);
-      rt.observer?.taskSettled?.(task, table, final ? 'failure' : 'retry', (performance.now() - started) / 1000);
+      if (final) {
+        const error = e instanceof Error ? e.message : String(e);
+        await rt.state.recordTask(p.table, task, { date: p.date, runId: p.runId, outcome: 'failure', seconds: seconds(), rowsWritten: null, finishedAt: rt.clock.now().getTime(), error });
+      }
+      rt.observer?.taskSettled?.(task, p.table, final ? 'failure' : 'retry', seconds());
     }
     throw e;
   }
 }
 
 export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
-  tableTask('refresh', p.table, ctx, rt, async () => {
-    const started = Date.now();
+  tableTask('refresh', p, ctx, rt, async () => {
     if (p.from !== undefined && TABLES[p.table].refreshMode === 'daily-snapshot' && p.from !== p.date) {
       throw new UnrecoverableError(`${p.table} is a daily snapshot: 'from' must be omitted or equal 'date'`);
     }
     const range = p.from ? { from: p.from, to: p.date } : refreshRange(p.table, p.date, rt.config.refreshWindowDays);
-    try {
-      await checkSources(ctx, [p.table]);
-      const r = await refreshTable(ctx, p.table, range);
-      await rt.state.bumpGeneration(p.table, p.date); // the replace committed: the read API's cached answers of this table are now old
-      await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: r.seconds, rowsWritten: r.rowsWritten, finishedAt: Date.now() });
-      await ctx.job.updateProgress(100);
-      return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };
-    } catch (e) {
-      if (isFinalFailure(ctx.job, e)) {
-        const error = e instanceof Error ? e.message : String(e);
-        await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'failure', seconds: (Date.now() - started) / 1000, rowsWritten: null, finishedAt: Date.now(), error });
-      }
-      throw e;
-    }
+    await checkSources(ctx, [p.table]);
+    const r = await refreshTable(ctx, p.table, range, rt.clock.now());
+    await ctx.job.updateProgress(100);
+    return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };
   });
 
 export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
-  tableTask('retention', p.table, ctx, rt, async () => {
+  tableTask('retention', p, ctx, rt, async () => {
     const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table]);
-    // Rows left the table: the read API's cached answers that showed them are old now.
-    if (r.rowsDeleted > 0) await rt.state.bumpGeneration(p.table);
     await ctx.job.updateProgress(100);
-    return { cutoff: r.cutoff, rowsDeleted: r.rowsDeleted, seconds: r.seconds };
+    return { cutoff: r.cutoff, rowsWritten: null, rowsDeleted: r.rowsDeleted, seconds: r.seconds };
   });
 
 export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) => {
@@ -89,8 +94,8 @@ export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) =
   let report: ValidationReport;
   try {
     failedTasks = await unfinishedTasks(p.tasks, rt);
-    report = await validate(ctx, p.date, p.tables, rt.config.refreshWindowDays);
-    await rt.state.recordValidation(report);
+    report = await validate(ctx, p.date, p.tables, rt.config.refreshWindowDays, rt.clock.now());
+    await rt.state.recordValidation(report, rt.clock.now().getTime());
   } catch (e) {
     // The validation itself could not run (warehouse, Redis): counted, then retried or failed by BullMQ.
     settle(isFinalFailure(ctx.job, e) ? 'failure' : 'retry');

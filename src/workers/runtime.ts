@@ -1,6 +1,7 @@
 /** What the workers share in one process. */
 import type { FlowProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { Queues } from '../queue/queues.js';
@@ -27,4 +28,5 @@ export interface WorkerRuntime {
   readonly queues: Queues;
   readonly flows: FlowProducer;
   readonly observer?: TaskObserver;
+  readonly clock: Clock;
 }

@@ -28,7 +28,7 @@ describe('crm-materializer start', () => {
     child = spawn(process.execPath, [BIN, 'start', '--demo'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr?.on('data', () => undefined);
-    port = await waitFor('the service to listen', () => Promise.resolve(Number(/localhost:(\d+)\/admin\/queues/.exec(stdout)?.[1] ?? 0) || undefined), 60_000);
+    port = await waitFor("the service to listen", () => Promise.resolve(Number(/http:\/\/127\.0\.0\.1:(\d+)\/admin\/queues/.exec(stdout)?.[1] ?? 0) || undefined), 60_000);
   });
   afterAll(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');

@@ -46,7 +46,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const plan = (date: string) => planDailyRun({ config: service.runtime.config, flows: service.runtime.flows, state: service.runtime.state, log: service.runtime.log }, date);
+const plan = (date: string) => planDailyRun(service.runtime, date);
 const dump = (rows: (sql: string) => Promise<Record<string, unknown>[]>) =>
   Promise.all(TABLE_NAMES.map((t) => rows(`SELECT * EXCLUDE (atualizado_em) FROM ${S}.${t} ORDER BY ALL`)));
 

@@ -1,9 +1,10 @@
 /** Metric values (not only names) through the real service, Redis and DuckDB. */
 import { afterEach, describe, expect, test } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
 import { planDailyRun } from '../../src/producer/scheduler.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { metricValue } from '../support/metrics.js';
-import { startTestService, type TestService } from '../support/service.js';
+import { startTestService, TEST_NOW, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor, waitForState } from '../support/wait.js';
 import { countStatements, failFirstReplace, makeActionsSlow } from '../support/faults.js';
@@ -20,7 +21,7 @@ const start = async (opts: Parameters<typeof startTestService>[0]): Promise<Test
   return s;
 };
 const scrape = async (s: TestService): Promise<string> => (await fetch(`http://127.0.0.1:${s.service.port}/metrics`)).text();
-const plan = (s: TestService, date = D) => planDailyRun({ config: s.config, flows: s.service.runtime.flows, state: s.service.runtime.state, log: s.service.runtime.log }, date);
+const plan = (s: TestService, date = D) => planDailyRun(s.service.runtime, date);
 
 describe('metrics', () => {
   test('after a successful run: outcomes, per-table values, validation status, no run in progress', async () => {
@@ -32,7 +33,7 @@ describe('metrics', () => {
       expect(metricValue(m, 'crm_task_runs_total', { task: 'refresh', table, outcome: 'success' })).toBe(1);
       expect(metricValue(m, 'crm_task_runs_total', { task: 'refresh', table, outcome: 'failure' })).toBe(0);
       expect(metricValue(m, 'crm_task_runs_total', { task: 'retention', table, outcome: 'success' })).toBe(1);
-      expect(metricValue(m, 'crm_table_last_success_timestamp_seconds', { table })).toBeGreaterThan(Date.now() / 1000 - 60);
+      expect(metricValue(m, 'crm_table_last_success_timestamp_seconds', { table })).toBe(Date.parse(TEST_NOW) / 1000); // the service's clock
       expect(metricValue(m, 'crm_table_validation_status', { table, status: 'ok' })).toBe(1);
       expect(metricValue(m, 'crm_table_validation_status', { table, status: 'critical' })).toBe(0);
       expect(metricValue(m, 'crm_table_data_lag_days', { table })).toBe(0);
@@ -45,7 +46,7 @@ describe('metrics', () => {
     expect(metricValue(m, 'crm_run_duration_seconds_count')).toBe(1);
     expect(metricValue(m, 'crm_run_in_progress_seconds')).toBe(0);
     expect(metricValue(m, 'crm_runs_slow_total')).toBe(0);
-    expect(metricValue(m, 'crm_scheduler_last_enqueued_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(metricValue(m, 'crm_scheduler_last_enqueued_timestamp_seconds')).toBe(Date.parse(TEST_NOW) / 1000); // the service's clock
     expect(metricValue(m, 'crm_queue_jobs', { queue: 'refresh', state: 'completed' })).toBe(3);
     expect(metricValue(m, 'crm_queue_workers', { queue: 'refresh' })).toBeGreaterThanOrEqual(1);
     expect(metricValue(m, 'crm_warehouse_statement_duration_seconds_count', { engine: 'duckdb', task: 'refresh', outcome: 'success' })).toBeGreaterThan(0);
@@ -104,6 +105,7 @@ describe('metrics', () => {
     const s = await start({ sources: DEMO_SOURCES, wrap: countStatements(counter) });
     await plan(s);
     await waitForState(s.service.runtime.queues.validation, `validation__${D}`, ['completed']);
+    await s.settled(); // the read API's warm-up after the refresh queries the warehouse too: let it finish first
     const before = counter.n;
     expect(before).toBeGreaterThan(0);
     for (let i = 0; i < 5; i++) expect(metricValue(await scrape(s), 'crm_table_rows', { table: 'crm_metrics_daily' })).toBe(2);
@@ -135,7 +137,7 @@ describe('shared metrics without Redis', () => {
     const queues = createQueues(config, redis);
     for (const q of Object.values(queues)) q.on('error', () => undefined);
     const registry = new Registry();
-    const refresh = registerSharedMetrics(registry, { queues, state: new StateStore(redis, config.queuePrefix) });
+    const refresh = registerSharedMetrics(registry, { config, queues, state: new StateStore(redis, config.queuePrefix), clock: fixedClock('2026-11-29T10:00:00Z') });
     await refresh();
     const text = await registry.metrics();
     expect(metricValue(text, 'crm_shared_state_up')).toBe(0);

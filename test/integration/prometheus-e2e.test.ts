@@ -175,7 +175,7 @@ beforeAll(async () => {
   // Scraped before the run, so that increase() sees the counters move.
   await waitFor('a first scrape of the service', async () => values(await vector(`up{job="${job}"}`))[0] === 1, 20_000, 200);
   const { runtime } = svc.service;
-  await planDailyRun({ config: svc.config, flows: runtime.flows, state: runtime.state, log: runtime.log }, D);
+  await planDailyRun(runtime, D);
   await waitForState(runtime.queues.validation, `validation__${D}`, ['completed']);
   // A scrape after the run finished, and a rule evaluation after that scrape.
   await waitFor(

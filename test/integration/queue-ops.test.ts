@@ -7,7 +7,8 @@ import { createQueues, closeQueues } from '../../src/queue/queues.js';
 import { connectRedis } from '../../src/queue/redis.js';
 import { StateStore } from '../../src/state/store.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
-import { startTestService, type TestService } from '../support/service.js';
+import { fixedClock } from '../../src/clock.js';
+import { startTestService, TEST_NOW, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor, waitForState } from '../support/wait.js';
 import { makeActionsSlow } from '../support/faults.js';
@@ -23,7 +24,7 @@ afterEach(async () => {
 
 const basic = (user: string, pass: string): string => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 const url = (s: TestService, path: string): string => `http://127.0.0.1:${s.service.port}${path}`;
-const deps = (s: TestService) => ({ config: s.config, flows: s.service.runtime.flows, state: s.service.runtime.state, log: silent });
+const deps = (s: TestService, at = TEST_NOW) => ({ ...s.service.runtime, log: silent, clock: fixedClock(at) });
 
 describe('Bull Board', () => {
   test('401 without credentials, 200 with basic or bearer', async () => {
@@ -72,7 +73,7 @@ describe('scheduling', () => {
     for (let restart = 0; restart < 2; restart++) {
       const redis = await connectRedis(svc.config.redisUrl, `${svc.prefix}:restart`);
       const queues = createQueues(svc.config, redis);
-      await upsertSchedule(queues, svc.config, new StateStore(redis, svc.config.queuePrefix), silent);
+      await upsertSchedule(queues, svc.config, new StateStore(redis, svc.config.queuePrefix), silent, fixedClock(TEST_NOW));
       await closeQueues(queues);
       await redis.quit();
     }
@@ -85,10 +86,10 @@ describe('scheduling', () => {
   test("catch-up plans today's run when its tick passed unplanned, and only then", async () => {
     svc = await startTestService({ sources: DEMO_SOURCES, roles: ['scheduler'] });
     // 05:00 in São Paulo: today's 06:00 tick is still ahead.
-    expect(await catchUp(deps(svc), new Date('2026-11-29T08:00:00Z'))).toBeUndefined();
+    expect(await catchUp(deps(svc, '2026-11-29T08:00:00Z'))).toBeUndefined();
     // 07:00 in São Paulo: the tick passed and nothing was planned.
-    expect(await catchUp(deps(svc), new Date('2026-11-29T10:00:00Z'))).toMatchObject({ runId: D, added: true });
-    expect(await catchUp(deps(svc), new Date('2026-11-29T11:00:00Z'))).toBeUndefined();
+    expect(await catchUp(deps(svc, '2026-11-29T10:00:00Z'))).toMatchObject({ runId: D, added: true });
+    expect(await catchUp(deps(svc, '2026-11-29T11:00:00Z'))).toBeUndefined();
     expect(await svc.service.runtime.queues.validation.getJob(`validation__${D}`)).toBeDefined();
   });
 });

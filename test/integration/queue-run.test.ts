@@ -41,7 +41,7 @@ describe('queued runs', () => {
     }
     expect(await queues.refresh.getCompletedCount()).toBe(3);
     expect(await queues.validation.getCompletedCount()).toBe(1);
-    const again = await planDailyRun({ config: svc.config, flows: svc.service.runtime.flows, state: svc.service.runtime.state, log: svc.service.runtime.log }, D);
+    const again = await planDailyRun(svc.service.runtime, D);
     expect(again.added).toBe(false);
     expect(await svc.rows(`SELECT COUNT(*) AS n FROM ${S}.crm_actions_open_snapshot WHERE data_snapshot = DATE '${D}'`)).toEqual([{ n: 2 }]);
     void scheduleProcessor;
@@ -50,7 +50,7 @@ describe('queued runs', () => {
   test('a transient failure is retried and ends with tables identical to a clean run', async () => {
     svc = await startTestService({ sources: DEMO_SOURCES, wrap: failFirstReplace, env: { REFRESH_CONCURRENCY: '1' } });
     const { runtime } = svc.service;
-    await planDailyRun({ config: svc.config, flows: runtime.flows, state: runtime.state, log: runtime.log }, D);
+    await planDailyRun(runtime, D);
     await waitForState(runtime.queues.validation, `validation__${D}`, ['completed']);
     const retried = (await Promise.all(TABLE_NAMES.map((t) => runtime.queues.refresh.getJob(`refresh__${t}__${D}`)))).map((j) => j?.attemptsMade);
     expect(retried.sort()).toEqual([1, 1, 2]); // one refresh needed a second attempt

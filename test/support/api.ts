@@ -64,6 +64,7 @@ export async function runThroughQueue(s: TestService, date: string, force = fals
   const planned = await enqueueRun(flows, state, s.config, { runId, date, tables: TABLE_NAMES, retention: true });
   if (!planned.added) throw new Error(`run ${runId} was planned before`);
   await waitForState(queues.validation, jobIds.validation(runId), ['completed']);
+  await s.settled();
 }
 
 /**

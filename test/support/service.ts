@@ -1,4 +1,5 @@
 /** An in-process service on a unique Redis prefix and a temporary DuckDB file. */
+import { fixedClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { startService, type Role, type Service } from '../../src/service.js';
@@ -6,6 +7,7 @@ import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { createFixture, ENV_BASE, plain, type Fixture, type SourceRows } from './duckdb-fixture.js';
 import { cleanupPrefix, REDIS_URL, uniquePrefix } from './redis.js';
+import { waitFor } from './wait.js';
 
 export interface TestService {
   readonly service: Service;
@@ -14,6 +16,8 @@ export interface TestService {
   readonly prefix: string;
   /** Query through the service's own engine (one DuckDB instance per file in a process). */
   rows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Resolve once the read API's warm-ups for every refresh so far have run (nothing left to query the warehouse on its own). */
+  settled(): Promise<void>;
   /** Stop the service but keep its Redis keys and DuckDB file (to start it again with `reuse`). */
   stopService(): Promise<void>;
   stop(): Promise<void>;
@@ -30,7 +34,16 @@ export const QUICK_ENV = {
   HOST: '127.0.0.1',
 } as const;
 
+/**
+ * The instant test services live at unless told otherwise: 05:00 in São
+ * Paulo on 2026-11-29, before that day's 06:00 tick (the start-up catch-up
+ * plans nothing), whatever the real date and hour.
+ */
+export const TEST_NOW = '2026-11-29T08:00:00Z';
+
 export interface TestServiceOptions {
+  /** What "now" is for the service (default: fixed at TEST_NOW). */
+  readonly clock?: Clock;
   readonly env?: Record<string, string>;
   readonly roles?: Role[];
   readonly sources?: SourceRows;
@@ -47,7 +60,8 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
   await fixture.warehouse.close();
   const config = loadConfig({ ...ENV_BASE, ...QUICK_ENV, DUCKDB_PATH: fixture.path, REDIS_URL, QUEUE_PREFIX: prefix, ...opts.env });
   const engine = new DuckDbWarehouse({ path: fixture.path, catalog: config.catalog });
-  const service = await startService(config, createLogger('silent'), opts.roles ?? ['worker', 'web'], { warehouse: opts.wrap ? opts.wrap(engine) : engine });
+  const clock = opts.clock ?? fixedClock(TEST_NOW);
+  const service = await startService(config, createLogger('silent'), opts.roles ?? ['worker', 'web'], { warehouse: opts.wrap ? opts.wrap(engine) : engine, clock });
   let stopped = false;
   let serviceStopped = false;
   const stopService = async (): Promise<void> => {
@@ -61,6 +75,9 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
     fixture,
     prefix,
     rows: async (sql) => (await service.runtime.warehouse.query({ sql })).map(plain),
+    settled: async () => {
+      await waitFor('the read API warm-up to settle', async () => (await service.api?.warmupSettled()) ?? true);
+    },
     stopService,
     async stop() {
       if (stopped) return;

@@ -1,0 +1,37 @@
+/**
+ * What a finished task leaves behind for the rest of the system (freshness,
+ * metrics, the read API's cache), whoever ran it: a queue worker or
+ * `run --inline`. Implemented by the state store (Redis).
+ */
+import type { TableName } from '../tables/registry.js';
+import type { ValidationReport } from './validation.js';
+
+export type TableTask = 'refresh' | 'retention';
+
+export interface TableRecord {
+  readonly date: string;
+  readonly runId: string;
+  readonly outcome: 'success' | 'failure';
+  readonly seconds: number;
+  /** Rows written (refresh); null on failure. */
+  readonly rowsWritten: number | null;
+  /** Rows deleted (retention). */
+  readonly rowsDeleted?: number;
+  readonly finishedAt: number; // unix ms
+  readonly error?: string;
+}
+
+export interface InlineRunRecord {
+  readonly runId: string;
+  readonly date: string;
+  readonly plannedAt: number;
+  readonly finishedAt: number;
+  readonly outcome: 'success' | 'failure';
+  readonly failed: readonly string[];
+}
+
+export interface RunRecorder {
+  recordTask(table: TableName, task: TableTask, rec: TableRecord): Promise<void>;
+  recordValidation(report: ValidationReport, at?: number): Promise<void>;
+  recordInlineRun(rec: InlineRunRecord): Promise<void>;
+}
