@@ -4,7 +4,7 @@
  * taking jobs, let active ones finish (SHUTDOWN_GRACE_MS), cancel and requeue
  * the rest, close Redis and the engine.
  */
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createApi, type Api } from './api/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
@@ -71,7 +71,7 @@ export async function startService(config: Config, log: Logger, roles: readonly 
     if (roles.includes('web')) api = await createApi({ config, log, warehouse, clock, metrics: metrics.api, withWorker: roles.includes('worker') });
     // Every role answers probes and serves its own metrics; the web role adds the board and the shared metrics.
     const app = createApp({ config, log, redis, queues, state, metrics, board: roles.includes('web'), api: api?.router });
-    const server = await listen(app.listen.bind(app), config.port, config.host);
+    const server = await listen(app as RequestListener, config.port, config.host);
     const bound = server.address() as { address: string; port: number };
     address = { host: bound.address, port: bound.port };
     log.info({ ...address, board: roles.includes('web') }, 'listening');
@@ -108,9 +108,10 @@ export async function startService(config: Config, log: Logger, roles: readonly 
 }
 
 /** Listen, or fail in one line naming the variable to change (a busy or unusable address). */
-function listen(listenFn: (port: number, host: string, cb: () => void) => Server, port: number, host: string): Promise<Server> {
+function listen(handler: RequestListener, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = listenFn(port, host, () => resolve(server));
+    const server = createServer(handler);
+    server.listen(port, host, () => resolve(server));
     server.once('error', (e: NodeJS.ErrnoException) => {
       const where = `${host}:${port}`;
       if (e.code === 'EADDRINUSE') reject(new UsageError(`PORT ${port} on ${host} is already in use (${where}): stop the process using it or set PORT to a free port`));

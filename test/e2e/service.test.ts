@@ -1,5 +1,6 @@
 /** The service as a user runs it: `start --demo` in a child process, the CLI against it, SIGTERM. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,6 @@ describe('crm-materializer start', () => {
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     PORT: '0',
-    HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
   };
   let child: ChildProcess;
@@ -94,6 +94,8 @@ describe('queue commands: bad input exits 2 and enqueues nothing', () => {
     ['PORT=abc', ['start'], { PORT: 'abc' }, /PORT='abc' must be a whole number from 0 to 65535/],
     ['unknown role', ['start', '--roles', 'worker,cook'], {}, /unknown role 'cook' in --roles/],
     ['--tasks without --inline', ['run', '--tasks', 'refresh'], {}, /--tasks works with --inline/],
+    ['DUCKDB_PATH under /proc', ['start'], { DUCKDB_PATH: '/proc/x/crm.duckdb' }, /DUCKDB_PATH='\/proc\/x\/crm.duckdb' is not usable: cannot create folder \/proc\/x/],
+    ['DUCKDB_PATH in a file', ['run', '--inline'], { DUCKDB_PATH: '/etc/hostname/crm.duckdb' }, /DUCKDB_PATH='\/etc\/hostname\/crm.duckdb' is not usable: \/etc\/hostname is not a folder/],
   ])('%s', async (_name, args, extra, message) => {
     const r = await runCli(args, { ...env, ...extra });
     expect(r.code).toBe(2);
@@ -101,6 +103,22 @@ describe('queue commands: bad input exits 2 and enqueues nothing', () => {
     expect(r.stderr).toMatch(message);
     const { openConnections } = await import('../support/redis.js');
     expect(await openConnections(prefix)).toEqual([]);
+  });
+
+  test('a busy PORT: one line naming it and the address, before any credential is printed', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'crm-busy-'));
+      const r = await runCli(['start', '--demo'], { ...env, DUCKDB_PATH: join(dir, 'crm.duckdb'), PORT: String(port), LOG_LEVEL: 'silent' });
+      rmSync(dir, { recursive: true, force: true });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([`error: PORT ${port} on 127.0.0.1 is already in use (127.0.0.1:${port}): stop the process using it or set PORT to a free port`]);
+      expect(r.stdout).not.toMatch(/password|API key/);
+    } finally {
+      busy.close();
+    }
   });
 
   test('unreachable Redis: one line saying how to start it', async () => {

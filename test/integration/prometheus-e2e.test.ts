@@ -6,6 +6,7 @@
 // Needs the `prometheus` binary (Debian package `prometheus`): run
 // scripts/install-prometheus-tools.sh. Without it this test fails (it does not
 // skip). PROMETHEUS may name another binary.
+import { systemClock } from '../../src/clock.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -168,7 +169,8 @@ beforeAll(async () => {
   const probe = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) throw new Error(`${PROMETHEUS} not found (or not runnable) on PATH: ${INSTALL_HINT}`);
   scratch = mkdtempSync(join(tmpdir(), 'crm-prometheus-'));
-  svc = await startTestService({ sources: DEMO_SOURCES });
+  // The real Prometheus ages the exported timestamps against the real time: the service runs on the system clock here.
+  svc = await startTestService({ sources: DEMO_SOURCES, clock: systemClock });
   const configFile = join(scratch, 'prometheus.yml');
   writeFileSync(configFile, testConfig(job, `127.0.0.1:${svc.service.port}`));
   await startPrometheus(configFile);
