@@ -38,7 +38,11 @@ export async function statusReport(c: QueueClient, clock: Clock = systemClock): 
   const counts: Record<string, Record<string, number>> = {};
   const failed: StatusReport['failed'] = [];
   for (const name of QUEUE_NAMES) {
-    counts[name] = await queues[name].getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed');
+    const [jobCounts, workers] = await Promise.all([
+      queues[name].getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'),
+      queues[name].getWorkersCount(),
+    ]);
+    counts[name] = { workers, ...jobCounts };
     for (const job of await queues[name].getFailed(0, 9)) {
       failed.push({ queue: name, id: job.id ?? '?', failedReason: job.failedReason, finishedOn: job.finishedOn ? new Date(job.finishedOn).toISOString() : null });
     }
@@ -81,7 +85,7 @@ export async function printStatus(c: QueueClient, out: (t: string) => void, json
       r.tables.map((t) => [t.table, t.latestDate, t.dataLagDays, t.status, t.lastRefresh?.date, t.lastRefresh?.outcome, t.lastRefresh?.seconds, t.lastRefresh?.rowsWritten, t.lastRefresh ? new Date(t.lastRefresh.finishedAt).toISOString() : null]),
     ),
   );
-  const states = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'];
+  const states = ['workers', 'waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'];
   out(`\n${textTable(['queue', ...states], Object.entries(r.queues).map(([q, counts]) => [q, ...states.map((s) => counts[s] ?? 0)]))}`);
   if (r.failed.length > 0) out(`\nfailed jobs (retry them on the board):\n${textTable(['queue', 'job', 'failed at', 'error'], r.failed.map((f) => [f.queue, f.id, f.finishedOn, f.failedReason]))}`);
 }

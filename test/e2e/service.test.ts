@@ -114,7 +114,8 @@ describe('queue commands: bad input exits 2 and enqueues nothing', () => {
       const r = await runCli(['start', '--demo'], { ...env, DUCKDB_PATH: join(dir, 'crm.duckdb'), PORT: String(port), LOG_LEVEL: 'silent' });
       rmSync(dir, { recursive: true, force: true });
       expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toEqual([`error: PORT ${port} on 127.0.0.1 is already in use (127.0.0.1:${port}): stop the process using it or set PORT to a free port`]);
+      // (stderr also carries the demo seeder's progress lines before it)
+      expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('seeding '))).toEqual([`error: PORT ${port} on 127.0.0.1 is already in use (127.0.0.1:${port}): stop the process using it or set PORT to a free port`]);
       expect(r.stdout).not.toMatch(/password|API key/);
     } finally {
       busy.close();
