@@ -69,7 +69,7 @@ describe('crm-materializer CLI', () => {
     ['retention below window', ['run'], { RETENTION_DAYS: '3' }, /RETENTION_DAYS=3 is below crm_metrics_daily's refresh window/],
     ['injected schema', ['run'], { CRM_SCHEMA: 'x;drop table y' }, /CRM_SCHEMA='x;drop table y' must be an identifier/],
     ['unknown warehouse', ['run'], { WAREHOUSE: 'oracle' }, /WAREHOUSE='oracle' must be one of duckdb \| databricks/],
-    ['uncreatable folder', ['run', '--inline'], { DUCKDB_PATH: '/etc/hostname/sub/crm.duckdb' }, /DUCKDB_PATH='\/etc\/hostname\/sub\/crm.duckdb': cannot create folder/],
+    ['uncreatable folder', ['run', '--inline'], { DUCKDB_PATH: '/etc/hostname/sub/crm.duckdb' }, /DUCKDB_PATH='\/etc\/hostname\/sub\/crm.duckdb' is not usable: \/etc\/hostname is not a folder/],
     ['unknown engine for render', ['sql', 'render', '--engine', 'oracle'], {}, /--engine 'oracle' is not valid/],
   ];
   test.each(bad)('bad input (%s): one line on stderr, exit 2, no table changed', async (_name, args, extra, message) => {
