@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { tableLockKey } from './table-lock.js';
 import type { TableName } from '../tables/registry.js';
+import type { AuditReport } from '../tasks/audit.js';
 import type { ValidationReport } from '../tasks/validation.js';
 
 /** HINCRBY the generation, keep the newest date refreshed, publish `<table> <date> newest|past` (one atomic step). */
@@ -121,6 +122,16 @@ export class StateStore {
   async lastValidation(): Promise<{ report: ValidationReport; at: number } | undefined> {
     const { last, ts } = await this.redis.hgetall(this.key('validation'));
     return last && ts ? { report: JSON.parse(last) as ValidationReport, at: Number(ts) } : undefined;
+  }
+
+  /** The last successful source audit (a failed one leaves the previous report, so its age shows). */
+  async recordAudit(report: AuditReport): Promise<void> {
+    await this.redis.hset(this.key('source_audit'), { last: JSON.stringify(report) });
+  }
+
+  async lastAudit(): Promise<AuditReport | undefined> {
+    const last = await this.redis.hget(this.key('source_audit'), 'last');
+    return last ? (JSON.parse(last) as AuditReport) : undefined;
   }
 
   async recordScheduler(fields: { lastEnqueuedAt?: number; nextRunAt?: number }): Promise<void> {

@@ -23,6 +23,7 @@ export function planStatements(sql: SqlBuilder, config: Config, date: string, wr
     ...TABLE_NAMES.map((t) => step(`retention ${t}`, sql.retention(t, addDays(date, -config.retentionDays[t])))),
     ...CHECKS.map((c) => step(`validation check ${c.name}`, [sql.check(c, date, config.refreshWindowDays)])),
     ...TABLE_NAMES.map((t) => step(`validation summary ${t}`, [sql.validationSummary(t)])),
-    step('validation source anomalies', [sql.anomalies()]),
+    step('validation source anomalies', [sql.anomalies(date)]),
+    step('source audit', [sql.sourceAudit()]),
   ];
 }

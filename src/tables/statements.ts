@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import { addDays } from '../dates.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { sqlDate, sqlTimestamp, type Params, type Statement } from '../warehouse/types.js';
-import { ANOMALIES_FILE, CHECKS, type CheckSpec } from './checks.js';
+import { ANOMALIES_FILE, AUDIT_FILE, CHECKS, type CheckSpec } from './checks.js';
 import { SOURCE_VIEWS, TABLES, TABLE_NAMES, type SourceView, type TableName } from './registry.js';
 import { fillTemplate, qualified, sqlFile } from './sql-files.js';
 
@@ -33,7 +33,7 @@ export class SqlBuilder {
     // Wiring gaps fail now, not at 06:00: every file must be readable.
     for (const t of TABLE_NAMES) [TABLES[t].sql.create, TABLES[t].sql.select].forEach(sqlFile);
     for (const c of CHECKS) sqlFile(c.file);
-    sqlFile(ANOMALIES_FILE);
+    [ANOMALIES_FILE, AUDIT_FILE].forEach(sqlFile);
   }
 
   table(name: TableName): string {
@@ -94,8 +94,14 @@ export class SqlBuilder {
     return this.stmt(check.file, { ref_date: sqlDate(refDate), window_start: sqlDate(addDays(refDate, -(windowDays - 1))) });
   }
 
-  anomalies(): Statement {
-    return this.stmt(ANOMALIES_FILE, {});
+  /** Anomalies among the rows the daily run for `refDate` read. */
+  anomalies(refDate: string): Statement {
+    return this.stmt(ANOMALIES_FILE, { ref_date: sqlDate(refDate) });
+  }
+
+  /** The source audit: anomalies over the whole views. */
+  sourceAudit(): Statement {
+    return this.stmt(AUDIT_FILE, {});
   }
 
   /** Every view the given tables read. */

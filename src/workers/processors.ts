@@ -8,6 +8,7 @@ import { refreshRange, refreshTable } from '../tasks/refresh.js';
 import { applyRetention } from '../tasks/retention.js';
 import { checkSources } from '../tasks/sources.js';
 import { validate, type ValidationReport } from '../tasks/validation.js';
+import { formatAudit, runSourceAudit } from '../tasks/audit.js';
 import { formatValidation } from '../cli/report.js';
 import type { Payload, TaskRef } from '../queue/jobs.js';
 import { jobIds } from '../queue/jobs.js';
@@ -109,6 +110,21 @@ export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) =
   // The report is the result either way; a failed run is not retried: retry its failed task instead.
   if (outcome === 'failure') throw new UnrecoverableError(`run ${p.runId} failed: ${problems.join('; ')}`);
   return { worstStatus: report.worstStatus, checksPassed: report.checksPassed, tables: report.tables.map((t) => ({ tabela: t.tabela, status: t.status, registros: t.registros })) };
+};
+
+/** The source audit: whole-view anomaly counts, recorded for the metrics and `audit`'s readers. */
+export const sourceAuditProcessor: Processor<'source-audit'> = async (_p, ctx, rt) => {
+  const started = performance.now();
+  try {
+    const report = await runSourceAudit(ctx);
+    await rt.state.recordAudit(report);
+    await ctx.progress?.(formatAudit(report));
+    rt.observer?.taskSettled?.('source-audit', 'all', 'success', (performance.now() - started) / 1000);
+    return report;
+  } catch (e) {
+    rt.observer?.taskSettled?.('source-audit', 'all', isFinalFailure(ctx.job, e) ? 'failure' : 'retry', (performance.now() - started) / 1000);
+    throw e;
+  }
 };
 
 interface TaskState {
