@@ -34,6 +34,8 @@ export const PAYLOADS = {
       table,
       /** First day replaced (rolling-window tables); default: the table's window for `date`. */
       from: isoDate.optional(),
+      /** A derived table: the source table's refresh job for `date`, which must have completed. */
+      after: z.string().min(1).max(200).optional(),
     })
     .strict()
     .refine((p) => p.from === undefined || p.from <= p.date, { message: 'from must not be after date', path: ['from'] }),

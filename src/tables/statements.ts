@@ -8,7 +8,7 @@ import { addDays } from '../dates.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { sqlDate, sqlTimestamp, type Params, type Statement } from '../warehouse/types.js';
 import { ANOMALIES_FILE, AUDIT_FILE, CHECKS, type CheckSpec } from './checks.js';
-import { SOURCE_VIEWS, TABLES, TABLE_NAMES, type SourceView, type TableName } from './registry.js';
+import { SOURCE_VIEWS, TABLES, TABLE_NAMES, derivedFrom, type SourceView, type TableName } from './registry.js';
 import { fillTemplate, qualified, sqlFile } from './sql-files.js';
 
 /** The days a refresh replaces: [from, to]. A snapshot table has from = to. */
@@ -32,6 +32,7 @@ export class SqlBuilder {
     };
     // Wiring gaps fail now, not at 06:00: every file must be readable.
     for (const t of TABLE_NAMES) [TABLES[t].sql.create, TABLES[t].sql.select].forEach(sqlFile);
+    TABLE_NAMES.forEach(derivedFrom);
     for (const c of CHECKS) sqlFile(c.file);
     [ANOMALIES_FILE, AUDIT_FILE].forEach(sqlFile);
   }

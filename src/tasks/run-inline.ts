@@ -1,11 +1,12 @@
 /**
  * A run for one reference date, in this process: refresh → retention →
  * validation. A failing table does not stop the others; validation always
- * runs last and reports what failed.
+ * runs last and reports what failed. A derived table (priorities, from the
+ * snapshot) is refreshed after its source table.
  */
 import type { Config } from '../config/index.js';
 import { toError } from '../errors.js';
-import type { TableName } from '../tables/registry.js';
+import { TABLE_NAMES, derivedFrom, refreshOrder, type TableName } from '../tables/registry.js';
 import type { TaskContext } from './context.js';
 import { refreshRange, refreshTable } from './refresh.js';
 import { applyRetention } from './retention.js';
@@ -40,7 +41,10 @@ export interface RunSummary {
 }
 
 export async function runInline(ctx: TaskContext, config: Config, req: RunRequest): Promise<RunSummary> {
-  const { date, tables, tasks } = req;
+  const { date, tasks } = req;
+  // A derived table is refreshed after the table it is computed from, which the run then includes.
+  const ordered = tasks.includes('refresh') ? refreshOrder(req.tables) : [...req.tables];
+  const tables = TABLE_NAMES.filter((t) => ordered.includes(t));
   const outcomes: TaskOutcome[] = [];
   const attempt = async (task: TaskKind, table: TableName | 'all', fn: (c: TaskContext) => Promise<{ rows: number | null; seconds: number }>): Promise<void> => {
     const started = performance.now();
@@ -60,8 +64,12 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
   if (tasks.includes('refresh')) await checkSources(ctx, tables);
   for (const s of ctx.sql.init(tables)) await ctx.warehouse.execute(s, { signal: ctx.signal });
   if (tasks.includes('refresh')) {
-    for (const table of tables) {
+    for (const table of ordered) {
+      const from = derivedFrom(table);
       await attempt('refresh', table, async (c) => {
+        if (from && outcomes.some((o) => o.task === 'refresh' && o.table === from && !o.ok)) {
+          throw new Error(`not refreshed: it is computed from ${from}, whose refresh failed`);
+        }
         const r = await refreshTable(c, table, refreshRange(table, date, config.refreshWindowDays));
         return { rows: r.rowsWritten, seconds: r.seconds };
       });

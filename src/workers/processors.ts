@@ -3,7 +3,7 @@
  * `run --inline`); here: table locks, recorded state, and the run's outcome.
  */
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
-import { TABLES, type TableName } from '../tables/registry.js';
+import { TABLES, derivedFrom, refreshOrder, type TableName } from '../tables/registry.js';
 import { refreshRange, refreshTable } from '../tasks/refresh.js';
 import { applyRetention } from '../tasks/retention.js';
 import { checkSources } from '../tasks/sources.js';
@@ -59,7 +59,9 @@ export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
     }
     const range = p.from ? { from: p.from, to: p.date } : refreshRange(p.table, p.date, rt.config.refreshWindowDays);
     try {
-      await checkSources(ctx, [p.table]);
+      // A derived table needs its source table's views too.
+      await checkSources(ctx, refreshOrder([p.table]));
+      await requireCompleted(p.after, p.table, rt);
       const r = await refreshTable(ctx, p.table, range);
       await rt.state.bumpGeneration(p.table, p.date); // the replace committed: the read API's cached answers of this table are now old
       await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: r.seconds, rowsWritten: r.rowsWritten, finishedAt: Date.now() });
@@ -73,6 +75,16 @@ export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
       throw e;
     }
   });
+
+/** A derived table's refresh reads its source table's rows for D: that refresh must have completed. */
+async function requireCompleted(after: string | undefined, table: TableName, rt: WorkerRuntime): Promise<void> {
+  if (after === undefined) return;
+  const job = await Job.fromId(rt.queues.refresh, after);
+  const state = job ? await job.getState() : 'missing';
+  if (state !== 'completed') {
+    throw new UnrecoverableError(`${table} is computed from ${derivedFrom(table) ?? 'another table'}, whose refresh ${after} is ${state}: retry that job, then this one`);
+  }
+}
 
 export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
   tableTask('retention', p.table, ctx, rt, async () => {
@@ -154,6 +166,13 @@ export async function retryValidationIfUnblocked(job: Job, rt: WorkerRuntime): P
   const validation = await Job.fromId(rt.queues.validation, jobIds.validation(runId));
   if (!validation || (await validation.getState()) !== 'failed') return;
   const { tasks } = validation.data as Payload<'validation'>;
+  // A derived refresh that failed because this one had: retry it now (its completion comes back here).
+  for (const t of tasks.filter((t) => t.queue === 'refresh' && t.id !== job.id)) {
+    const derived = await Job.fromId(rt.queues.refresh, t.id);
+    if ((derived?.data as Payload<'refresh'> | undefined)?.after !== job.id || (await derived?.getState()) !== 'failed') continue;
+    rt.log.info({ runId, jobId: t.id }, 'the table it is computed from is refreshed now: retrying it');
+    await derived?.retry('failed').catch((err: unknown) => rt.log.debug({ runId, err }, 'derived refresh already retried'));
+  }
   if ((await unfinishedTasks(tasks, rt)).length > 0) return;
   rt.log.info({ runId }, 'every task of the failed run is now done: validating again');
   // Two tasks completing together may both get here: the second retry finds it no longer failed.
