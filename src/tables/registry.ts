@@ -74,6 +74,14 @@ export function isTableName(name: string): name is TableName {
   return Object.hasOwn(TABLES, name);
 }
 
+/**
+ * The layout for the dashboard's reads: within a date, rows clustered by
+ * organization and location (Databricks: CLUSTER BY; DuckDB: insert order).
+ */
+export function clusteringColumns(table: TableName): string[] {
+  return [TABLES[table].dateColumn, 'organization_id', 'location_id'];
+}
+
 /** The table `table` is derived from, if any. */
 export function derivedFrom(table: TableName): TableName | undefined {
   const from = (TABLES[table] as TableSpec).derivedFrom;

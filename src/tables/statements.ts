@@ -8,7 +8,7 @@ import { addDays } from '../dates.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { sqlDate, sqlTimestamp, type Params, type Statement } from '../warehouse/types.js';
 import { ANOMALIES_FILE, AUDIT_FILE, CHECKS, type CheckSpec } from './checks.js';
-import { SOURCE_VIEWS, TABLES, TABLE_NAMES, derivedFrom, type SourceView, type TableName } from './registry.js';
+import { SOURCE_VIEWS, TABLES, TABLE_NAMES, clusteringColumns, derivedFrom, type SourceView, type TableName } from './registry.js';
 import { fillTemplate, qualified, sqlFile } from './sql-files.js';
 
 /** The days a refresh replaces: [from, to]. A snapshot table has from = to. */
@@ -51,7 +51,7 @@ export class SqlBuilder {
     const schema: Statement = { sql: `CREATE SCHEMA IF NOT EXISTS ${this.names.target}` };
     return [
       schema,
-      ...tables.map((t) => this.stmt(TABLES[t].sql.create, {}, { table: this.table(t), table_options: this.dialect.tableOptions(TABLES[t].dateColumn) })),
+      ...tables.map((t) => this.stmt(TABLES[t].sql.create, {}, { table: this.table(t), table_options: this.dialect.tableOptions(clusteringColumns(t)) })),
     ];
   }
 
@@ -72,7 +72,7 @@ export class SqlBuilder {
     }
     const params: Params = { window_start: sqlDate(range.from), ref_date: sqlDate(range.to), written_at: sqlTimestamp(writtenAt) };
     const query = fillTemplate(sqlFile(spec.sql.select), this.names);
-    return this.dialect.replaceWhere(this.table(table), predicate, query).map((sql) => this.dialect.bind(sql, params));
+    return this.dialect.replaceWhere(this.table(table), predicate, query, clusteringColumns(table)).map((sql) => this.dialect.bind(sql, params));
   }
 
   /** Statements run after a refresh's replace has committed (e.g. OPTIMIZE). */
