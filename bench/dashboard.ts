@@ -124,8 +124,19 @@ export async function pickSubjects(ctx: TaskContext, target: string, refDate: st
   return { org: String(o?.organization_id), location: String(l?.location_id) };
 }
 
-export async function runDashboard(ctx: TaskContext, qs: readonly Question[], p: { refDate: string; org: string; location: string }, reps: { views: number; tables: number }): Promise<QuestionTiming[]> {
-  const params: Params = { ref_date: sqlDate(p.refDate), month_start: sqlDate(addDays(p.refDate, -29)), org: p.org, location: p.location };
+export interface Subjects {
+  readonly refDate: string;
+  readonly org: string;
+  readonly location: string;
+}
+
+/** The bound values of the dashboard's questions. */
+export function dashboardParams(p: Subjects): Params {
+  return { ref_date: sqlDate(p.refDate), month_start: sqlDate(addDays(p.refDate, -29)), org: p.org, location: p.location };
+}
+
+export async function runDashboard(ctx: TaskContext, qs: readonly Question[], p: Subjects, reps: { views: number; tables: number }): Promise<QuestionTiming[]> {
+  const params = dashboardParams(p);
   const out: QuestionTiming[] = [];
   for (const q of qs) {
     const views = duckdbDialect.bind(q.views, params);

@@ -3,7 +3,7 @@
  * daily run for D, and what a non-incremental job would do instead.
  */
 import { addDays } from '../src/dates.js';
-import { TABLE_NAMES, type TableName } from '../src/tables/registry.js';
+import { TABLE_NAMES, refreshOrder, type TableName } from '../src/tables/registry.js';
 import type { TaskContext } from '../src/tasks/context.js';
 import { refreshRange, refreshTable } from '../src/tasks/refresh.js';
 import { applyRetention } from '../src/tasks/retention.js';
@@ -30,7 +30,7 @@ export async function dailyRun(ctx: TaskContext, refDate: string, windowDays: nu
   const refresh = {} as Record<TableName, number>;
   const sources = await seconds(() => checkSources(ctx, TABLE_NAMES));
   let cpu = 0;
-  for (const table of TABLE_NAMES) {
+  for (const table of refreshOrder(TABLE_NAMES)) {
     const cost = await measure(() => refreshTable(ctx, table, refreshRange(table, refDate, windowDays)));
     refresh[table] = cost.wall;
     cpu += cost.cpu;
@@ -56,8 +56,8 @@ export interface FullTimes {
 export async function fullRebuild(ctx: TaskContext, startDate: string, refDate: string): Promise<FullTimes> {
   const metrics = await measure(() => refreshTable(ctx, 'crm_metrics_daily', { from: startDate, to: refDate }));
   const snapshots = await measure(async () => {
-    await refreshTable(ctx, 'crm_action_priorities_daily', { from: refDate, to: refDate });
     await refreshTable(ctx, 'crm_actions_open_snapshot', { from: refDate, to: refDate });
+    await refreshTable(ctx, 'crm_action_priorities_daily', { from: refDate, to: refDate });
   });
   return { metrics: metrics.wall, snapshots: snapshots.wall, total: { wall: metrics.wall + snapshots.wall, cpu: metrics.cpu + snapshots.cpu } };
 }
@@ -66,7 +66,7 @@ export async function fullRebuild(ctx: TaskContext, startDate: string, refDate: 
 export async function primeSnapshots(ctx: TaskContext, refDate: string, days: number): Promise<void> {
   for (let i = days; i >= 1; i--) {
     const d = addDays(refDate, -i);
-    await refreshTable(ctx, 'crm_action_priorities_daily', { from: d, to: d });
     await refreshTable(ctx, 'crm_actions_open_snapshot', { from: d, to: d });
+    await refreshTable(ctx, 'crm_action_priorities_daily', { from: d, to: d });
   }
 }

@@ -1,5 +1,6 @@
--- Shared by 05 and 06 (included as the CTEs `abertas` and `categorias`):
--- the actions open as of :ref_date, one row per ACTION_ID, with their priority.
+-- Included by 06 as the CTE `abertas`: the actions open as of :ref_date, one
+-- row per ACTION_ID, with their priority order. Read and de-duplicated once per
+-- run: crm_action_priorities_daily is derived from the snapshot rows (05).
 --
 -- Open as of D: created on or before D, and not closed on or before D. A
 -- closed status without CLOSED_AT is never open (validation counts those).
@@ -37,10 +38,4 @@ abertas AS (
       )
   ) AS candidatas
   WHERE copia = 1
-),
-categorias AS (
-  SELECT ordem, prioridade FROM (VALUES
-    (0, 'Vencidas'), (1, 'S=0'), (2, 'S=1'), (3, 'S=2'), (4, 'S=3'), (5, 'S=4'),
-    (6, 'Posterior a S=4'), (7, 'Sem vencimento')
-  ) AS c(ordem, prioridade)
 )

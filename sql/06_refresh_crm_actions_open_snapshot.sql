@@ -1,6 +1,7 @@
 -- Rows of crm_actions_open_snapshot for :ref_date: one per open action.
 -- Parameters: :ref_date (DATE), :written_at (TIMESTAMP).
-WITH {{include:00_open_actions.sql}}
+WITH {{include:00_open_actions.sql}},
+{{include:00_priority_categories.sql}}
 SELECT
   CAST(:ref_date AS DATE)                                                        AS data_snapshot,
   a.ACTION_ID                                                                    AS action_id,

@@ -1,16 +1,13 @@
--- Source anomalies: counted and reported by validation, never fatal.
-SELECT
-  (SELECT COUNT(DISTINCT ACTION_ID)
-     FROM {{source}}.vw_crm_action
-    WHERE STATUS IN ('CONCLUIDA', 'CANCELADA') AND CLOSED_AT IS NULL) AS acoes_fechadas_sem_closed_at,
-  (SELECT COUNT(*)
-     FROM {{source}}.vw_crm_verification
-    WHERE VERIFICATION_DATE IS NULL)                                   AS verificacoes_sem_data,
-  (SELECT COUNT(*)
-     FROM (SELECT DISTINCT q.VERIFICATION_ID, q.QUESTION_ID
-             FROM {{source}}.vw_crm_verification_question AS q
-             LEFT JOIN (SELECT DISTINCT VERIFICATION_ID
-                          FROM {{source}}.vw_crm_verification
-                         WHERE VERIFICATION_DATE IS NOT NULL) AS v
-               ON v.VERIFICATION_ID = q.VERIFICATION_ID
-            WHERE v.VERIFICATION_ID IS NULL) AS orfas)                 AS perguntas_sem_verificacao
+-- Source anomalies among the rows the daily run read for :ref_date (reported
+-- by validation, never fatal). The run reads the actions that can be open on
+-- D: created on or before D and not closed before D. Among them, a closed
+-- status without CLOSED_AT is an anomaly (never open). The run reads no
+-- verification without a date and no question outside the window's
+-- verifications: those whole-view anomalies are the source audit's
+-- (13_source_audit.sql).
+SELECT COUNT(DISTINCT ACTION_ID) AS acoes_fechadas_sem_closed_at
+FROM {{source}}.vw_crm_action
+WHERE ACTION_ID IS NOT NULL
+  AND CREATED_AT < CAST(:ref_date AS TIMESTAMP) + INTERVAL 1 DAY
+  AND CLOSED_AT IS NULL
+  AND STATUS IN ('CONCLUIDA', 'CANCELADA')

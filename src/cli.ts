@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError, SourceMissingError, UsageError, toError } from './errors.js';
+import { registerAuditCommand } from './cli/audit.js';
 import { registerTableCommands } from './cli/commands.js';
 import { registerDemoCommands } from './cli/demo.js';
 import { registerQueueCommands } from './cli/queue-commands.js';
@@ -26,6 +27,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerTableCommands(program, io.out, setExit);
   registerQueueCommands(program, io.out, setExit);
+  registerAuditCommand(program, io.out);
   registerDemoCommands(program, io.out);
   return program;
 }

@@ -27,6 +27,6 @@ export function formatValidation(report: ValidationReport): string {
     table,
     ...(reasons.length > 0 ? ['status reasons:', ...reasons] : []),
     `checks: ${checks || '(none for these tables)'}`,
-    `source anomalies (reported, not fatal): ${anomalies}`,
+    `source anomalies among the rows read for ${report.date} (reported, not fatal; whole views: crm-materializer audit): ${anomalies}`,
   ].join('\n');
 }

@@ -12,7 +12,7 @@ import type { Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 import { TABLE_STATUSES } from '../tasks/status.js';
-import { CHECKS } from '../tables/checks.js';
+import { AUDIT_KINDS, CHECKS } from '../tables/checks.js';
 
 const READ_TIMEOUT_MS = 2000;
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const;
@@ -35,17 +35,24 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
   const lastEnqueued = g('crm_scheduler_last_enqueued_timestamp_seconds', 'When a run was last planned (dead-man switch).');
   const jobs = g('crm_queue_jobs', 'Jobs per queue and state.', ['queue', 'state']);
   const workers = g('crm_queue_workers', 'Workers connected to the queue.', ['queue']);
+  const anomalies = g('crm_source_anomalies', 'Source anomalies over the whole views, by kind, at the last successful source audit.', ['kind']);
+  const lastAudit = g('crm_source_audit_last_success_timestamp_seconds', 'When the last successful source audit finished (0: never).');
   const up = g('crm_shared_state_up', '1 when this scrape could read the recorded state from Redis; 0 when not (the other shared metrics are then absent).');
-  const fromState = [lastSuccess, rowsWritten, refreshing, rows, lag, taskFailed, status, checkFailures, lastValidation, inProgress, nextRun, lastEnqueued, jobs, workers];
+  const fromState = [lastSuccess, rowsWritten, refreshing, rows, lag, taskFailed, status, checkFailures, lastValidation, inProgress, nextRun, lastEnqueued, jobs, workers, anomalies, lastAudit];
 
   const read = async (): Promise<void> => {
-    const [tables, validation, oldest, scheduler] = await Promise.all([
+    const [tables, validation, oldest, scheduler, audit] = await Promise.all([
       deps.state.tables(TABLE_NAMES),
       deps.state.currentValidation(),
       deps.state.oldestActiveRun(),
       deps.state.scheduler(),
+      deps.state.lastAudit(),
     ]);
     const today = todayIn(deps.clock, deps.config.scheduleTz);
+    if (audit) {
+      for (const kind of AUDIT_KINDS) anomalies.set({ kind }, audit.anomalies[kind]);
+      lastAudit.set(Date.parse(audit.at) / 1000);
+    } else lastAudit.set(0);
     for (const table of TABLE_NAMES) {
       const h = tables[table] ?? {};
       lastSuccess.set({ table }, h.last_success_ts ? Number(h.last_success_ts) / 1000 : 0);

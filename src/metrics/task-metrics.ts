@@ -31,7 +31,7 @@ export function registerTaskMetrics(registry: Registry, opts: { slowRunSeconds: 
   });
   // Every series exists from the start, so increase() sees the first failure after a restart.
   for (const task of ['refresh', 'retention'] as const) for (const table of TABLE_NAMES) for (const o of OUTCOMES) taskRuns.inc({ task, table, outcome: o }, 0);
-  for (const o of OUTCOMES) taskRuns.inc({ task: 'validation', table: 'all', outcome: o }, 0);
+  for (const task of ['validation', 'source-audit'] as const) for (const o of OUTCOMES) taskRuns.inc({ task, table: 'all', outcome: o }, 0);
 
   const runDuration = new Histogram({
     name: 'crm_run_duration_seconds',

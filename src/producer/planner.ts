@@ -1,6 +1,7 @@
 /**
  * Plans runs as BullMQ flows: validation ← retention:T ← refresh:T for each
- * table T. Job ids are deterministic, so planning the same run twice (a
+ * table T; a derived table's refresh (priorities) has its source table's
+ * chain (snapshot) for the same date as its child, so it runs after it. Job ids are deterministic, so planning the same run twice (a
  * double-fired tick, a repeated manual run) adds nothing. A failing task does
  * not block the others: validation starts once every task has settled and
  * reports the failures.
@@ -8,8 +9,7 @@
 import type { FlowJob, FlowProducer, JobsOptions } from 'bullmq';
 import type { Config } from '../config/index.js';
 import { dateRange } from '../dates.js';
-import type { TableName } from '../tables/registry.js';
-import { TABLES } from '../tables/registry.js';
+import { TABLES, TABLE_NAMES, derivedFrom, refreshOrder, type TableName } from '../tables/registry.js';
 import { jobIds, type Payload, type TaskRef } from '../queue/jobs.js';
 import { defaultJobOptions } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
@@ -39,19 +39,34 @@ export function buildFlow(plan: RunPlan, config: Config): FlowJob {
   const base: JobsOptions = { ...defaultJobOptions(config), ...(plan.priority ? { priority: plan.priority } : {}) };
   const child: JobsOptions = { ...base, ignoreDependencyOnFailure: true };
   const tasks: TaskRef[] = [];
-  const perTable: FlowJob[][] = plan.tables.map((table) => {
-    const refreshes = refreshJobs(plan, table, child);
+  const tables = TABLE_NAMES.filter((t) => refreshOrder(plan.tables).includes(t));
+  // Per table, its jobs by date (the top of its chain: retention on a daily run, else the refresh).
+  const tops = new Map<TableName, Map<string, FlowJob>>();
+  const refreshIds = new Map<string, string>();
+  for (const table of refreshOrder(plan.tables)) {
+    const from = derivedFrom(table);
+    const refreshes = refreshJobs(plan, table, child, (date) => {
+      if (!from) return undefined;
+      // A derived table's refresh waits for its source table's chain for the same date, and checks it completed.
+      return { children: [tops.get(from)?.get(date)].filter((j): j is FlowJob => j !== undefined), after: refreshIds.get(`${from}|${date}`) };
+    });
+    if (from) tops.delete(from);
     tasks.push(...refreshes.map((r) => ({ queue: 'refresh' as const, id: r.opts?.jobId as string })));
-    if (!plan.retention) return refreshes;
-    const id = jobIds.retention(table, plan.runId);
-    tasks.push({ queue: 'retention', id });
-    const data: Payload<'retention'> = { runId: plan.runId, date: plan.date, table };
-    return [{ name: 'retention', queueName: 'retention', data, opts: { ...child, jobId: id }, children: refreshes }];
-  });
+    for (const r of refreshes) refreshIds.set(`${table}|${(r.data as Payload<'refresh'>).date}`, r.opts?.jobId as string);
+    const byDate = new Map(refreshes.map((r) => [(r.data as Payload<'refresh'>).date, r]));
+    if (plan.retention) {
+      const id = jobIds.retention(table, plan.runId);
+      tasks.push({ queue: 'retention', id });
+      const data: Payload<'retention'> = { runId: plan.runId, date: plan.date, table };
+      byDate.clear();
+      byDate.set(plan.date, { name: 'retention', queueName: 'retention', data, opts: { ...child, jobId: id }, children: refreshes });
+    }
+    tops.set(table, byDate);
+  }
   // Alternate tables (day 1 of each, then day 2…) so that concurrent workers pick different tables
   // instead of queueing behind one table's lock.
-  const children = interleave(perTable);
-  const data: Payload<'validation'> = { runId: plan.runId, date: plan.date, tables: [...plan.tables], tasks };
+  const children = interleave(tables.filter((t) => tops.has(t)).map((t) => [...(tops.get(t)?.values() ?? [])]));
+  const data: Payload<'validation'> = { runId: plan.runId, date: plan.date, tables, tasks };
   return { name: 'validation', queueName: 'validation', data, opts: { ...base, jobId: jobIds.validation(plan.runId) }, children };
 }
 
@@ -61,10 +76,17 @@ function interleave<T>(lists: readonly (readonly T[])[]): T[] {
   return out;
 }
 
-function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions): FlowJob[] {
+interface Dependency {
+  readonly children: FlowJob[];
+  /** The source table's refresh job for the same date. */
+  readonly after: string | undefined;
+}
+
+function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, dependency: (date: string) => Dependency | undefined): FlowJob[] {
   const job = (date: string, id: string, from?: string): FlowJob => {
-    const data: Payload<'refresh'> = { runId: plan.runId, date, table, ...(from ? { from } : {}) };
-    return { name: 'refresh', queueName: 'refresh', data, opts: { ...opts, jobId: id } };
+    const dep = dependency(date);
+    const data: Payload<'refresh'> = { runId: plan.runId, date, table, ...(from ? { from } : {}), ...(dep?.after ? { after: dep.after } : {}) };
+    return { name: 'refresh', queueName: 'refresh', data, opts: { ...opts, jobId: id }, ...(dep?.children.length ? { children: dep.children } : {}) };
   };
   if (plan.from === undefined) return [job(plan.date, jobIds.refresh(table, plan.runId))];
   // Backfill chunk: one atomic replace for a rolling-window table, one refresh per day for a snapshot.

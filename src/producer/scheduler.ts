@@ -16,6 +16,8 @@ import type { Processor } from '../workers/factory.js';
 import { enqueueRun, type PlannedRun } from './planner.js';
 
 export const SCHEDULER_ID = 'daily-refresh';
+/** The source audit's own job scheduler, on its own queue. */
+export const AUDIT_SCHEDULER_ID = 'source-audit';
 
 export function nextFireTimes(config: Pick<Config, 'scheduleCron' | 'scheduleTz'>, count = 3, from = new Date()): Date[] {
   const it = CronExpressionParser.parse(config.scheduleCron, { tz: config.scheduleTz, currentDate: from });
@@ -30,9 +32,10 @@ export function previousFireTime(config: Pick<Config, 'scheduleCron' | 'schedule
 export async function upsertSchedule(queues: Queues, config: Config, state: StateStore, log: Logger, clock: Clock): Promise<Date[]> {
   const { removeOnComplete, removeOnFail } = defaultJobOptions(config);
   await queues.schedule.upsertJobScheduler(SCHEDULER_ID, { pattern: config.scheduleCron, tz: config.scheduleTz }, { name: 'plan', data: {}, opts: { removeOnComplete, removeOnFail } });
+  await queues['source-audit'].upsertJobScheduler(AUDIT_SCHEDULER_ID, { pattern: config.sourceAuditCron, tz: config.scheduleTz }, { name: 'source-audit', data: {}, opts: { removeOnComplete, removeOnFail } });
   const next = nextFireTimes(config, 3, clock.now());
   await state.recordScheduler({ nextRunAt: next[0]?.getTime() });
-  log.info({ cron: config.scheduleCron, tz: config.scheduleTz, next: next.map((d) => d.toISOString()) }, 'schedule ready');
+  log.info({ cron: config.scheduleCron, tz: config.scheduleTz, next: next.map((d) => d.toISOString()), sourceAuditCron: config.sourceAuditCron }, 'schedule ready');
   return next;
 }
 

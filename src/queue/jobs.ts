@@ -7,9 +7,10 @@ import { z } from 'zod';
 import { parseIsoDate } from '../dates.js';
 import { TABLE_NAMES, type TableName } from '../tables/registry.js';
 
-export const QUEUE_NAMES = ['schedule', 'refresh', 'retention', 'validation'] as const;
+export const QUEUE_NAMES = ['schedule', 'refresh', 'retention', 'validation', 'source-audit'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
-export type TaskQueue = Exclude<QueueName, 'schedule'>;
+/** The queues of a run's tasks (the source audit has its own schedule). */
+export type TaskQueue = Exclude<QueueName, 'schedule' | 'source-audit'>;
 export const TASK_QUEUES: readonly TaskQueue[] = ['refresh', 'retention', 'validation'];
 
 const isoDate = z.string().refine((s) => {
@@ -33,6 +34,8 @@ export const PAYLOADS = {
       table,
       /** First day replaced (rolling-window tables); default: the table's window for `date`. */
       from: isoDate.optional(),
+      /** A derived table: the source table's refresh job for `date`, which must have completed. */
+      after: z.string().min(1).max(200).optional(),
     })
     .strict()
     .refine((p) => p.from === undefined || p.from <= p.date, { message: 'from must not be after date', path: ['from'] }),
@@ -46,6 +49,8 @@ export const PAYLOADS = {
       tasks: z.array(taskRef).default([]),
     })
     .strict(),
+  /** The source audit reads the whole views: no date, no table. */
+  'source-audit': z.object({}).strict(),
 } as const satisfies Record<QueueName, z.ZodType>;
 
 export type Payload<Q extends QueueName> = z.infer<(typeof PAYLOADS)[Q]>;
@@ -56,6 +61,8 @@ export const jobIds = {
   refresh: (t: TableName, run: string): string => `refresh__${t}__${run}`,
   retention: (t: TableName, run: string): string => `retention__${t}__${run}`,
   validation: (run: string): string => `validation__${run}`,
+  /** An audit asked for by an operator (scheduled ones get BullMQ's scheduler ids). */
+  sourceAudit: (requestedAt: number): string => `source-audit__manual__${requestedAt}`,
 };
 
 /** Parse a payload; the message names the first bad field and what it must be. */
@@ -72,4 +79,5 @@ const EXAMPLES: Record<QueueName, string> = {
   refresh: '{"runId":"2026-11-29","date":"2026-11-29","table":"crm_metrics_daily"}',
   retention: '{"runId":"2026-11-29","date":"2026-11-29","table":"crm_metrics_daily"}',
   validation: `{"runId":"2026-11-29","date":"2026-11-29","tables":${JSON.stringify(TABLE_NAMES)}}`,
+  'source-audit': '{}',
 };

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { tableLockKey } from './table-lock.js';
 import type { TableName } from '../tables/registry.js';
+import type { AuditReport } from '../tasks/audit.js';
 import type { ValidationReport } from '../tasks/validation.js';
 import type { InlineRunRecord, RunRecorder, TableRecord, TableTask } from '../tasks/recorder.js';
 
@@ -160,6 +161,16 @@ export class StateStore implements RunRecorder {
   /** Record a run done in one process (`run --inline`): no claim, its outcome as it ended. */
   async recordInlineRun(rec: InlineRunRecord): Promise<void> {
     await this.redis.hset(this.key('runs'), rec.runId, JSON.stringify({ ...rec, tracked: false }));
+  }
+
+  /** The last successful source audit (a failed one leaves the previous report, so its age shows). */
+  async recordAudit(report: AuditReport): Promise<void> {
+    await this.redis.hset(this.key('source_audit'), { last: JSON.stringify(report) });
+  }
+
+  async lastAudit(): Promise<AuditReport | undefined> {
+    const last = await this.redis.hget(this.key('source_audit'), 'last');
+    return last ? (JSON.parse(last) as AuditReport) : undefined;
   }
 
   async recordScheduler(fields: { lastEnqueuedAt?: number; nextRunAt?: number }): Promise<void> {

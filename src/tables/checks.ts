@@ -19,7 +19,12 @@ export const CHECKS: readonly CheckSpec[] = [
   { name: 'metrics_within_totals', file: '11_check_metrics_bounds.sql', tables: ['crm_metrics_daily'] },
 ];
 
-/** Columns of 12_source_anomalies.sql. */
+/** Columns of 12_source_anomalies.sql: anomalies among the rows the daily run read for D. */
 export const ANOMALIES_FILE = '12_source_anomalies.sql';
-export const ANOMALIES = ['acoes_fechadas_sem_closed_at', 'verificacoes_sem_data', 'perguntas_sem_verificacao'] as const;
+export const ANOMALIES = ['acoes_fechadas_sem_closed_at'] as const;
 export type AnomalyName = (typeof ANOMALIES)[number];
+
+/** Columns of 13_source_audit.sql: anomalies over the whole views (the source audit task). */
+export const AUDIT_FILE = '13_source_audit.sql';
+export const AUDIT_KINDS = ['acoes_fechadas_sem_closed_at', 'verificacoes_sem_data', 'perguntas_sem_verificacao'] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];

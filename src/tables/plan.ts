@@ -4,7 +4,7 @@ import { addDays } from '../dates.js';
 import { refreshRange } from '../tasks/refresh.js';
 import type { Statement } from '../warehouse/types.js';
 import { CHECKS } from './checks.js';
-import { TABLE_NAMES } from './registry.js';
+import { TABLE_NAMES, refreshOrder } from './registry.js';
 import type { SqlBuilder } from './statements.js';
 
 export interface PlannedStep {
@@ -18,11 +18,12 @@ export function planStatements(sql: SqlBuilder, config: Config, date: string, wr
   const step = (title: string, statements: readonly Statement[], atomic = false): PlannedStep => ({ title, statements, atomic });
   return [
     step('init', sql.init()),
-    ...TABLE_NAMES.map((t) => step(`refresh ${t}`, sql.refresh(t, refreshRange(t, date, config.refreshWindowDays), writtenAt), true)),
+    ...refreshOrder(TABLE_NAMES).map((t) => step(`refresh ${t}`, sql.refresh(t, refreshRange(t, date, config.refreshWindowDays), writtenAt), true)),
     ...TABLE_NAMES.flatMap((t) => sql.afterRefresh(t).map((s) => step(`after refresh ${t}`, [s]))),
     ...TABLE_NAMES.map((t) => step(`retention ${t}`, sql.retention(t, addDays(date, -config.retentionDays[t])))),
     ...CHECKS.map((c) => step(`validation check ${c.name}`, [sql.check(c, date, config.refreshWindowDays)])),
     ...TABLE_NAMES.map((t) => step(`validation summary ${t}`, [sql.validationSummary(t)])),
-    step('validation source anomalies', [sql.anomalies()]),
+    step('validation source anomalies', [sql.anomalies(date)]),
+    step('source audit', [sql.sourceAudit()]),
   ];
 }

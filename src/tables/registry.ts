@@ -20,6 +20,11 @@ export interface TableSpec {
   readonly refreshMode: RefreshMode;
   /** The views its SELECT reads (checked before a refresh runs). */
   readonly sources: readonly SourceView[];
+  /**
+   * The table whose rows for the same date this one is computed from: its
+   * refresh runs after that table's, in a run and in a flow.
+   */
+  readonly derivedFrom?: string;
   /** SQL files under sql/: the column DDL and the SELECT that computes rows for the window. */
   readonly sql: { readonly create: string; readonly select: string };
   readonly freshness: {
@@ -46,7 +51,9 @@ export const TABLES = {
     name: 'crm_action_priorities_daily',
     dateColumn: 'data_referencia',
     refreshMode: 'daily-snapshot',
-    sources: ['vw_crm_action'],
+    // Counted from the snapshot rows for D: the actions view is read once per run.
+    sources: [],
+    derivedFrom: 'crm_actions_open_snapshot',
     sql: { create: '02_create_crm_action_priorities_daily.sql', select: '05_refresh_crm_action_priorities_daily.sql' },
     freshness: { warningLagDays: 1, criticalLagDays: 2, maxWriteAgeHours: 48 },
   },
@@ -65,6 +72,37 @@ export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
 
 export function isTableName(name: string): name is TableName {
   return Object.hasOwn(TABLES, name);
+}
+
+/**
+ * The layout for the dashboard's reads: within a date, rows clustered by
+ * organization and location (Databricks: CLUSTER BY; DuckDB: insert order).
+ */
+export function clusteringColumns(table: TableName): string[] {
+  return [TABLES[table].dateColumn, 'organization_id', 'location_id'];
+}
+
+/** The table `table` is derived from, if any. */
+export function derivedFrom(table: TableName): TableName | undefined {
+  const from = (TABLES[table] as TableSpec).derivedFrom;
+  if (from !== undefined && !isTableName(from)) throw new Error(`${table} is derived from unknown table ${from}`);
+  return from;
+}
+
+/**
+ * The tables a refresh of `tables` needs, in the order to refresh them: a
+ * derived table pulls in the table it is derived from, which comes first.
+ */
+export function refreshOrder(tables: readonly TableName[]): TableName[] {
+  const out: TableName[] = [];
+  const visit = (t: TableName): void => {
+    if (out.includes(t)) return;
+    const from = derivedFrom(t);
+    if (from) visit(from);
+    out.push(t);
+  };
+  tables.forEach(visit);
+  return out;
 }
 
 /** The env variable that overrides RETENTION_DAYS for one table. */

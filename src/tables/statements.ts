@@ -7,8 +7,8 @@ import type { Config } from '../config/index.js';
 import { addDays } from '../dates.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { sqlDate, sqlTimestamp, type Params, type Statement } from '../warehouse/types.js';
-import { ANOMALIES_FILE, CHECKS, type CheckSpec } from './checks.js';
-import { SOURCE_VIEWS, TABLES, TABLE_NAMES, type SourceView, type TableName } from './registry.js';
+import { ANOMALIES_FILE, AUDIT_FILE, CHECKS, type CheckSpec } from './checks.js';
+import { SOURCE_VIEWS, TABLES, TABLE_NAMES, clusteringColumns, derivedFrom, type SourceView, type TableName } from './registry.js';
 import { fillTemplate, qualified, sqlFile } from './sql-files.js';
 
 /** The days a refresh replaces: [from, to]. A snapshot table has from = to. */
@@ -32,8 +32,9 @@ export class SqlBuilder {
     };
     // Wiring gaps fail now, not at 06:00: every file must be readable.
     for (const t of TABLE_NAMES) [TABLES[t].sql.create, TABLES[t].sql.select].forEach(sqlFile);
+    TABLE_NAMES.forEach(derivedFrom);
     for (const c of CHECKS) sqlFile(c.file);
-    sqlFile(ANOMALIES_FILE);
+    [ANOMALIES_FILE, AUDIT_FILE].forEach(sqlFile);
   }
 
   table(name: TableName): string {
@@ -50,7 +51,7 @@ export class SqlBuilder {
     const schema: Statement = { sql: `CREATE SCHEMA IF NOT EXISTS ${this.names.target}` };
     return [
       schema,
-      ...tables.map((t) => this.stmt(TABLES[t].sql.create, {}, { table: this.table(t), table_options: this.dialect.tableOptions(TABLES[t].dateColumn) })),
+      ...tables.map((t) => this.stmt(TABLES[t].sql.create, {}, { table: this.table(t), table_options: this.dialect.tableOptions(clusteringColumns(t)) })),
     ];
   }
 
@@ -71,7 +72,7 @@ export class SqlBuilder {
     }
     const params: Params = { window_start: sqlDate(range.from), ref_date: sqlDate(range.to), written_at: sqlTimestamp(writtenAt) };
     const query = fillTemplate(sqlFile(spec.sql.select), this.names);
-    return this.dialect.replaceWhere(this.table(table), predicate, query).map((sql) => this.dialect.bind(sql, params));
+    return this.dialect.replaceWhere(this.table(table), predicate, query, clusteringColumns(table)).map((sql) => this.dialect.bind(sql, params));
   }
 
   /** Statements run after a refresh's replace has committed (e.g. OPTIMIZE). */
@@ -94,8 +95,14 @@ export class SqlBuilder {
     return this.stmt(check.file, { ref_date: sqlDate(refDate), window_start: sqlDate(addDays(refDate, -(windowDays - 1))) });
   }
 
-  anomalies(): Statement {
-    return this.stmt(ANOMALIES_FILE, {});
+  /** Anomalies among the rows the daily run for `refDate` read. */
+  anomalies(refDate: string): Statement {
+    return this.stmt(ANOMALIES_FILE, { ref_date: sqlDate(refDate) });
+  }
+
+  /** The source audit: anomalies over the whole views. */
+  sourceAudit(): Statement {
+    return this.stmt(AUDIT_FILE, {});
   }
 
   /** Every view the given tables read. */

@@ -1,11 +1,12 @@
 /**
  * A run for one reference date, in this process: refresh → retention →
  * validation. A failing table does not stop the others; validation always
- * runs last and reports what failed.
+ * runs last and reports what failed. A derived table (priorities, from the
+ * snapshot) is refreshed after its source table.
  */
 import type { Config } from '../config/index.js';
 import { toError } from '../errors.js';
-import type { TableName } from '../tables/registry.js';
+import { TABLE_NAMES, derivedFrom, refreshOrder, type TableName } from '../tables/registry.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { TaskContext } from './context.js';
 import type { RunRecorder, TableTask } from './recorder.js';
@@ -48,7 +49,10 @@ export interface InlineOptions {
 }
 
 export async function runInline(ctx: TaskContext, config: Config, req: RunRequest, opts: InlineOptions = {}): Promise<RunSummary> {
-  const { date, tables, tasks } = req;
+  const { date, tasks } = req;
+  // A derived table is refreshed after the table it is computed from, which the run then includes.
+  const ordered = tasks.includes('refresh') ? refreshOrder(req.tables) : [...req.tables];
+  const tables = TABLE_NAMES.filter((t) => ordered.includes(t));
   const { recorder } = opts;
   const clock = opts.clock ?? systemClock;
   const plannedAt = clock.now().getTime();
@@ -75,8 +79,12 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
   if (tasks.includes('refresh')) await checkSources(ctx, tables);
   for (const s of ctx.sql.init(tables)) await ctx.warehouse.execute(s, { signal: ctx.signal });
   if (tasks.includes('refresh')) {
-    for (const table of tables) {
+    for (const table of ordered) {
+      const from = derivedFrom(table);
       await attempt('refresh', table, async (c) => {
+        if (from && outcomes.some((o) => o.task === 'refresh' && o.table === from && !o.ok)) {
+          throw new Error(`not refreshed: it is computed from ${from}, whose refresh failed`);
+        }
         const r = await refreshTable(c, table, refreshRange(table, date, config.refreshWindowDays), clock.now());
         return { rows: r.rowsWritten, seconds: r.seconds };
       });

@@ -1,7 +1,7 @@
 /**
  * Validation for D: the original runbook's query per table, the status rule,
  * the consistency checks (failing the validation) and the source anomalies
- * (reported only).
+ * among the rows the run read (reported only).
  */
 import { asIsoDate } from '../dates.js';
 import { ANOMALIES, CHECKS, type AnomalyName } from '../tables/checks.js';
@@ -32,7 +32,11 @@ export interface ValidationReport {
   readonly date: string;
   readonly tables: readonly TableValidation[];
   readonly checks: readonly CheckResult[];
-  /** Null when the sources could not be read (anomaliesError says why): reported, never fatal. */
+  /**
+   * Anomalies among the rows the run read for D (the whole views are the
+   * source audit's). Null when the sources could not be read (anomaliesError
+   * says why): reported, never fatal.
+   */
   readonly anomalies: Readonly<Record<AnomalyName, number>> | null;
   readonly anomaliesError?: string;
   /** False when a consistency check failed. */
@@ -69,7 +73,7 @@ export async function validate(ctx: TaskContext, refDate: string, tables: readon
       failed_checks: checks.filter((c) => c.falhas > 0 && c.tables.includes(table)).map((c) => c.name),
     });
   }
-  const { anomalies, anomaliesError } = await countAnomalies(ctx, opts);
+  const { anomalies, anomaliesError } = await countAnomalies(ctx, refDate, opts);
   const report: ValidationReport = {
     date: refDate,
     tables: rows,
@@ -85,9 +89,9 @@ export async function validate(ctx: TaskContext, refDate: string, tables: readon
 }
 
 /** Source anomalies are information: a source that cannot be read is reported, not fatal. */
-async function countAnomalies(ctx: TaskContext, opts: ExecOptions): Promise<{ anomalies: Record<AnomalyName, number> | null; anomaliesError?: string }> {
+async function countAnomalies(ctx: TaskContext, refDate: string, opts: ExecOptions): Promise<{ anomalies: Record<AnomalyName, number> | null; anomaliesError?: string }> {
   try {
-    const [row] = await ctx.warehouse.query(ctx.sql.anomalies(), opts);
+    const [row] = await ctx.warehouse.query(ctx.sql.anomalies(refDate), opts);
     return { anomalies: Object.fromEntries(ANOMALIES.map((a) => [a, Number(row?.[a] ?? 0)])) as Record<AnomalyName, number> };
   } catch (e) {
     if (e instanceof StatementCancelledError) throw e;

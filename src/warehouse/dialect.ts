@@ -8,10 +8,13 @@ import type { Engine, Params, Statement } from './types.js';
 
 export interface Dialect {
   readonly engine: Engine;
-  /** Clause after CREATE TABLE's column list. */
-  tableOptions(dateColumn: string): string;
-  /** Statements replacing the rows matching `predicate` by the rows of `query`, run with executeAtomic. */
-  replaceWhere(table: string, predicate: string, query: string): string[];
+  /** Clause after CREATE TABLE's column list; `clusterBy`: the layout the dashboard's reads filter on. */
+  tableOptions(clusterBy: readonly string[]): string;
+  /**
+   * Statements replacing the rows matching `predicate` by the rows of `query`,
+   * written in `clusterBy` order where the engine keeps insertion order; run with executeAtomic.
+   */
+  replaceWhere(table: string, predicate: string, query: string, clusterBy: readonly string[]): string[];
   /** Statements after retention's DELETE (reclaiming files), if the engine needs any. */
   afterDelete(table: string, retainHours: number): string[];
   /** Statements after a refresh when OPTIMIZE is enabled. */
@@ -39,7 +42,9 @@ function bindMarkers(sql: string, params: Params, marker: (name: string) => stri
 
 export const databricksDialect: Dialect = {
   engine: 'databricks',
-  tableOptions: (dateColumn) => `USING DELTA PARTITIONED BY (${dateColumn})`,
+  // Liquid clustering, not partitioning: these tables are MBs (Databricks advises against partitions under 1 TB).
+  tableOptions: (clusterBy) => `USING DELTA CLUSTER BY (${clusterBy.join(', ')})`,
+  // Clustered by Delta itself (on write and by OPTIMIZE): no ORDER BY needed.
   replaceWhere: (table, predicate, query) => [`INSERT INTO ${table} REPLACE WHERE ${predicate}\n${query}`],
   afterDelete: (table, retainHours) => [`VACUUM ${table} RETAIN ${retainHours} HOURS`],
   afterRefresh: (table) => [`OPTIMIZE ${table}`],
@@ -51,7 +56,11 @@ export const duckdbDialect: Dialect = {
   engine: 'duckdb',
   tableOptions: () => '',
   // executeAtomic runs both in one transaction: readers see old rows or new rows.
-  replaceWhere: (table, predicate, query) => [`DELETE FROM ${table} WHERE ${predicate}`, `INSERT INTO ${table}\n${query}`],
+  // DuckDB keeps insertion order: rows land clustered, so zone maps skip other locations' rows.
+  replaceWhere: (table, predicate, query, clusterBy) => [
+    `DELETE FROM ${table} WHERE ${predicate}`,
+    `INSERT INTO ${table}\nSELECT * FROM (\n${query}\n) AS linhas\nORDER BY ${clusterBy.join(', ')}`,
+  ],
   afterDelete: () => [],
   afterRefresh: () => [],
   // Spark's datediff(end, start), beside DuckDB's own three-argument datediff.

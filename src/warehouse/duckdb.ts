@@ -16,6 +16,7 @@ import { StatementCancelledError, UsageError, WarehouseError } from '../errors.j
 import { daysBetween } from '../dates.js';
 import { duckdbDialect } from './dialect.js';
 import { prepareDuckDbFolder } from './duckdb-path.js';
+import { ConnectionProfiler, type ProfileListener } from './duckdb-profile.js';
 import { normalizeRow } from './rows.js';
 import type { ExecOptions, ExecResult, Params, Row, SqlValue, Statement, Warehouse } from './types.js';
 
@@ -25,6 +26,8 @@ export interface DuckDbOptions {
   readonly readOnly?: boolean;
   /** Keep the file open this long after the last statement (ms). */
   readonly idleCloseMs?: number;
+  /** Profile every statement and report the rows its scans read (benchmarks, tests). */
+  readonly onProfile?: ProfileListener;
 }
 
 /**
@@ -93,22 +96,23 @@ export class DuckDbWarehouse implements Warehouse {
   constructor(private readonly options: DuckDbOptions) {}
 
   async execute(statement: Statement, options: ExecOptions = {}): Promise<ExecResult> {
-    return this.withConnection(options, async (c) => ({ rowsAffected: await run(c, statement) }));
+    return this.withConnection(options, async (c, p) => ({ rowsAffected: await run(c, statement, p) }));
   }
 
   async query(statement: Statement, options: ExecOptions = {}): Promise<Row[]> {
-    return this.withConnection(options, async (c) => {
+    return this.withConnection(options, async (c, p) => {
       const reader = await c.runAndReadAll(statement.sql, toDuckParams(statement.params));
+      p?.(statement.sql);
       return reader.getRowObjectsJS().map(normalizeRow);
     });
   }
 
   async executeAtomic(statements: readonly Statement[], options: ExecOptions = {}): Promise<ExecResult> {
-    return this.withConnection(options, async (c) => {
+    return this.withConnection(options, async (c, p) => {
       await c.run('BEGIN TRANSACTION');
       try {
         let last = 0;
-        for (const s of statements) last = await run(c, s);
+        for (const s of statements) last = await run(c, s, p);
         await c.run('COMMIT');
         return { rowsAffected: last };
       } catch (e) {
@@ -123,7 +127,7 @@ export class DuckDbWarehouse implements Warehouse {
     await sharedFile(this.options).close();
   }
 
-  private async withConnection<T>(options: ExecOptions, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  private async withConnection<T>(options: ExecOptions, fn: (c: DuckDBConnection, profiled?: (sql: string) => void) => Promise<T>): Promise<T> {
     const { signal } = options;
     if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
     const file = sharedFile(this.options);
@@ -135,17 +139,21 @@ export class DuckDbWarehouse implements Warehouse {
     }
     let connection: DuckDBConnection | undefined;
     const interrupt = (): void => connection?.interrupt();
+    const { onProfile } = this.options;
+    const profiler = onProfile ? new ConnectionProfiler() : undefined;
     try {
       connection = await instance.connect();
       for (const sql of duckdbDialect.sessionSetup) await connection.run(sql);
+      await profiler?.enable(connection);
       signal?.addEventListener('abort', interrupt, { once: true });
       if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
-      return await fn(connection);
+      return await fn(connection, profiler && onProfile ? (sql) => onProfile(profiler.read(sql)) : undefined);
     } catch (e) {
       throw mapError(e, signal);
     } finally {
       signal?.removeEventListener('abort', interrupt);
       connection?.closeSync();
+      profiler?.dispose();
       file.release();
     }
   }
@@ -173,8 +181,9 @@ async function openInstance(o: DuckDbOptions): Promise<DuckDBInstance> {
   }
 }
 
-async function run(c: DuckDBConnection, s: Statement): Promise<number> {
+async function run(c: DuckDBConnection, s: Statement, profiled?: (sql: string) => void): Promise<number> {
   const result = await c.run(s.sql, toDuckParams(s.params));
+  profiled?.(s.sql);
   return result.rowsChanged;
 }
 

@@ -1,6 +1,6 @@
-/** The worker role: the table tasks' queues, and the warehouse check /readyz reads. */
+/** The worker role: the table tasks' queues, the source audit's, and the warehouse check /readyz reads. */
 import { TASK_QUEUES } from '../queue/jobs.js';
-import { refreshProcessor, retentionProcessor, retryValidationIfUnblocked, validationProcessor } from './processors.js';
+import { refreshProcessor, retentionProcessor, retryValidationIfUnblocked, sourceAuditProcessor, validationProcessor } from './processors.js';
 import { WorkerPool } from './factory.js';
 import type { WorkerRuntime } from './runtime.js';
 
@@ -17,7 +17,8 @@ export async function startWorkerRole(rt: WorkerRuntime): Promise<WorkerRole> {
   pool.add('refresh', config.jobs.concurrency.refresh, refreshProcessor, retryValidationIfUnblocked);
   pool.add('retention', config.jobs.concurrency.retention, retentionProcessor, retryValidationIfUnblocked);
   pool.add('validation', config.jobs.concurrency.validation, validationProcessor);
-  log.info({ queues: TASK_QUEUES, concurrency: config.jobs.concurrency, engine: warehouse.engine }, 'workers started');
+  pool.add('source-audit', 1, sourceAuditProcessor);
+  log.info({ queues: [...TASK_QUEUES, 'source-audit'], concurrency: config.jobs.concurrency, engine: warehouse.engine }, 'workers started');
 
   const check = async (): Promise<void> => {
     try {

@@ -3,11 +3,12 @@
  * `run --inline`); here: table locks, recorded state, and the run's outcome.
  */
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
-import { TABLES, type TableName } from '../tables/registry.js';
+import { TABLES, derivedFrom, refreshOrder, type TableName } from '../tables/registry.js';
 import { refreshRange, refreshTable } from '../tasks/refresh.js';
 import { applyRetention } from '../tasks/retention.js';
 import { checkSources } from '../tasks/sources.js';
 import { validate, type ValidationReport } from '../tasks/validation.js';
+import { formatAudit, runSourceAudit } from '../tasks/audit.js';
 import { formatValidation } from '../cli/report.js';
 import type { Payload, TaskRef } from '../queue/jobs.js';
 import type { TableTask } from '../state/store.js';
@@ -74,11 +75,23 @@ export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
       throw new UnrecoverableError(`${p.table} is a daily snapshot: 'from' must be omitted or equal 'date'`);
     }
     const range = p.from ? { from: p.from, to: p.date } : refreshRange(p.table, p.date, rt.config.refreshWindowDays);
-    await checkSources(ctx, [p.table]);
+    // A derived table needs its source table's views too.
+    await checkSources(ctx, refreshOrder([p.table]));
+    await requireCompleted(p.after, p.table, rt);
     const r = await refreshTable(ctx, p.table, range, rt.clock.now());
     await ctx.job.updateProgress(100);
     return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };
   });
+
+/** A derived table's refresh reads its source table's rows for D: that refresh must have completed. */
+async function requireCompleted(after: string | undefined, table: TableName, rt: WorkerRuntime): Promise<void> {
+  if (after === undefined) return;
+  const job = await Job.fromId(rt.queues.refresh, after);
+  const state = job ? await job.getState() : 'missing';
+  if (state !== 'completed') {
+    throw new UnrecoverableError(`${table} is computed from ${derivedFrom(table) ?? 'another table'}, whose refresh ${after} is ${state}: retry that job, then this one`);
+  }
+}
 
 export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
   tableTask('retention', p, ctx, rt, async () => {
@@ -116,6 +129,21 @@ export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) =
   return { worstStatus: report.worstStatus, checksPassed: report.checksPassed, tables: report.tables.map((t) => ({ tabela: t.tabela, status: t.status, registros: t.registros })) };
 };
 
+/** The source audit: whole-view anomaly counts, recorded for the metrics and `audit`'s readers. */
+export const sourceAuditProcessor: Processor<'source-audit'> = async (_p, ctx, rt) => {
+  const started = performance.now();
+  try {
+    const report = await runSourceAudit(ctx, () => rt.clock.now());
+    await rt.state.recordAudit(report);
+    await ctx.progress?.(formatAudit(report));
+    rt.observer?.taskSettled?.('source-audit', 'all', 'success', (performance.now() - started) / 1000);
+    return report;
+  } catch (e) {
+    rt.observer?.taskSettled?.('source-audit', 'all', isFinalFailure(ctx.job, e) ? 'failure' : 'retry', (performance.now() - started) / 1000);
+    throw e;
+  }
+};
+
 interface TaskState {
   readonly id: string;
   readonly state: string;
@@ -143,6 +171,13 @@ export async function retryValidationIfUnblocked(job: Job, rt: WorkerRuntime): P
   const validation = await Job.fromId(rt.queues.validation, jobIds.validation(runId));
   if (!validation || (await validation.getState()) !== 'failed') return;
   const { tasks } = validation.data as Payload<'validation'>;
+  // A derived refresh that failed because this one had: retry it now (its completion comes back here).
+  for (const t of tasks.filter((t) => t.queue === 'refresh' && t.id !== job.id)) {
+    const derived = await Job.fromId(rt.queues.refresh, t.id);
+    if ((derived?.data as Payload<'refresh'> | undefined)?.after !== job.id || (await derived?.getState()) !== 'failed') continue;
+    rt.log.info({ runId, jobId: t.id }, 'the table it is computed from is refreshed now: retrying it');
+    await derived?.retry('failed').catch((err: unknown) => rt.log.debug({ runId, err }, 'derived refresh already retried'));
+  }
   if ((await unfinishedTasks(tasks, rt)).length > 0) return;
   rt.log.info({ runId }, 'every task of the failed run is now done: validating again');
   // Two tasks completing together may both get here: the second retry finds it no longer failed.

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { runCli } from '../support/cli.js';
+import { cleanupPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { createFixture, type Fixture } from '../support/duckdb-fixture.js';
 
 const D = '2026-11-29';
@@ -24,10 +25,25 @@ describe('crm-materializer CLI', () => {
   });
   afterAll(() => f.cleanup());
 
-  test.each([[[]], [['init']], [['run']], [['validate']], [['sql', 'render']], [['demo', 'seed']]])('--help for %j', async (args) => {
+  test.each([[[]], [['init']], [['run']], [['validate']], [['sql', 'render']], [['demo', 'seed']], [['audit']]])('--help for %j', async (args) => {
     const r = await runCli([...args, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: crm-materializer');
+  });
+
+  test('audit --inline --json prints the whole-view counts and records them; queued, it adds a job to its queue', async () => {
+    const prefix = uniquePrefix();
+    try {
+      const inline = await runCli(['audit', '--inline', '--json'], { ...env, REDIS_URL, QUEUE_PREFIX: prefix });
+      expect(inline.stderr).toBe('');
+      expect(inline.code).toBe(0);
+      expect(JSON.parse(inline.stdout)).toMatchObject({ anomalies: { acoes_fechadas_sem_closed_at: 0, verificacoes_sem_data: 0, perguntas_sem_verificacao: 0 } });
+      const queued = await runCli(['audit', '--json'], { ...env, REDIS_URL, QUEUE_PREFIX: prefix });
+      expect(queued.code).toBe(0);
+      expect(JSON.parse(queued.stdout)).toEqual({ queued: expect.stringMatching(/^source-audit__manual__\d+$/) as unknown });
+    } finally {
+      await cleanupPrefix(prefix);
+    }
   });
 
   test('init is idempotent', async () => {

@@ -53,6 +53,8 @@ const CONTRACT_METRICS = new Set<string>([
   'crm_scheduler_last_enqueued_timestamp_seconds',
   'crm_queue_jobs',
   'crm_queue_workers',
+  'crm_source_anomalies',
+  'crm_source_audit_last_success_timestamp_seconds',
   ...histogram('crm_warehouse_statement_duration_seconds'),
 ]);
 

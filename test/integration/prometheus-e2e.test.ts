@@ -275,7 +275,7 @@ describe('Prometheus scraping the service (real prometheus on 127.0.0.1)', () =>
     expect(values(runs).every((v) => v === 1)).toBe(true);
     expect(values(await vector('sum(increase(crm_task_runs_total{outcome="success"}[1h]))'))[0]).toBeGreaterThan(0);
     const completed = byLabel(await vector('crm_queue_jobs{state="completed"}'), 'queue');
-    expect(completed).toEqual({ schedule: 0, refresh: 3, retention: 3, validation: 1 });
+    expect(completed).toEqual({ schedule: 0, 'source-audit': 0, refresh: 3, retention: 3, validation: 1 });
     expect(await vector('crm_queue_jobs{state="failed"} > 0')).toEqual([]);
     expect(values(await vector('crm_run_in_progress_seconds'))).toEqual([0]);
     expect(values(await vector(`up{job="${job}"}`))).toEqual([1]);

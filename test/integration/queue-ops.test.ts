@@ -35,7 +35,7 @@ describe('Bull Board', () => {
     const api = await fetch(url(svc, '/admin/queues/api/queues?activeQueue=refresh&page=1&jobsPerPage=10'), { headers: { authorization: 'Bearer board-token' } });
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: { name: string }[] };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['refresh', 'retention', 'schedule', 'validation']);
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['refresh', 'retention', 'schedule', 'source-audit', 'validation']);
   });
 
   test('a failed task retried through the board API reruns, and the run is validated again', async () => {

@@ -51,7 +51,11 @@ describe('dialect', () => {
     expect(() => duckdbDialect.bind('SELECT :missing', {})).toThrow(':missing has no value');
   });
   test('atomic replace: one Delta statement, or delete + insert for a DuckDB transaction', () => {
-    expect(databricksDialect.replaceWhere('a.b.t', 'd = :d', 'SELECT 1')).toEqual(['INSERT INTO a.b.t REPLACE WHERE d = :d\nSELECT 1']);
-    expect(duckdbDialect.replaceWhere('a.b.t', 'd = :d', 'SELECT 1')).toEqual(['DELETE FROM a.b.t WHERE d = :d', 'INSERT INTO a.b.t\nSELECT 1']);
+    expect(databricksDialect.replaceWhere('a.b.t', 'd = :d', 'SELECT 1', ['d', 'o'])).toEqual(['INSERT INTO a.b.t REPLACE WHERE d = :d\nSELECT 1']);
+    expect(duckdbDialect.replaceWhere('a.b.t', 'd = :d', 'SELECT 1', ['d', 'o'])).toEqual(['DELETE FROM a.b.t WHERE d = :d', 'INSERT INTO a.b.t\nSELECT * FROM (\nSELECT 1\n) AS linhas\nORDER BY d, o']);
+  });
+  test('layout: Databricks clusters the tables (CLUSTER BY), DuckDB has no table option', () => {
+    expect(databricksDialect.tableOptions(['d', 'o', 'l'])).toBe('USING DELTA CLUSTER BY (d, o, l)');
+    expect(duckdbDialect.tableOptions(['d', 'o', 'l'])).toBe('');
   });
 });

@@ -8,7 +8,10 @@
  *   TABLE (Unity Catalog uses three), so the catalog prefix is dropped from
  *   those targets before parsing; names in FROM clauses keep all three parts;
  * - VACUUM and OPTIMIZE are Delta Lake commands, absent from Spark's grammar:
- *   they are matched against Delta's documented syntax instead.
+ *   they are matched against Delta's documented syntax instead;
+ * - CREATE TABLE's `CLUSTER BY (cols)` (liquid clustering) is absent from it
+ *   too: the clause is matched against Delta's syntax, and the statement
+ *   without it is parsed.
  */
 import { SparkSQL } from 'dt-sql-parser';
 import { describe, expect, test } from 'vitest';
@@ -23,12 +26,13 @@ const steps = planStatements(sql, config, '2026-11-29');
 const statements = steps.flatMap((s) => s.statements.map((st, i) => ({ name: `${s.title} #${i + 1}`, sql: st.sql })));
 const parser = new SparkSQL();
 const TARGET = /^(\s*(?:--[^\n]*\n\s*)*(?:INSERT INTO|DELETE FROM|CREATE TABLE IF NOT EXISTS)\s+)hs_franquia\.(gold_connect_bot\.\w+)/;
+const CLUSTER_BY = / CLUSTER BY \((\w+(?:, \w+)*)\)$/;
 const DELTA = /^(VACUUM hs_franquia\.gold_connect_bot\.\w+ RETAIN \d+ HOURS|OPTIMIZE hs_franquia\.gold_connect_bot\.\w+)$/;
 
 describe('Databricks SQL', () => {
   test('covers every kind of statement a run issues', () => {
     const text = statements.map((s) => s.sql).join('\n');
-    for (const kind of ['CREATE SCHEMA', 'CREATE TABLE', 'REPLACE WHERE', 'DELETE FROM', 'VACUUM', 'OPTIMIZE', 'USING DELTA PARTITIONED BY']) expect(text).toContain(kind);
+    for (const kind of ['CREATE SCHEMA', 'CREATE TABLE', 'REPLACE WHERE', 'DELETE FROM', 'VACUUM', 'OPTIMIZE', 'USING DELTA CLUSTER BY']) expect(text).toContain(kind);
   });
 
   test.each(statements)('$name parses', ({ sql: text }) => {
@@ -36,8 +40,14 @@ describe('Databricks SQL', () => {
       expect(text).toMatch(DELTA);
       return;
     }
-    const errors = parser.validate(text.replace(TARGET, '$1$2'));
+    const errors = parser.validate(text.replace(TARGET, '$1$2').replace(CLUSTER_BY, ''));
     expect(errors.map((e) => `${e.startLine}:${e.startColumn} ${e.message}`)).toEqual([]);
+  });
+
+  test('every table is created with liquid clustering on (date, organization_id, location_id)', () => {
+    const creates = statements.filter((s) => s.sql.includes('CREATE TABLE'));
+    expect(creates).toHaveLength(3);
+    for (const c of creates) expect(c.sql).toMatch(/USING DELTA CLUSTER BY \((data_referencia|data_snapshot), organization_id, location_id\)$/);
   });
 
   test('the parser does reject broken SQL (the test can fail)', () => {

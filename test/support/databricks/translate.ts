@@ -25,7 +25,7 @@ export type Plan =
 export const returnsRows = (plan: Plan): boolean => !['ddl', 'use'].includes(plan.kind);
 
 const QUERY_START = ['SELECT', 'WITH', 'VALUES'];
-const UNSUPPORTED_TABLE_CLAUSES = ['COMMENT', 'TBLPROPERTIES', 'LOCATION', 'CLUSTER', 'OPTIONS', 'ROW', 'STORED', 'CLUSTERED', 'DEFAULT'];
+const UNSUPPORTED_TABLE_CLAUSES = ['COMMENT', 'TBLPROPERTIES', 'LOCATION', 'OPTIONS', 'ROW', 'STORED', 'CLUSTERED', 'DEFAULT'];
 
 /** Meaningful tokens, with slices that keep the original spacing and comments. */
 class Tokens {
@@ -113,7 +113,8 @@ function createTable(tokens: Tokens): Plan {
     if (w === 'USING') {
       if (tokens.word(k + 1) !== 'DELTA') throw new UnsupportedSql(`CREATE TABLE … USING ${tokens.at(k + 1)?.text ?? ''}`);
       k += 2;
-    } else if (w === 'PARTITIONED' && tokens.word(k + 1) === 'BY' && tokens.at(k + 2)?.kind === 'lparen') {
+    } else if ((w === 'PARTITIONED' || w === 'CLUSTER') && tokens.word(k + 1) === 'BY' && tokens.at(k + 2)?.kind === 'lparen') {
+      // A physical layout (partitions, liquid clustering): nothing to translate.
       k = tokens.closing(k + 2) + 1;
     } else if (w === 'AS') {
       const query = rendered(tokens, k + 1);
