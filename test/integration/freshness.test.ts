@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { statusReport } from '../../src/cli/status.js';
 import { registerSharedMetrics } from '../../src/metrics/shared.js';
+import { QUEUE_NAMES } from '../../src/queue/jobs.js';
 import { connectRedis } from '../../src/queue/redis.js';
 import { StateStore } from '../../src/state/store.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
@@ -93,7 +94,7 @@ describe('the recorded state never moves back', () => {
     try {
       const state = new StateStore(redis, prefix);
       const config = { scheduleTz: 'America/Sao_Paulo' };
-      const queues = Object.fromEntries(['refresh', 'retention', 'validation', 'schedule'].map((q) => [q, { getJobCounts: () => Promise.resolve({}), getWorkersCount: () => Promise.resolve(0) }]));
+      const queues = Object.fromEntries(QUEUE_NAMES.map((q) => [q, { getJobCounts: () => Promise.resolve({}), getWorkersCount: () => Promise.resolve(0) }]));
       const registry = new Registry();
       const refresh = registerSharedMetrics(registry, { config, queues: queues as never, state, clock });
       const rec = (date: string, outcome: 'success' | 'failure') => ({ date, runId: date, outcome, seconds: 1, rowsWritten: outcome === 'success' ? 1 : null, finishedAt: 1 });
