@@ -5,7 +5,8 @@
 import { addDays } from '../src/dates.js';
 import { TABLE_NAMES, refreshOrder, type TableName } from '../src/tables/registry.js';
 import type { TaskContext } from '../src/tasks/context.js';
-import { refreshRange, refreshTable } from '../src/tasks/refresh.js';
+import { refreshTable } from '../src/tasks/refresh.js';
+import { refreshRange } from '../src/tables/windows.js';
 import { applyRetention } from '../src/tasks/retention.js';
 import { checkSources } from '../src/tasks/sources.js';
 import { validate } from '../src/tasks/validation.js';

@@ -11,8 +11,8 @@ import { jwtVerify, type JWTHeaderParameters } from 'jose';
 import type { ApiConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { sha256 } from './config-parsers.js';
-import { JWT_ALGORITHMS, loadJwks, selectKey, type VerificationKey } from './jwks.js';
+import { sha256 } from '../config/parsers.js';
+import { JWT_ALGORITHMS, loadJwks, selectKey, type VerificationKey } from '../config/jwks.js';
 
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const CLOCK_TOLERANCE_SECONDS = 5;

@@ -20,7 +20,8 @@ import { freshnessBody } from './freshness.js';
 import { ApiReads } from './reads.js';
 import { apiRouter } from './router.js';
 import { ApiSql } from './statements.js';
-import { HotKeys, subscribeWarmup, type Warmup } from './warm.js';
+import { HotKeys } from './hot-keys.js';
+import { subscribeWarmup, type Warmup } from './warm.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 
 export { API_PATH } from './router.js';

@@ -11,7 +11,7 @@ import type { CursorCodec } from './cursor.js';
 import { ParamError, type ActionsQuery, type MetricsQuery, type PrioritiesQuery } from './params.js';
 import { actionsPage, metricsBody, prioritiesBody } from './shape.js';
 import type { ApiSql } from './statements.js';
-import type { HotKeys } from './warm.js';
+import type { HotKeys } from './hot-keys.js';
 
 /** Waits between attempts when the engine reports a transient error (about 1 s in all). */
 const RETRY_DELAYS_MS = [100, 250, 600];

@@ -12,31 +12,7 @@ import type { Logger } from '../log.js';
 import { isTableName, type TableName } from '../tables/registry.js';
 import { actionsQuery, metricsQuery, prioritiesQuery } from './params.js';
 import type { ApiReads } from './reads.js';
-
-/** Keys remembered per table, and loaded again after a refresh. */
-export const HOT_KEYS_PER_TABLE = 256;
-
-type Reload = () => Promise<unknown>;
-
-/** The answers served lately, per table, most recent last (a bounded LRU). */
-export class HotKeys {
-  private readonly byTable = new Map<TableName, Map<string, Reload>>();
-
-  constructor(private readonly max = HOT_KEYS_PER_TABLE) {}
-
-  note(table: TableName, id: string, reload: Reload): void {
-    let keys = this.byTable.get(table);
-    if (!keys) this.byTable.set(table, (keys = new Map<string, Reload>()));
-    keys.delete(id);
-    keys.set(id, reload);
-    if (keys.size > this.max) keys.delete(keys.keys().next().value as string);
-  }
-
-  /** Most recent first. */
-  recent(table: TableName): Reload[] {
-    return [...(this.byTable.get(table)?.values() ?? [])].reverse();
-  }
-}
+import type { HotKeys, Reload } from './hot-keys.js';
 
 function defaultAnswer(reads: ApiReads, table: TableName): Reload {
   switch (table) {

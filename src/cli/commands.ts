@@ -9,7 +9,7 @@ import { SqlBuilder } from '../tables/statements.js';
 import { runInline } from '../tasks/run-inline.js';
 import { validate } from '../tasks/validation.js';
 import { parseChoice, parseDateFlag, parseTablesFlag, parseTasksFlag } from './options.js';
-import { formatRunSummary, formatValidation } from './report.js';
+import { formatRunSummary, formatValidation } from '../tasks/report.js';
 import { withRecorder } from './recorder.js';
 import { withServices } from './services.js';
 

@@ -1,7 +1,7 @@
 /** The service commands: start, run (queued), backfill, status. */
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { apiKeyHashes } from '../api/config-parsers.js';
+import { apiKeyHashes } from '../config/parsers.js';
 import { loadConfig, type Config } from '../config/index.js';
 import { todayIn } from '../clock.js';
 import { UsageError } from '../errors.js';
@@ -18,7 +18,7 @@ import { withQueues } from './queue-client.js';
 import { withServices } from './services.js';
 import { printStatus } from './status.js';
 import { watchRun } from './watch.js';
-import { formatValidation } from './report.js';
+import { formatValidation } from '../tasks/report.js';
 import type { WorkerRuntime } from '../workers/runtime.js';
 
 type Out = (text: string) => void;

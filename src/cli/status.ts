@@ -5,7 +5,7 @@ import { nextFireTimes, SCHEDULER_ID } from '../producer/scheduler.js';
 import { QUEUE_NAMES } from '../queue/jobs.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 import type { TableRecord } from '../state/store.js';
-import { textTable } from './format.js';
+import { textTable } from '../text-table.js';
 import type { QueueClient } from './queue-client.js';
 
 export interface StatusReport {

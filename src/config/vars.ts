@@ -6,9 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { isValidTimeZone } from '../dates.js';
-import { apiKeyHashes, jwksFile } from '../api/config-parsers.js';
+import { apiKeyHashes, jwksFile } from './parsers.js';
+import { IDENTIFIER } from '../tables/sql-files.js';
 
-export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export { IDENTIFIER };
 
 export interface VarSpec<T> {
   readonly name: string;

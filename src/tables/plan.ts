@@ -1,11 +1,10 @@
 /** Every statement of a run for one date, grouped by task: what `sql render` prints. */
 import type { Config } from '../config/index.js';
-import { addDays } from '../dates.js';
-import { refreshRange } from '../tasks/refresh.js';
 import type { Statement } from '../warehouse/types.js';
 import { CHECKS } from './checks.js';
 import { TABLE_NAMES, refreshOrder } from './registry.js';
 import type { SqlBuilder } from './statements.js';
+import { refreshRange, retentionCutoff } from './windows.js';
 
 export interface PlannedStep {
   readonly title: string;
@@ -20,7 +19,7 @@ export function planStatements(sql: SqlBuilder, config: Config, date: string, wr
     step('init', sql.init()),
     ...refreshOrder(TABLE_NAMES).map((t) => step(`refresh ${t}`, sql.refresh(t, refreshRange(t, date, config.refreshWindowDays), writtenAt), true)),
     ...TABLE_NAMES.flatMap((t) => sql.afterRefresh(t).map((s) => step(`after refresh ${t}`, [s]))),
-    ...TABLE_NAMES.map((t) => step(`retention ${t}`, sql.retention(t, addDays(date, -config.retentionDays[t])))),
+    ...TABLE_NAMES.map((t) => step(`retention ${t}`, sql.retention(t, retentionCutoff(date, config.retentionDays[t])))),
     ...CHECKS.map((c) => step(`validation check ${c.name}`, [sql.check(c, date, config.refreshWindowDays)])),
     ...TABLE_NAMES.map((t) => step(`validation summary ${t}`, [sql.validationSummary(t)])),
     step('validation source anomalies', [sql.anomalies(date)]),

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { IDENTIFIER } from '../config/vars.js';
+
+/** A SQL identifier as the service accepts it (catalog, schema, table, column names). */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** sql/ at the package root (the same depth from src/ and dist/). */
 export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));

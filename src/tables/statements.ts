@@ -11,11 +11,9 @@ import { ANOMALIES_FILE, AUDIT_FILE, CHECKS, type CheckSpec } from './checks.js'
 import { SOURCE_VIEWS, TABLES, TABLE_NAMES, clusteringColumns, derivedFrom, type SourceView, type TableName } from './registry.js';
 import { fillTemplate, qualified, sqlFile } from './sql-files.js';
 
-/** The days a refresh replaces: [from, to]. A snapshot table has from = to. */
-export interface DateRange {
-  readonly from: string;
-  readonly to: string;
-}
+import type { DateRange } from './windows.js';
+
+export type { DateRange };
 
 export type SqlSettings = Pick<Config, 'catalog' | 'schema' | 'sourceCatalog' | 'sourceSchema' | 'vacuumRetainHours' | 'optimizeAfterRefresh'>;
 

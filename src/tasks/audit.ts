@@ -5,7 +5,7 @@
  * own schedule (weekly by default), so the daily run never pays those scans.
  */
 import { AUDIT_KINDS, type AuditKind } from '../tables/checks.js';
-import { textTable } from '../cli/format.js';
+import { textTable } from '../text-table.js';
 import { elapsedSeconds, type TaskContext } from './context.js';
 
 export interface AuditReport {

@@ -1,7 +1,6 @@
 /** Refresh: atomically replace a table's rows for a date range with a recomputation from the sources. */
-import { addDays } from '../dates.js';
-import { TABLES, type TableName } from '../tables/registry.js';
-import type { DateRange } from '../tables/statements.js';
+import type { TableName } from '../tables/registry.js';
+import type { DateRange } from '../tables/windows.js';
 import { elapsedSeconds, type TaskContext } from './context.js';
 
 export interface RefreshResult {
@@ -11,10 +10,6 @@ export interface RefreshResult {
   readonly seconds: number;
 }
 
-/** The days the daily refresh for D replaces. */
-export function refreshRange(table: TableName, refDate: string, windowDays: number): DateRange {
-  return TABLES[table].refreshMode === 'rolling-window' ? { from: addDays(refDate, -(windowDays - 1)), to: refDate } : { from: refDate, to: refDate };
-}
 
 export async function refreshTable(ctx: TaskContext, table: TableName, range: DateRange, writtenAt = new Date()): Promise<RefreshResult> {
   const started = performance.now();

@@ -1,5 +1,5 @@
 /** Retention: delete rows dated before D - R days (D - R itself stays). */
-import { addDays } from '../dates.js';
+import { retentionCutoff } from '../tables/windows.js';
 import type { TableName } from '../tables/registry.js';
 import { elapsedSeconds, type TaskContext } from './context.js';
 
@@ -12,7 +12,7 @@ export interface RetentionResult {
 
 export async function applyRetention(ctx: TaskContext, table: TableName, refDate: string, retentionDays: number): Promise<RetentionResult> {
   const started = performance.now();
-  const cutoff = addDays(refDate, -retentionDays);
+  const cutoff = retentionCutoff(refDate, retentionDays);
   const [del, ...after] = ctx.sql.retention(table, cutoff);
   await ctx.progress?.(`retention ${table}: deleting rows before ${cutoff}`);
   const { rowsAffected } = await ctx.warehouse.execute(del!, { signal: ctx.signal, tag: ctx.tag });

@@ -10,7 +10,8 @@ import { TABLE_NAMES, derivedFrom, refreshOrder, type TableName } from '../table
 import { systemClock, type Clock } from '../clock.js';
 import type { TaskContext } from './context.js';
 import type { RunRecorder, TableTask } from './recorder.js';
-import { refreshRange, refreshTable } from './refresh.js';
+import { refreshTable } from './refresh.js';
+import { refreshRange } from '../tables/windows.js';
 import { applyRetention } from './retention.js';
 import { checkSources } from './sources.js';
 import { validate, type ValidationReport } from './validation.js';

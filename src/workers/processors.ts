@@ -4,12 +4,13 @@
  */
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { TABLES, derivedFrom, refreshOrder, type TableName } from '../tables/registry.js';
-import { refreshRange, refreshTable } from '../tasks/refresh.js';
+import { refreshTable } from '../tasks/refresh.js';
+import { refreshRange } from '../tables/windows.js';
 import { applyRetention } from '../tasks/retention.js';
 import { checkSources } from '../tasks/sources.js';
 import { validate, type ValidationReport } from '../tasks/validation.js';
 import { formatAudit, runSourceAudit } from '../tasks/audit.js';
-import { formatValidation } from '../cli/report.js';
+import { formatValidation } from '../tasks/report.js';
 import type { Payload, TaskRef } from '../queue/jobs.js';
 import type { TableTask } from '../state/store.js';
 import { jobIds } from '../queue/jobs.js';

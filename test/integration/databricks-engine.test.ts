@@ -13,7 +13,8 @@ import { SourceMissingError, StatementCancelledError, WarehouseAuthError, Wareho
 import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { SqlBuilder } from '../../src/tables/statements.js';
 import type { TaskContext } from '../../src/tasks/context.js';
-import { refreshRange, refreshTable } from '../../src/tasks/refresh.js';
+import { refreshTable } from '../../src/tasks/refresh.js';
+import { refreshRange } from '../../src/tables/windows.js';
 import { runInline, type RunSummary } from '../../src/tasks/run-inline.js';
 import { checkSources } from '../../src/tasks/sources.js';
 import { createWarehouse, dialectOf } from '../../src/warehouse/index.js';

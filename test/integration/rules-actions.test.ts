@@ -1,6 +1,7 @@
 /** crm_actions_open_snapshot and crm_action_priorities_daily against TABLES.md, real DuckDB. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { refreshRange, refreshTable } from '../../src/tasks/refresh.js';
+import { refreshTable } from '../../src/tasks/refresh.js';
+import { refreshRange } from '../../src/tables/windows.js';
 import { createFixture, type Fixture, type SourceRows } from '../support/duckdb-fixture.js';
 
 const SNAP = 'hs_franquia.gold_connect_bot.crm_actions_open_snapshot';

@@ -1,6 +1,7 @@
 /** crm_metrics_daily against TABLES.md, on hand-written rows, real DuckDB. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { refreshRange, refreshTable } from '../../src/tasks/refresh.js';
+import { refreshTable } from '../../src/tasks/refresh.js';
+import { refreshRange } from '../../src/tables/windows.js';
 import { createFixture, type Fixture } from '../support/duckdb-fixture.js';
 
 const D = '2026-11-29';

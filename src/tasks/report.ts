@@ -1,7 +1,7 @@
 /** Human-readable run summaries and validation tables. */
-import type { RunSummary } from '../tasks/run-inline.js';
-import type { ValidationReport } from '../tasks/validation.js';
-import { textTable } from './format.js';
+import type { RunSummary } from './run-inline.js';
+import type { ValidationReport } from './validation.js';
+import { textTable } from '../text-table.js';
 
 export function formatRunSummary(summary: RunSummary): string {
   const rows = summary.outcomes.map((o) => [o.task, o.table, o.ok ? 'ok' : 'FAILED', o.rows, o.seconds.toFixed(2), o.error]);
