@@ -1,5 +1,5 @@
 /** Parsing of CLI flags: every bad value is a one-line UsageError (exit 2). */
-import { dateInZone, parseIsoDate } from '../dates.js';
+import { dateInZone, parseIsoDate, parseReferenceDate } from '../dates.js';
 import { UsageError } from '../errors.js';
 import { TABLE_NAMES, isTableName, type TableName } from '../tables/registry.js';
 import { TASK_KINDS, type TaskKind } from '../tasks/run-inline.js';
@@ -7,6 +7,13 @@ import { TASK_KINDS, type TaskKind } from '../tasks/run-inline.js';
 export function parseDateFlag(value: string | undefined, timeZone: string, flag = '--date'): string {
   if (value === undefined) return dateInZone(new Date(), timeZone);
   return parseIsoDate(value, flag);
+}
+
+/** A reference date for a command that writes: also refused when in the future, unless `allowFuture`. */
+export function parseRunDateFlag(value: string | undefined, timeZone: string, opts: { flag?: string; allowFuture?: boolean; now?: Date } = {}): string {
+  const now = opts.now ?? new Date();
+  if (value === undefined) return dateInZone(now, timeZone);
+  return parseReferenceDate(value, timeZone, { what: opts.flag ?? '--date', allowFuture: opts.allowFuture, now });
 }
 
 function parseList<T extends string>(raw: string | undefined, all: readonly T[], flag: string, isValid: (s: string) => s is T): T[] {

@@ -25,6 +25,8 @@ export interface RunPlan {
   readonly retention: boolean;
   /** BullMQ priority (higher number = later): backfills yield to the daily run. */
   readonly priority?: number;
+  /** D is after today and an operator said so (--allow-future): the workers accept it. */
+  readonly allowFuture?: boolean;
 }
 
 export interface PlannedRun {
@@ -39,19 +41,20 @@ export function buildFlow(plan: RunPlan, config: Config): FlowJob {
   const base: JobsOptions = { ...defaultJobOptions(config), ...(plan.priority ? { priority: plan.priority } : {}) };
   const child: JobsOptions = { ...base, ignoreDependencyOnFailure: true };
   const tasks: TaskRef[] = [];
+  const future = plan.allowFuture ? { allowFuture: true as const } : {};
   const perTable: FlowJob[][] = plan.tables.map((table) => {
     const refreshes = refreshJobs(plan, table, child);
     tasks.push(...refreshes.map((r) => ({ queue: 'refresh' as const, id: r.opts?.jobId as string })));
     if (!plan.retention) return refreshes;
     const id = jobIds.retention(table, plan.runId);
     tasks.push({ queue: 'retention', id });
-    const data: Payload<'retention'> = { runId: plan.runId, date: plan.date, table };
+    const data: Payload<'retention'> = { runId: plan.runId, date: plan.date, table, ...future };
     return [{ name: 'retention', queueName: 'retention', data, opts: { ...child, jobId: id }, children: refreshes }];
   });
   // Alternate tables (day 1 of each, then day 2…) so that concurrent workers pick different tables
   // instead of queueing behind one table's lock.
   const children = interleave(perTable);
-  const data: Payload<'validation'> = { runId: plan.runId, date: plan.date, tables: [...plan.tables], tasks };
+  const data: Payload<'validation'> = { runId: plan.runId, date: plan.date, tables: [...plan.tables], tasks, ...future };
   return { name: 'validation', queueName: 'validation', data, opts: { ...base, jobId: jobIds.validation(plan.runId) }, children };
 }
 
@@ -63,7 +66,7 @@ function interleave<T>(lists: readonly (readonly T[])[]): T[] {
 
 function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions): FlowJob[] {
   const job = (date: string, id: string, from?: string): FlowJob => {
-    const data: Payload<'refresh'> = { runId: plan.runId, date, table, ...(from ? { from } : {}) };
+    const data: Payload<'refresh'> = { runId: plan.runId, date, table, ...(from ? { from } : {}), ...(plan.allowFuture ? { allowFuture: true as const } : {}) };
     return { name: 'refresh', queueName: 'refresh', data, opts: { ...opts, jobId: id } };
   };
   if (plan.from === undefined) return [job(plan.date, jobIds.refresh(table, plan.runId))];

@@ -8,7 +8,7 @@
  */
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { SourceMissingError, UsageError, WarehouseError, toError } from '../errors.js';
-import { parsePayload, type Payload, type QueueName } from '../queue/jobs.js';
+import { futurePayloadProblem, parsePayload, type Payload, type QueueName } from '../queue/jobs.js';
 import type { TaskContext } from '../tasks/context.js';
 import type { WorkerRuntime } from './runtime.js';
 
@@ -73,9 +73,10 @@ export class WorkerPool {
   private async process<Q extends QueueName>(queue: Q, job: Job, token: string | undefined, processor: Processor<Q>): Promise<unknown> {
     const parsed = parsePayload(queue, job.data);
     const log = this.rt.log.child({ queue, jobId: job.id, attempt: job.attemptsMade + 1 });
-    if (!parsed.ok) {
-      log.error({ error: parsed.error }, 'bad payload: failing without retry');
-      throw new UnrecoverableError(parsed.error);
+    const error = parsed.ok ? futurePayloadProblem(queue, parsed.value, this.rt.config.scheduleTz) : parsed.error;
+    if (!parsed.ok || error !== undefined) {
+      log.error({ error }, 'bad payload: failing without retry');
+      throw new UnrecoverableError(error);
     }
     const payload = parsed.value;
     const controller = new AbortController();

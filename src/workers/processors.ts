@@ -75,7 +75,7 @@ export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
 
 export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
   tableTask('retention', p.table, ctx, rt, async () => {
-    const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table]);
+    const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table], { timeZone: rt.config.scheduleTz });
     // Rows left the table: the read API's cached answers that showed them are old now.
     if (r.rowsDeleted > 0) await rt.state.bumpGeneration(p.table);
     await ctx.job.updateProgress(100);
