@@ -116,7 +116,13 @@ export async function runQueued(config: Config, opts: { date?: string; tables?: 
   return withQueues(async (c) => {
     const runId = runIdFor(date, tables, force);
     const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true, allowFuture });
-    out(planned.added ? `run ${runId} queued (${tables.join(', ')})` : `run ${runId} was queued before: nothing added (use --force to run it again)`);
+    out(
+      planned.repaired
+        ? `run ${runId} had been claimed but its jobs were never added (an interrupted planning): queued now (${tables.join(', ')})`
+        : planned.added
+          ? `run ${runId} queued (${tables.join(', ')})`
+          : `run ${runId} was queued before: nothing added (use --force to run it again)`,
+    );
     if (!opts.wait) return 0;
     const result = await watchRun(c, runId, out);
     out(result.detail);

@@ -12,7 +12,7 @@ import { defaultJobOptions, type Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 import type { Processor } from '../workers/factory.js';
-import { enqueueRun, type PlannedRun } from './planner.js';
+import { enqueueRun, isLostClaim, type PlannedRun } from './planner.js';
 
 export const SCHEDULER_ID = 'daily-refresh';
 
@@ -43,10 +43,11 @@ export interface PlanDeps {
 }
 
 /** The daily run for D, with all tables. Recorded for the scheduler's dead-man switch. */
-export async function planDailyRun(deps: PlanDeps, date: string): Promise<PlannedRun> {
-  const planned = await enqueueRun(deps.flows, deps.state, deps.config, { runId: date, date, tables: TABLE_NAMES, retention: true });
+export async function planDailyRun(deps: PlanDeps, date: string, now: Date = new Date()): Promise<PlannedRun> {
+  const planned = await enqueueRun(deps.flows, deps.state, deps.config, { runId: date, date, tables: TABLE_NAMES, retention: true }, now);
   await deps.state.recordScheduler({ lastEnqueuedAt: Date.now(), nextRunAt: nextFireTimes(deps.config, 1)[0]?.getTime() });
-  deps.log.info({ date, added: planned.added }, planned.added ? 'run planned' : 'run for this date was planned before: nothing added');
+  const message = planned.repaired ? 'run had been claimed without its jobs (an interrupted planning): planned again' : planned.added ? 'run planned' : 'run for this date was planned before: nothing added';
+  deps.log[planned.repaired ? 'warn' : 'info']({ date, added: planned.added }, message);
   return planned;
 }
 
@@ -66,14 +67,16 @@ export function scheduleProcessor(deps: PlanDeps): Processor<'schedule'> {
 
 /**
  * BullMQ does not replay ticks missed while nothing ran: if today's tick has
- * passed and today's run was never planned, plan it now.
+ * passed and today's run was never planned, or its claim was left without its
+ * jobs, plan it now.
  */
 export async function catchUp(deps: PlanDeps, now = new Date()): Promise<PlannedRun | undefined> {
   const tz = deps.config.scheduleTz;
   const last = previousFireTime(deps.config, now);
   const today = dateInZone(now, tz);
   if (dateInZone(last, tz) !== today) return undefined;
-  if (await deps.state.run(today)) return undefined;
-  deps.log.info({ date: today, missedTick: last.toISOString() }, "catch-up: today's scheduled run was missed");
-  return planDailyRun(deps, today);
+  const claim = await deps.state.run(today);
+  if (claim && !(await isLostClaim(deps.flows, claim, now))) return undefined;
+  deps.log.info({ date: today, missedTick: last.toISOString() }, claim ? "catch-up: today's run was claimed but its jobs were never added" : "catch-up: today's scheduled run was missed");
+  return planDailyRun(deps, today, now);
 }

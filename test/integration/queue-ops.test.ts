@@ -84,12 +84,14 @@ describe('scheduling', () => {
 
   test("catch-up plans today's run when its tick passed unplanned, and only then", async () => {
     svc = await startTestService({ sources: DEMO_SOURCES, roles: ['scheduler'] });
+    // A past day (the service's own start-up catch-up plans the real today, which must not be this one).
+    const day = '2026-03-10';
     // 05:00 in São Paulo: today's 06:00 tick is still ahead.
-    expect(await catchUp(deps(svc), new Date('2026-11-29T08:00:00Z'))).toBeUndefined();
+    expect(await catchUp(deps(svc), new Date(`${day}T08:00:00Z`))).toBeUndefined();
     // 07:00 in São Paulo: the tick passed and nothing was planned.
-    expect(await catchUp(deps(svc), new Date('2026-11-29T10:00:00Z'))).toMatchObject({ runId: D, added: true });
-    expect(await catchUp(deps(svc), new Date('2026-11-29T11:00:00Z'))).toBeUndefined();
-    expect(await svc.service.runtime.queues.validation.getJob(`validation__${D}`)).toBeDefined();
+    expect(await catchUp(deps(svc), new Date(`${day}T10:00:00Z`))).toMatchObject({ runId: day, added: true });
+    expect(await catchUp(deps(svc), new Date(`${day}T11:00:00Z`))).toBeUndefined();
+    expect(await svc.service.runtime.queues.validation.getJob(`validation__${day}`)).toBeDefined();
   });
 });
 
