@@ -48,6 +48,8 @@ export interface Config {
     readonly attempts: number;
     readonly backoffMs: number;
     readonly timeoutMs: number;
+    /** BullMQ lock duration and stalled-check interval. */
+    readonly lockMs: number;
     readonly shutdownGraceMs: number;
     readonly keepCompletedDays: number;
     readonly keepFailedDays: number;
@@ -155,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
       attempts: r.get(VARS.JOB_ATTEMPTS, 3),
       backoffMs: r.get(VARS.JOB_BACKOFF_MS, 300_000),
       timeoutMs: r.get(VARS.JOB_TIMEOUT_MS, 1_800_000),
+      lockMs: r.get(VARS.JOB_LOCK_MS, 30_000),
       shutdownGraceMs: r.get(VARS.SHUTDOWN_GRACE_MS, 30_000),
       keepCompletedDays: r.get(VARS.KEEP_COMPLETED_DAYS, 14),
       keepFailedDays: r.get(VARS.KEEP_FAILED_DAYS, 90),

@@ -128,6 +128,7 @@ export const VARS = {
   SCHEDULE_CRON: spec({ name: 'SCHEDULE_CRON', default: '0 6 * * *', doc: 'When the daily run is planned, in SCHEDULE_TZ.', parse: cron }),
   JOB_ATTEMPTS: spec({ name: 'JOB_ATTEMPTS', default: '3', doc: 'Attempts per task (1 = no retry).', parse: integer(1, 100) }),
   JOB_BACKOFF_MS: spec({ name: 'JOB_BACKOFF_MS', default: '300000', doc: 'Fixed wait between attempts (ms).', parse: integer(0, 86_400_000) }),
+  JOB_LOCK_MS: spec({ name: 'JOB_LOCK_MS', default: '30000', doc: "How long a worker's claim on a running task lasts unless renewed (it is renewed while the task runs), and how often workers look for tasks whose claim expired (ms). A task of a worker that died is put back in the queue within about twice this; each such stall uses one of JOB_ATTEMPTS.", parse: integer(1000, 600_000) }),
   JOB_TIMEOUT_MS: spec({ name: 'JOB_TIMEOUT_MS', default: '1800000', doc: 'Per-task timeout (ms): the running statement is cancelled and the attempt fails.', parse: integer(1000, 86_400_000) }),
   SHUTDOWN_GRACE_MS: spec({ name: 'SHUTDOWN_GRACE_MS', default: '30000', doc: 'On SIGTERM, how long active tasks may finish before they are cancelled and put back in the queue (ms).', parse: integer(0, 3_600_000) }),
   REFRESH_CONCURRENCY: spec({ name: 'REFRESH_CONCURRENCY', default: '2', doc: 'Refresh tasks run at once by one worker process.', parse: integer(1, 64) }),

@@ -6,7 +6,8 @@
  * BullMQ's attempts and backoff. On shutdown, tasks still running after the
  * grace period are cancelled and put back in the queue, not lost.
  */
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { isFinalFailure, recordFinalFailure, secondsSinceStart } from './failures.js';
 import { SourceMissingError, UsageError, WarehouseError, toError } from '../errors.js';
 import { futurePayloadProblem, parsePayload, type Payload, type QueueName } from '../queue/jobs.js';
 import type { TaskContext } from '../tasks/context.js';
@@ -42,8 +43,20 @@ export class WorkerPool {
       prefix: config.queuePrefix,
       concurrency,
       autorun: true,
+      // A worker that dies leaves its job's lock to expire; the next check finds the job stalled and puts it back.
+      lockDuration: config.jobs.lockMs,
+      stalledInterval: config.jobs.lockMs,
+      // A crash loop uses the attempts as configured, no more and no fewer.
+      maxStalledCount: config.jobs.attempts - 1,
+      // Jobs queued by the service wait JOB_BACKOFF_MS between attempts, whatever the queuing process was configured with.
+      settings: { backoffStrategy: () => config.jobs.backoffMs },
     });
     worker.on('error', (err) => this.rt.log.error({ queue, err }, 'worker error'));
+    // Failed without running the processor (stalled too often, e.g. its workers crashed): the same failure path as a processor error.
+    worker.on('failed', (job, err) => {
+      if (job?.deferredFailure === undefined) return;
+      recordFinalFailure(this.rt, queue, job, err, secondsSinceStart(job)).catch((e: unknown) => this.rt.log.error({ queue, jobId: job.id, err: e }, 'could not record a failure'));
+    });
     if (onCompleted) {
       worker.on('completed', (job) => {
         onCompleted(job, this.rt).catch((err: unknown) => this.rt.log.error({ queue, jobId: job.id, err }, 'after-completion step failed'));
@@ -105,8 +118,11 @@ export class WorkerPool {
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      if (controller.signal.aborted && reason instanceof TaskTimeoutError) throw reason;
-      throw classify(e);
+      const err = controller.signal.aborted && reason instanceof TaskTimeoutError ? reason : classify(e);
+      if (err instanceof DelayedError || err instanceof WaitingError || err instanceof UnrecoverableError) throw err;
+      // The job asked for more attempts than JOB_ATTEMPTS: this one is the last.
+      if (isFinalFailure(job, err, this.rt.config.jobs.attempts)) throw new UnrecoverableError(err.message);
+      throw err;
     } finally {
       clearTimeout(timer);
       this.active.delete(controller);
@@ -120,9 +136,4 @@ export function classify(e: unknown): Error {
   if (e instanceof UsageError || e instanceof SourceMissingError) return new UnrecoverableError(e.message);
   if (e instanceof WarehouseError && !e.transient) return new UnrecoverableError(e.message);
   return toError(e);
-}
-
-/** True when this failure is the last: BullMQ will not try again. */
-export function isFinalFailure(job: Job, err: unknown): boolean {
-  return classify(err) instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

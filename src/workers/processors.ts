@@ -11,7 +11,8 @@ import { validate, type ValidationReport } from '../tasks/validation.js';
 import { formatValidation } from '../cli/report.js';
 import type { Payload, TaskRef } from '../queue/jobs.js';
 import { jobIds } from '../queue/jobs.js';
-import { isFinalFailure, type JobContext, type Processor } from './factory.js';
+import { classify, type JobContext, type Processor } from './factory.js';
+import { isFinalFailure, recordFinalFailure } from './failures.js';
 import type { WorkerRuntime } from './runtime.js';
 
 /** When a table is busy, look again after this long (plus jitter, so waiting tasks do not move in step). */
@@ -42,35 +43,26 @@ async function tableTask<T>(task: 'refresh' | 'retention', table: TableName, ctx
     rt.observer?.taskSettled?.(task, table, 'success', (performance.now() - started) / 1000);
     return result;
   } catch (e) {
-    if (!(e instanceof DelayedError)) {
-      const final = isFinalFailure(ctx.job, e);
-      rt.observer?.taskSettled?.(task, table, final ? 'failure' : 'retry', (performance.now() - started) / 1000);
-    }
+    const seconds = (performance.now() - started) / 1000;
+    if (e instanceof DelayedError) throw e;
+    if (isFinalFailure(ctx.job, classify(e), rt.config.jobs.attempts)) await recordFinalFailure(rt, task, ctx.job, e, seconds);
+    else rt.observer?.taskSettled?.(task, table, 'retry', seconds);
     throw e;
   }
 }
 
 export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
   tableTask('refresh', p.table, ctx, rt, async () => {
-    const started = Date.now();
     if (p.from !== undefined && TABLES[p.table].refreshMode === 'daily-snapshot' && p.from !== p.date) {
       throw new UnrecoverableError(`${p.table} is a daily snapshot: 'from' must be omitted or equal 'date'`);
     }
     const range = p.from ? { from: p.from, to: p.date } : refreshRange(p.table, p.date, rt.config.refreshWindowDays);
-    try {
-      await checkSources(ctx, [p.table]);
-      const r = await refreshTable(ctx, p.table, range);
-      await rt.state.bumpGeneration(p.table, p.date); // the replace committed: the read API's cached answers of this table are now old
-      await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: r.seconds, rowsWritten: r.rowsWritten, finishedAt: Date.now() });
-      await ctx.job.updateProgress(100);
-      return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };
-    } catch (e) {
-      if (isFinalFailure(ctx.job, e)) {
-        const error = e instanceof Error ? e.message : String(e);
-        await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'failure', seconds: (Date.now() - started) / 1000, rowsWritten: null, finishedAt: Date.now(), error });
-      }
-      throw e;
-    }
+    await checkSources(ctx, [p.table]);
+    const r = await refreshTable(ctx, p.table, range);
+    await rt.state.bumpGeneration(p.table, p.date); // the replace committed: the read API's cached answers of this table are now old
+    await rt.state.recordRefresh(p.table, { date: p.date, runId: p.runId, outcome: 'success', seconds: r.seconds, rowsWritten: r.rowsWritten, finishedAt: Date.now() });
+    await ctx.job.updateProgress(100);
+    return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };
   });
 
 export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
@@ -92,8 +84,9 @@ export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) =
     report = await validate(ctx, p.date, p.tables, rt.config.refreshWindowDays);
     await rt.state.recordValidation(report);
   } catch (e) {
-    // The validation itself could not run (warehouse, Redis): counted, then retried or failed by BullMQ.
-    settle(isFinalFailure(ctx.job, e) ? 'failure' : 'retry');
+    // The validation itself could not run (warehouse, Redis): retried, or on the last attempt the run fails.
+    if (isFinalFailure(ctx.job, classify(e), rt.config.jobs.attempts)) await recordFinalFailure(rt, 'validation', ctx.job, e, (performance.now() - started) / 1000);
+    else settle('retry');
     throw e;
   }
   await ctx.progress?.(formatValidation(report));
