@@ -6,8 +6,9 @@
  * BullMQ's attempts and backoff. On shutdown, tasks still running after the
  * grace period are cancelled and put back in the queue, not lost.
  */
-import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { isFinalFailure, recordFinalFailure, secondsSinceStart } from './failures.js';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { recordFinalFailure, secondsSinceStart } from './failures.js';
+import { WORKER_BACKOFF } from '../queue/queues.js';
 import { SourceMissingError, UsageError, WarehouseError, toError } from '../errors.js';
 import { futurePayloadProblem, parsePayload, type Payload, type QueueName } from '../queue/jobs.js';
 import type { TaskContext } from '../tasks/context.js';
@@ -84,6 +85,9 @@ export class WorkerPool {
   }
 
   private async process<Q extends QueueName>(queue: Q, job: Job, token: string | undefined, processor: Processor<Q>): Promise<unknown> {
+    // Attempts and backoff are this worker's (JOB_ATTEMPTS, JOB_BACKOFF_MS), whatever the job was queued with:
+    // BullMQ reads them from this object when the attempt fails.
+    job.opts = { ...job.opts, attempts: this.rt.config.jobs.attempts, backoff: { type: WORKER_BACKOFF } };
     const parsed = parsePayload(queue, job.data);
     const log = this.rt.log.child({ queue, jobId: job.id, attempt: job.attemptsMade + 1 });
     const error = parsed.ok ? futurePayloadProblem(queue, parsed.value, this.rt.config.scheduleTz) : parsed.error;
@@ -118,11 +122,8 @@ export class WorkerPool {
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      const err = controller.signal.aborted && reason instanceof TaskTimeoutError ? reason : classify(e);
-      if (err instanceof DelayedError || err instanceof WaitingError || err instanceof UnrecoverableError) throw err;
-      // The job asked for more attempts than JOB_ATTEMPTS: this one is the last.
-      if (isFinalFailure(job, err, this.rt.config.jobs.attempts)) throw new UnrecoverableError(err.message);
-      throw err;
+      if (controller.signal.aborted && reason instanceof TaskTimeoutError) throw reason;
+      throw classify(e);
     } finally {
       clearTimeout(timer);
       this.active.delete(controller);

@@ -10,15 +10,9 @@ import { toError } from '../errors.js';
 import { parsePayload, type QueueName } from '../queue/jobs.js';
 import type { WorkerRuntime } from './runtime.js';
 
-/** Errors that retrying cannot fix become UnrecoverableError upstream; this says whether BullMQ will try again. */
-export function attemptsAllowed(job: Pick<Job, 'opts'>, configured: number): number {
-  // The worker's JOB_ATTEMPTS bounds every job, whatever its own options ask for.
-  return Math.min(job.opts.attempts ?? 1, configured);
-}
-
-/** True when this failure is the last: BullMQ will not try again. */
-export function isFinalFailure(job: Pick<Job, 'opts' | 'attemptsMade'>, err: unknown, configured: number): boolean {
-  return err instanceof UnrecoverableError || job.attemptsMade + 1 >= attemptsAllowed(job, configured);
+/** True when this failure is the last: BullMQ will not try again (attempts are the worker's JOB_ATTEMPTS). */
+export function isFinalFailure(job: Pick<Job, 'attemptsMade'>, err: unknown, attempts: number): boolean {
+  return err instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
 }
 
 /** What is known of a failed job's task: its table and run, when its payload is valid. */
