@@ -53,6 +53,8 @@ export interface Config {
     readonly shutdownGraceMs: number;
     readonly keepCompletedDays: number;
     readonly keepFailedDays: number;
+    readonly keepCompletedJobs: number;
+    readonly keepFailedJobs: number;
     readonly backfillChunkDays: number;
     readonly concurrency: { readonly refresh: number; readonly retention: number; readonly validation: number };
   };
@@ -91,6 +93,10 @@ class Reader {
   get<T>(v: VarSpec<T>): T | undefined;
   get<T>(v: VarSpec<T>, fallback?: T): T | undefined {
     const raw = this.env[v.name];
+    if (raw !== undefined && raw.trim() === '' && v.emptyIsError) {
+      this.problems.push(`${v.name} is set but empty: set a value or unset it for the default${v.default === undefined ? '' : ` '${v.default}'`}`);
+      return fallback;
+    }
     const value = raw !== undefined && raw !== '' ? raw : v.default;
     if (value === undefined) return fallback;
     try {
@@ -161,6 +167,8 @@ export function loadConfig(env: Env = process.env): Config {
       shutdownGraceMs: r.get(VARS.SHUTDOWN_GRACE_MS, 30_000),
       keepCompletedDays: r.get(VARS.KEEP_COMPLETED_DAYS, 14),
       keepFailedDays: r.get(VARS.KEEP_FAILED_DAYS, 90),
+      keepCompletedJobs: r.get(VARS.KEEP_COMPLETED_JOBS, 10_000),
+      keepFailedJobs: r.get(VARS.KEEP_FAILED_JOBS, 10_000),
       backfillChunkDays: r.get(VARS.BACKFILL_CHUNK_DAYS, 31),
       concurrency: Object.freeze({
         refresh: r.get(VARS.REFRESH_CONCURRENCY, 2),

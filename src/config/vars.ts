@@ -19,6 +19,8 @@ export interface VarSpec<T> {
   readonly secret?: boolean;
   /** Returns the value, or throws a RangeError saying what is allowed. */
   readonly parse: (raw: string) => T;
+  /** Set but empty is an error (otherwise it means the default). */
+  readonly emptyIsError?: boolean;
 }
 
 function spec<T>(s: VarSpec<T>): VarSpec<T> {
@@ -63,15 +65,27 @@ export const bool = (raw: string): boolean => {
   throw new RangeError('must be true or false');
 };
 
+/** The schedule plans today's run at each tick: more often than this is never useful and fills the queues. */
+export const MIN_CRON_INTERVAL_MS = 3_600_000;
+
 export const cron = (raw: string): string => {
-  const fields = raw.trim().split(/\s+/);
-  if (fields.length < 5 || fields.length > 6) throw new RangeError('must be a cron pattern of 5 fields (minute hour day month weekday), e.g. "0 6 * * *"');
+  const pattern = raw.trim();
+  const fields = pattern.split(/\s+/);
+  const example = 'e.g. "0 6 * * *" (06:00 every day)';
+  if (fields.length === 6) throw new RangeError(`has 6 fields (a seconds field): use 5 fields (minute hour day month weekday), ${example}`);
+  if (fields.length !== 5) throw new RangeError(`must be a cron pattern of 5 fields (minute hour day month weekday), ${example}`);
+  let fires: Date[];
   try {
-    CronExpressionParser.parse(raw.trim());
+    const it = CronExpressionParser.parse(pattern, { tz: 'UTC', currentDate: new Date(Date.UTC(2026, 0, 1)) });
+    fires = Array.from({ length: 48 }, () => it.next().toDate());
   } catch (e) {
-    throw new RangeError(`is not a valid cron pattern (${e instanceof Error ? e.message : String(e)}): e.g. "0 6 * * *"`);
+    throw new RangeError(`is not a valid cron pattern (${e instanceof Error ? e.message : String(e)}): ${example}`);
   }
-  return raw.trim();
+  const gap = Math.min(...fires.slice(1).map((d, i) => d.getTime() - (fires[i] as Date).getTime()));
+  if (gap < MIN_CRON_INTERVAL_MS) {
+    throw new RangeError(`fires every ${Math.round(gap / 60_000)} minute(s): each tick plans today's run, so at most once an hour is allowed, ${example}`);
+  }
+  return pattern;
 };
 
 export const redisUrl = (raw: string): string => {
@@ -122,10 +136,10 @@ export const VARS = {
   VACUUM_ALLOW_SHORT_RETENTION: spec({ name: 'VACUUM_ALLOW_SHORT_RETENTION', default: 'false', doc: 'Allow VACUUM_RETAIN_HOURS below 168 (breaks concurrent readers and time travel; logs a warning).', parse: bool }),
   OPTIMIZE_AFTER_REFRESH: spec({ name: 'OPTIMIZE_AFTER_REFRESH', default: 'false', doc: 'Databricks: run OPTIMIZE on a table after its refresh.', parse: bool }),
   REDIS_URL: spec({ name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'Redis for the queues, job history and recorded state (rediss:// for TLS). Never evicting keys: maxmemory-policy noeviction.', secret: true, parse: redisUrl }),
-  QUEUE_PREFIX: spec({ name: 'QUEUE_PREFIX', default: '{crm}', doc: 'Prefix of every Redis key; the {hash tag} keeps them in one Redis Cluster slot.', parse: (raw) => { if (!/^[A-Za-z0-9_{}:.-]{1,64}$/.test(raw)) throw new RangeError('must be 1-64 characters: letters, digits, _ { } : . -'); return raw; } }),
+  QUEUE_PREFIX: spec({ name: 'QUEUE_PREFIX', default: '{crm}', doc: 'Prefix of every Redis key; the {hash tag} keeps them in one Redis Cluster slot. Set but empty is refused (it would share the default prefix).', emptyIsError: true, parse: (raw) => { if (!/^[A-Za-z0-9_{}:.-]{1,64}$/.test(raw)) throw new RangeError('must be 1-64 characters: letters, digits, _ { } : . -'); return raw; } }),
   HOST: spec({ name: 'HOST', default: '0.0.0.0', doc: 'Address the web role listens on.', parse: nonEmpty }),
   PORT: spec({ name: 'PORT', default: '3000', doc: 'Port of the web role (Bull Board, /metrics, /healthz, /readyz); 0 picks a free port.', parse: integer(0, 65535) }),
-  SCHEDULE_CRON: spec({ name: 'SCHEDULE_CRON', default: '0 6 * * *', doc: 'When the daily run is planned, in SCHEDULE_TZ.', parse: cron }),
+  SCHEDULE_CRON: spec({ name: 'SCHEDULE_CRON', default: '0 6 * * *', doc: 'When the daily run is planned, in SCHEDULE_TZ: a 5-field cron pattern (no seconds field) firing at most once an hour.', parse: cron }),
   JOB_ATTEMPTS: spec({ name: 'JOB_ATTEMPTS', default: '3', doc: 'Attempts per task (1 = no retry).', parse: integer(1, 100) }),
   JOB_BACKOFF_MS: spec({ name: 'JOB_BACKOFF_MS', default: '300000', doc: 'Fixed wait between attempts (ms).', parse: integer(0, 86_400_000) }),
   JOB_LOCK_MS: spec({ name: 'JOB_LOCK_MS', default: '30000', doc: "How long a worker's claim on a running task lasts unless renewed (it is renewed while the task runs), and how often workers look for tasks whose claim expired (ms). A task of a worker that died is put back in the queue within about twice this; each such stall uses one of JOB_ATTEMPTS.", parse: integer(1000, 600_000) }),
@@ -136,6 +150,8 @@ export const VARS = {
   VALIDATION_CONCURRENCY: spec({ name: 'VALIDATION_CONCURRENCY', default: '1', doc: 'Validation tasks run at once by one worker process.', parse: integer(1, 64) }),
   KEEP_COMPLETED_DAYS: spec({ name: 'KEEP_COMPLETED_DAYS', default: '14', doc: 'Completed jobs are kept this long (the run history on the board; at least 2 so a repeated run for the same date is recognised).', parse: integer(2, 3650) }),
   KEEP_FAILED_DAYS: spec({ name: 'KEEP_FAILED_DAYS', default: '90', doc: 'Failed jobs are kept this long.', parse: integer(1, 3650) }),
+  KEEP_COMPLETED_JOBS: spec({ name: 'KEEP_COMPLETED_JOBS', default: '10000', doc: 'At most this many completed jobs are kept per queue, however young (bounds Redis memory; a daily run adds 7).', parse: integer(100, 1_000_000) }),
+  KEEP_FAILED_JOBS: spec({ name: 'KEEP_FAILED_JOBS', default: '10000', doc: 'At most this many failed jobs are kept per queue, however young.', parse: integer(100, 1_000_000) }),
   BACKFILL_CHUNK_DAYS: spec({ name: 'BACKFILL_CHUNK_DAYS', default: '31', doc: 'Backfill rebuilds a rolling-window table one chunk of this many days per atomic replace.', parse: integer(1, 366) }),
   WAREHOUSE_CHECK_INTERVAL_MS: spec({ name: 'WAREHOUSE_CHECK_INTERVAL_MS', default: '30000', doc: 'Workers run a cheap `SELECT 1` this often so /readyz knows the warehouse answers; 0 turns the check (and its part of /readyz) off - on Databricks, keep it above the warehouse auto-stop time or 0 so the check does not keep it running.', parse: integer(0, 86_400_000) }),
   SLOW_RUN_SECONDS: spec({ name: 'SLOW_RUN_SECONDS', default: '900', doc: 'A run longer than this counts in crm_runs_slow_total (the alert fires on a run still going past it).', parse: integer(1, 86_400) }),

@@ -17,8 +17,8 @@ export function defaultJobOptions(config: Config): JobsOptions {
   return {
     attempts: config.jobs.attempts,
     backoff: { type: WORKER_BACKOFF },
-    removeOnComplete: { age: config.jobs.keepCompletedDays * DAY_S },
-    removeOnFail: { age: config.jobs.keepFailedDays * DAY_S },
+    removeOnComplete: { age: config.jobs.keepCompletedDays * DAY_S, count: config.jobs.keepCompletedJobs },
+    removeOnFail: { age: config.jobs.keepFailedDays * DAY_S, count: config.jobs.keepFailedJobs },
   };
 }
 
