@@ -43,6 +43,8 @@ export interface Config {
   readonly queuePrefix: string;
   readonly host: string;
   readonly port: number;
+  /** Trust X-Forwarded-* from the proxy in front. */
+  readonly trustProxy: boolean;
   readonly scheduleCron: string;
   readonly jobs: {
     readonly attempts: number;
@@ -158,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
     queuePrefix: r.get(VARS.QUEUE_PREFIX, '{crm}'),
     host: r.get(VARS.HOST, '0.0.0.0'),
     port: r.get(VARS.PORT, 3000),
+    trustProxy: r.get(VARS.TRUST_PROXY, false),
     scheduleCron: r.get(VARS.SCHEDULE_CRON, '0 6 * * *'),
     jobs: Object.freeze({
       attempts: r.get(VARS.JOB_ATTEMPTS, 3),
