@@ -81,6 +81,11 @@ export interface ApiConfig {
   readonly auth: 'on' | 'off';
   /** 0 = cache off. */
   readonly cacheTtlSeconds: number;
+  readonly cacheMaxBytes: number;
+  readonly cacheMaxEntryBytes: number;
+  /** 0 = no limit. */
+  readonly rateLimitPerMinute: number;
+  readonly rateLimitBurst: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -195,6 +200,10 @@ export function loadConfig(env: Env = process.env): Config {
       jwksFile: r.get(VARS.API_JWKS_FILE),
       auth: r.get(VARS.API_AUTH, 'on'),
       cacheTtlSeconds: r.get(VARS.CACHE_TTL_SECONDS, 14_400),
+      cacheMaxBytes: r.get(VARS.API_CACHE_MAX_BYTES, 67_108_864),
+      cacheMaxEntryBytes: r.get(VARS.API_CACHE_MAX_ENTRY_BYTES, 1_048_576),
+      rateLimitPerMinute: r.get(VARS.API_RATE_LIMIT_PER_MINUTE, 600),
+      rateLimitBurst: r.get(VARS.API_RATE_LIMIT_BURST, 120),
     }),
   };
   if ((config.api.jwksFile === undefined) !== (config.api.jwtIssuer === undefined)) {

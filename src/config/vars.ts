@@ -172,5 +172,9 @@ export const VARS = {
   API_JWT_AUDIENCE: spec({ name: 'API_JWT_AUDIENCE', default: undefined, doc: 'Read API: the `aud` a JWT must carry; unset = not checked.', parse: nonEmpty }),
   API_JWKS_FILE: spec({ name: 'API_JWKS_FILE', default: undefined, doc: 'Read API: JWKS file of the keys that verify JWTs: `oct` keys for HS256, `RSA` keys for RS256 (with API_JWT_ISSUER).', parse: jwksFile }),
   API_AUTH: spec({ name: 'API_AUTH', default: 'on', doc: '`off` serves the read API without credentials (logs a warning); otherwise the web role refuses to start without API_KEYS or API_JWKS_FILE.', parse: oneOf(['on', 'off'] as const) }),
+  API_CACHE_MAX_BYTES: spec({ name: 'API_CACHE_MAX_BYTES', default: '67108864', doc: 'Read API: most bytes the cached answers may take in Redis (64 MiB); storing one evicts the oldest beyond it. The cache shares Redis with the queues, which must never run out of memory.', parse: integer(65_536, 17_179_869_184) }),
+  API_CACHE_MAX_ENTRY_BYTES: spec({ name: 'API_CACHE_MAX_ENTRY_BYTES', default: '1048576', doc: 'Read API: an answer larger than this (1 MiB) is served but not cached.', parse: integer(1024, 67_108_864) }),
+  API_RATE_LIMIT_PER_MINUTE: spec({ name: 'API_RATE_LIMIT_PER_MINUTE', default: '600', doc: 'Read API: sustained requests a minute per client (API key, JWT subject, or address with API_AUTH=off), shared by every web pod; past it 429 with Retry-After. 0 = no limit.', parse: integer(0, 1_000_000) }),
+  API_RATE_LIMIT_BURST: spec({ name: 'API_RATE_LIMIT_BURST', default: '120', doc: 'Read API: requests a client may make at once before the per-minute rate applies.', parse: integer(1, 1_000_000) }),
   CACHE_TTL_SECONDS: spec({ name: 'CACHE_TTL_SECONDS', default: '14400', doc: "Read API: how long a cached answer lives in Redis (a refresh invalidates it sooner); 0 turns the cache off (every read queries the warehouse).", parse: integer(0, 604_800) }),
 } as const;
