@@ -59,7 +59,9 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
       let reported: Promise<void> = Promise.resolve();
       if (opts.demo && roles.includes('scheduler')) {
         const planned = await planDailyRun({ config, flows: service.runtime.flows, state: service.runtime.state, log }, dateInZone(new Date(), config.scheduleTz));
-        out(planned.added ? `today's run ${planned.runId} is queued` : `today's run ${planned.runId} was queued before`);
+        // Queued now, or by the scheduler's own catch-up a moment ago (today's tick has passed): either way it is on its way.
+        const finished = !planned.added && (await service.runtime.state.run(planned.runId))?.finishedAt !== undefined;
+        out(finished ? `today's run ${planned.runId} was run before` : `today's run ${planned.runId} is queued`);
         reported = reportWhenDone(service.runtime, planned.runId, out, watching.signal);
       }
       log.info({ signal: await stopSignal }, 'shutting down');
