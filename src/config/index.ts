@@ -202,8 +202,8 @@ export function loadConfig(env: Env = process.env): Config {
       cacheTtlSeconds: r.get(VARS.CACHE_TTL_SECONDS, 14_400),
       cacheMaxBytes: r.get(VARS.API_CACHE_MAX_BYTES, 67_108_864),
       cacheMaxEntryBytes: r.get(VARS.API_CACHE_MAX_ENTRY_BYTES, 1_048_576),
-      rateLimitPerMinute: r.get(VARS.API_RATE_LIMIT_PER_MINUTE, 600),
-      rateLimitBurst: r.get(VARS.API_RATE_LIMIT_BURST, 120),
+      rateLimitPerMinute: r.get(VARS.API_RATE_LIMIT_PER_MINUTE, 3000),
+      rateLimitBurst: r.get(VARS.API_RATE_LIMIT_BURST, 600),
     }),
   };
   if ((config.api.jwksFile === undefined) !== (config.api.jwtIssuer === undefined)) {

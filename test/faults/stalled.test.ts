@@ -97,10 +97,8 @@ describe('workers killed mid-task', () => {
     await f.warehouse.close();
     const survivor = await startWorker(1);
 
-    const failed = await waitFor(`${JOB} to fail`, async () => {
-      const job = await Job.fromId(refresh, JOB);
-      return job && (await job.getState()) === 'failed' ? job : undefined;
-    });
+    await waitFor(`${JOB} to fail`, async () => (await refresh.getJobState(JOB)) === 'failed', 60_000);
+    const failed = (await Job.fromId(refresh, JOB))!;
     expect(failed.failedReason).toBe('job stalled more than allowable limit');
     const run = await waitFor('the run to finish', async () => {
       const raw = await redis.hget(`${prefix}:state:runs`, RUN);
