@@ -92,7 +92,8 @@ interface Options {
 
 async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phase> {
   const child = fork(join(HERE, 'api-server.js'), [], {
-    env: { ...process.env, BENCH_DATA: dataPath, BENCH_DATE: D, CACHE_TTL_SECONDS: ttl },
+    // One client at full concurrency, as the dashboard backend: the API's own limits, not the per-client rate limit.
+    env: { ...process.env, BENCH_DATA: dataPath, BENCH_DATE: D, CACHE_TTL_SECONDS: ttl, API_RATE_LIMIT_PER_MINUTE: '0' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {

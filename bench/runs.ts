@@ -38,7 +38,9 @@ export async function dailyRun(ctx: TaskContext, refDate: string, windowDays: nu
   }
   const wall = TABLE_NAMES.reduce((sum, t) => sum + refresh[t], 0);
   const retention = await seconds(async () => {
-    for (const table of TABLE_NAMES) await applyRetention(ctx, table, refDate, retentionDays);
+    // Retention as run on the day D itself (the future-date bound reads "today" from this clock).
+    const clock = { timeZone: 'UTC', now: new Date(`${refDate}T12:00:00Z`) };
+    for (const table of TABLE_NAMES) await applyRetention(ctx, table, refDate, retentionDays, clock);
   });
   const validation = await seconds(async () => {
     const report = await validate(ctx, refDate, TABLE_NAMES, windowDays);

@@ -74,3 +74,31 @@ export function asIsoDate(value: unknown): string | null {
   if (typeof value === 'string') return value.slice(0, 10);
   throw new TypeError(`not a date: ${typeof value}`);
 }
+
+/**
+ * How far after today (in the schedule's time zone) a reference date may be
+ * without --allow-future: one day, so that a run planned just before
+ * midnight, or from a host whose clock is a little ahead, is not refused.
+ */
+export const FUTURE_TOLERANCE_DAYS = 1;
+
+/** The latest reference date accepted without --allow-future: today in `timeZone` plus the tolerance. */
+export function latestReferenceDate(timeZone: string, now: Date = new Date()): string {
+  return addDays(dateInZone(now, timeZone), FUTURE_TOLERANCE_DAYS);
+}
+
+/** Why `date` is too far in the future to be a reference date, or undefined when it is not. */
+export function futureDateProblem(date: string, timeZone: string, now: Date = new Date()): string | undefined {
+  const latest = latestReferenceDate(timeZone, now);
+  if (date <= latest) return undefined;
+  return `${date} is in the future (today is ${dateInZone(now, timeZone)} in ${timeZone}; at most ${latest} is accepted)`;
+}
+
+/** A reference date given by an operator: a real date, and not in the future unless `allowFuture`. */
+export function parseReferenceDate(input: string, timeZone: string, opts: { what?: string; allowFuture?: boolean; now?: Date } = {}): string {
+  const what = opts.what ?? 'date';
+  const date = parseIsoDate(input, what);
+  const problem = opts.allowFuture ? undefined : futureDateProblem(date, timeZone, opts.now);
+  if (problem) throw new UsageError(`${what} ${problem}: use a date up to today, or add --allow-future if a future date is intended`);
+  return date;
+}

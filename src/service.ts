@@ -22,7 +22,7 @@ import { createWarehouse, dialectOf } from './warehouse/index.js';
 import { prepareDuckDbFolder } from './warehouse/duckdb-path.js';
 import { WorkerPool } from './workers/factory.js';
 import { startWorkerRole } from './workers/index.js';
-import { TableLocks } from './state/table-lock.js';
+import { TableLocks, tableLockTtlMs } from './state/table-lock.js';
 import type { WorkerRuntime } from './workers/runtime.js';
 import type { Warehouse } from './warehouse/types.js';
 
@@ -61,7 +61,7 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   const state = new StateStore(redis, config.queuePrefix);
   const metrics = createMetrics(config, { queues, state, clock, shared: roles.includes('web') });
   const warehouse = metrics.instrument(engine);
-  const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix), observer: metrics.observer, clock };
+  const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix, tableLockTtlMs(config)), observer: metrics.observer, clock };
   const stops: (() => Promise<void>)[] = [];
   let address = { host: config.host, port: 0 };
   let api: Api | undefined;

@@ -20,8 +20,9 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
   if (api.auth === 'off') {
     log.warn('API_AUTH=off: the read API is served without credentials; anyone who reaches the port can read the dashboard data');
-    return (_req, res, next) => {
+    return (req, res, next) => {
       res.locals.principal = 'anonymous';
+      res.locals.client = `ip:${req.ip ?? 'unknown'}`;
       next();
     };
   }
@@ -67,13 +68,17 @@ export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
     const bearer = scheme?.toLowerCase() === 'bearer' && value ? value : undefined;
     const header = req.headers['x-api-key'];
     const presented = [typeof header === 'string' ? header : undefined, bearer].filter((k): k is string => k !== undefined);
-    if (hashes.length > 0 && presented.some(isKey)) {
+    const key = hashes.length > 0 ? presented.find(isKey) : undefined;
+    if (key !== undefined) {
       res.locals.principal = 'api-key';
+      // Who is rate limited: each key on its own (a digest prefix, never the key).
+      res.locals.client = `key:${sha256(key).toString('hex').slice(0, 16)}`;
       return next();
     }
     const subject = bearer !== undefined ? await jwtSubject(bearer) : undefined;
     if (subject !== undefined) {
       res.locals.principal = subject;
+      res.locals.client = `jwt:${sha256(subject).toString('hex').slice(0, 16)}`;
       return next();
     }
     res.setHeader('WWW-Authenticate', 'Bearer realm="crm-materializer"');

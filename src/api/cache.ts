@@ -5,13 +5,16 @@
  *   (`…:api:v1:<route>:<generations>:<hash of the parameters>`). A refresh bumps
  *   its table's generation right after its replace commits, so the next read
  *   looks up a new key and queries the new data; old keys are never read
- *   again and simply expire (CACHE_TTL_SECONDS). Nothing scans or deletes keys.
+ *   again and simply expire (CACHE_TTL_SECONDS), or are evicted first when the
+ *   budget is reached. Nothing scans keys.
  * - Single flight: concurrent misses of one key in this process share one
  *   promise; across web pods, a short Redis lock (SET NX PX) lets one pod
  *   query while the others poll the cache key.
  * - Stale-while-error: each answer is also kept under a generation-less key
  *   (TTL + 1 day); when the warehouse cannot answer, that older answer is
  *   served, marked stale. With nothing to serve, ApiUnavailableError (503).
+ * - Bounded: within API_CACHE_MAX_BYTES, oldest evicted first; answers over
+ *   API_CACHE_MAX_ENTRY_BYTES are not stored (cache-budget.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -20,6 +23,7 @@ import type { ApiMetrics, ApiRoute, CacheResult } from '../metrics/api-metrics.j
 import type { StateStore } from '../state/store.js';
 import type { TableName } from '../tables/registry.js';
 import { WarehouseError } from '../errors.js';
+import { CacheBudget } from './cache-budget.js';
 
 /** Bump when the answers' format changes, so a deploy never serves the old format. */
 const FORMAT = 'v1';
@@ -48,16 +52,22 @@ export interface CacheOptions {
   readonly metrics?: ApiMetrics;
   /** How long one pod may hold a key's loading lock (ms); then another pod may try. */
   readonly lockMs?: number;
+  /** API_CACHE_MAX_BYTES: the oldest answers are evicted beyond it. */
+  readonly maxBytes: number;
+  /** API_CACHE_MAX_ENTRY_BYTES: a larger answer is not stored. */
+  readonly maxEntryBytes: number;
 }
 
 export class ReadCache {
   private readonly inflight = new Map<string, Promise<CacheOutcome>>();
   private readonly base: string;
   private readonly lockMs: number;
+  readonly budget: CacheBudget;
 
   constructor(private readonly o: CacheOptions) {
     this.base = `${o.prefix}:api:${FORMAT}`;
     this.lockMs = o.lockMs ?? 15_000;
+    this.budget = new CacheBudget({ redis: o.redis, base: this.base, maxBytes: o.maxBytes, maxEntryBytes: o.maxEntryBytes });
   }
 
   get enabled(): boolean {
@@ -120,7 +130,14 @@ export class ReadCache {
       throw new ApiUnavailableError('the warehouse could not answer and no earlier answer is cached: try again shortly', { cause: e });
     }
     const ttl = this.o.ttlSeconds;
-    await this.o.redis.multi().set(key, body, 'EX', ttl).set(staleKey, body, 'EX', ttl + STALE_EXTRA_SECONDS).exec();
+    if (!this.budget.fits(body)) {
+      this.o.log.debug({ key, bytes: Buffer.byteLength(body) }, 'read API: answer over API_CACHE_MAX_ENTRY_BYTES, served but not cached');
+      return { body, result: 'miss' };
+    }
+    await this.budget.store([
+      [key, body, ttl],
+      [staleKey, body, ttl + STALE_EXTRA_SECONDS],
+    ]);
     return { body, result: 'miss' };
   }
 

@@ -15,6 +15,7 @@ import { dialectOf } from '../warehouse/index.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { apiAuth } from './auth.js';
 import { ReadCache } from './cache.js';
+import { rateLimit } from './rate-limit.js';
 import { CursorCodec } from './cursor.js';
 import { freshnessBody } from './freshness.js';
 import { ApiReads } from './reads.js';
@@ -67,7 +68,9 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       const values = await state.generations(TABLE_NAMES);
       return Object.fromEntries(TABLE_NAMES.map((t, i) => [t, values[i] ?? 0]));
     };
-    const cache = new ReadCache({ redis, state, prefix: config.queuePrefix, ttlSeconds: config.api.cacheTtlSeconds, log, metrics: d.metrics });
+    const { cacheTtlSeconds: ttlSeconds, cacheMaxBytes: maxBytes, cacheMaxEntryBytes: maxEntryBytes } = config.api;
+    const cache = new ReadCache({ redis, state, prefix: config.queuePrefix, ttlSeconds, maxBytes, maxEntryBytes, log, metrics: d.metrics });
+    d.metrics?.watchCache(() => cache.budget.usage());
     // A web-only process on DuckDB holds the file only while a read runs, so the worker process can take it.
     const releaseAfterRead = config.warehouse === 'duckdb' && !d.withWorker;
     // Warm-up reads right after a refresh; not from a web-only DuckDB process (the worker process holds the file then).
@@ -81,7 +84,8 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       releaseAfterRead,
       hot,
     });
-    const router = apiRouter({ reads, freshness: () => freshnessBody(state, config.scheduleTz, d.clock), auth, log, metrics: d.metrics });
+    const limit = rateLimit({ redis, prefix: config.queuePrefix, perMinute: config.api.rateLimitPerMinute, burst: config.api.rateLimitBurst, log });
+    const router = apiRouter({ reads, freshness: () => freshnessBody(state, config.scheduleTz, d.clock), auth, limit, log, metrics: d.metrics });
     if (hot) {
       subscriber = redis.duplicate({ connectionName: `crm-materializer:${config.queuePrefix}:api-events`, maxRetriesPerRequest: null });
       subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis subscriber error'));

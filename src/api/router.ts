@@ -18,6 +18,8 @@ export interface RouterDeps {
   readonly reads: ApiReads;
   readonly freshness: () => Promise<object>;
   readonly auth: RequestHandler;
+  /** Per-client rate limit, after authentication (it knows the client then). */
+  readonly limit?: RequestHandler;
   readonly log: Logger;
   readonly metrics?: ApiMetrics;
 }
@@ -26,6 +28,7 @@ export function apiRouter(deps: RouterDeps): Router {
   const router = express.Router();
   router.use(observe(deps.metrics));
   router.use(deps.auth);
+  if (deps.limit) router.use(deps.limit);
 
   const cached = (read: (req: Request) => Promise<CacheOutcome>): RequestHandler => async (req, res) => {
     const { body, result } = await read(req);

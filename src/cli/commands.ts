@@ -2,13 +2,14 @@
 import type { Command } from 'commander';
 import { dialectFor } from '../warehouse/dialect.js';
 import { loadConfig } from '../config/index.js';
+import { FUTURE_TOLERANCE_DAYS } from '../dates.js';
 import { UsageError } from '../errors.js';
 import { runQueued } from './queue-commands.js';
 import { planStatements, type PlannedStep } from '../tables/plan.js';
 import { SqlBuilder } from '../tables/statements.js';
 import { runInline } from '../tasks/run-inline.js';
 import { validate } from '../tasks/validation.js';
-import { parseChoice, parseDateFlag, parseTablesFlag, parseTasksFlag } from './options.js';
+import { parseChoice, parseDateFlag, parseRunDateFlag, parseTablesFlag, parseTasksFlag } from './options.js';
 import { formatRunSummary, formatValidation } from '../tasks/report.js';
 import { withRecorder } from './recorder.js';
 import { withServices } from './services.js';
@@ -35,14 +36,18 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
     .option('--wait', 'follow the queued run and exit with its outcome (0 ok, 1 failed)')
     .option('--force', 'queue the run again even if this date was run before')
     .option('--inline', 'run the tasks in this process instead of the queue')
-    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean }) => {
+    .option('--allow-future', `accept a --date more than ${FUTURE_TOLERANCE_DAYS} day after today (retention still deletes nothing for it)`)
+    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; allowFuture?: boolean }) => {
       if (!opts.inline) {
         if (opts.tasks !== undefined) throw new UsageError('--tasks works with --inline: a queued run always runs refresh, retention and validation');
         setExit(await runQueued(loadConfig(), opts, out));
         return;
       }
-      await withServices(async ({ config, ctx }) => {
-        const req = { date: parseDateFlag(opts.date, config.scheduleTz), tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks) };
+      // Every flag is checked before the engine is opened: a refused date changes nothing.
+      const config = loadConfig();
+      const date = parseRunDateFlag(opts.date, config.scheduleTz, { allowFuture: opts.allowFuture });
+      const req = { date, tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks) };
+      await withServices(async ({ ctx }) => {
         const summary = await withRecorder(config, out, (recorder) => runInline(ctx, config, req, { recorder }));
         out(formatRunSummary(summary));
         if (summary.validation) out(`\n${formatValidation(summary.validation)}`);

@@ -1,6 +1,6 @@
 /** Parsing of CLI flags: every bad value is a one-line UsageError (exit 2). */
 import { systemClock, todayIn, type Clock } from '../clock.js';
-import { parseIsoDate } from '../dates.js';
+import { parseIsoDate, parseReferenceDate } from '../dates.js';
 import { UsageError } from '../errors.js';
 import { TABLE_NAMES, isTableName, type TableName } from '../tables/registry.js';
 import { TASK_KINDS, type TaskKind } from '../tasks/run-inline.js';
@@ -8,6 +8,14 @@ import { TASK_KINDS, type TaskKind } from '../tasks/run-inline.js';
 export function parseDateFlag(value: string | undefined, timeZone: string, flag = '--date', clock: Clock = systemClock): string {
   if (value === undefined) return todayIn(clock, timeZone);
   return parseIsoDate(value, flag);
+}
+
+/** A reference date for a command that writes: also refused when in the future, unless `allowFuture`. */
+export function parseRunDateFlag(value: string | undefined, timeZone: string, opts: { flag?: string; allowFuture?: boolean; clock?: Clock } = {}): string {
+  const clock = opts.clock ?? systemClock;
+  const now = clock.now();
+  if (value === undefined) return todayIn(clock, timeZone);
+  return parseReferenceDate(value, timeZone, { what: opts.flag ?? '--date', allowFuture: opts.allowFuture, now });
 }
 
 function parseList<T extends string>(raw: string | undefined, all: readonly T[], flag: string, isValid: (s: string) => s is T): T[] {

@@ -13,7 +13,7 @@ import { planDailyRun } from '../producer/scheduler.js';
 import { ROLES, startService, type Role, type Service } from '../service.js';
 import { TABLE_NAMES, type TableName } from '../tables/registry.js';
 import { seedWithProgress } from './demo.js';
-import { parseDateFlag, parseTablesFlag } from './options.js';
+import { parseRunDateFlag, parseTablesFlag } from './options.js';
 import { withQueues } from './queue-client.js';
 import { withServices } from './services.js';
 import { printStatus } from './status.js';
@@ -80,11 +80,13 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
     .option('--tables <list>', 'comma-separated tables (default: all)')
     .option('--dry-run', 'print the plan, enqueue nothing')
     .option('--force', `allow more than 730 days`)
-    .action(async (opts: { from: string; to: string; tables?: string; dryRun?: boolean; force?: boolean }) => {
+    .option('--allow-future', 'accept dates after today (retention is not part of a backfill)')
+    .action(async (opts: { from: string; to: string; tables?: string; dryRun?: boolean; force?: boolean; allowFuture?: boolean }) => {
       const config = loadConfig();
-      const from = parseDateFlag(opts.from, config.scheduleTz, '--from');
-      const to = parseDateFlag(opts.to, config.scheduleTz, '--to');
-      const plans = planBackfill(config, { from, to, tables: parseTablesFlag(opts.tables), force: opts.force ?? false });
+      const allowFuture = opts.allowFuture ?? false;
+      const from = parseRunDateFlag(opts.from, config.scheduleTz, { flag: '--from', allowFuture });
+      const to = parseRunDateFlag(opts.to, config.scheduleTz, { flag: '--to', allowFuture });
+      const plans = planBackfill(config, { from, to, tables: parseTablesFlag(opts.tables), force: opts.force ?? false, allowFuture });
       const jobs = plans.reduce((n, p) => n + countJobs(buildFlow(p, config)), 0);
       out(`backfill ${from}..${to}: ${plans.length} chunk(s) of up to ${config.jobs.backfillChunkDays} days, ${jobs} jobs`);
       for (const p of plans) out(`  ${p.runId}  ${p.from}..${p.date}  ${p.tables.join(',')}`);
@@ -109,14 +111,21 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
 }
 
 /** Queue a run (the default mode of `run`); --wait follows it and exits with its outcome. */
-export async function runQueued(config: Config, opts: { date?: string; tables?: string; wait?: boolean; force?: boolean }, out: Out): Promise<number> {
-  const date = parseDateFlag(opts.date, config.scheduleTz);
+export async function runQueued(config: Config, opts: { date?: string; tables?: string; wait?: boolean; force?: boolean; allowFuture?: boolean }, out: Out): Promise<number> {
+  const allowFuture = opts.allowFuture ?? false;
+  const date = parseRunDateFlag(opts.date, config.scheduleTz, { allowFuture });
   const tables = parseTablesFlag(opts.tables);
   const force = opts.force ?? false;
   return withQueues(async (c) => {
     const runId = runIdFor(date, tables, force);
-    const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true });
-    out(planned.added ? `run ${runId} queued (${tables.join(', ')})` : `run ${runId} was queued before: nothing added (use --force to run it again)`);
+    const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true, allowFuture });
+    out(
+      planned.repaired
+        ? `run ${runId} had been claimed but its jobs were never added (an interrupted planning): queued now (${tables.join(', ')})`
+        : planned.added
+          ? `run ${runId} queued (${tables.join(', ')})`
+          : `run ${runId} was queued before: nothing added (use --force to run it again)`,
+    );
     if (!opts.wait) return 0;
     const result = await watchRun(c, runId, out);
     out(result.detail);

@@ -43,6 +43,8 @@ export interface Config {
   readonly queuePrefix: string;
   readonly host: string;
   readonly port: number;
+  /** Trust X-Forwarded-* from the proxy in front. */
+  readonly trustProxy: boolean;
   readonly scheduleCron: string;
   /** When the source audit is queued, in scheduleTz. */
   readonly sourceAuditCron: string;
@@ -50,9 +52,13 @@ export interface Config {
     readonly attempts: number;
     readonly backoffMs: number;
     readonly timeoutMs: number;
+    /** BullMQ lock duration and stalled-check interval. */
+    readonly lockMs: number;
     readonly shutdownGraceMs: number;
     readonly keepCompletedDays: number;
     readonly keepFailedDays: number;
+    readonly keepCompletedJobs: number;
+    readonly keepFailedJobs: number;
     readonly backfillChunkDays: number;
     readonly concurrency: { readonly refresh: number; readonly retention: number; readonly validation: number };
   };
@@ -77,6 +83,11 @@ export interface ApiConfig {
   readonly auth: 'on' | 'off';
   /** 0 = cache off. */
   readonly cacheTtlSeconds: number;
+  readonly cacheMaxBytes: number;
+  readonly cacheMaxEntryBytes: number;
+  /** 0 = no limit. */
+  readonly rateLimitPerMinute: number;
+  readonly rateLimitBurst: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -91,6 +102,10 @@ class Reader {
   get<T>(v: VarSpec<T>): T | undefined;
   get<T>(v: VarSpec<T>, fallback?: T): T | undefined {
     const raw = this.env[v.name];
+    if (raw !== undefined && raw.trim() === '' && v.emptyIsError) {
+      this.problems.push(`${v.name} is set but empty: set a value or unset it for the default${v.default === undefined ? '' : ` '${v.default}'`}`);
+      return fallback;
+    }
     const value = raw !== undefined && raw !== '' ? raw : v.default;
     if (value === undefined) return fallback;
     try {
@@ -152,15 +167,19 @@ export function loadConfig(env: Env = process.env): Config {
     queuePrefix: r.get(VARS.QUEUE_PREFIX, '{crm}'),
     host: r.get(VARS.HOST, '127.0.0.1'),
     port: r.get(VARS.PORT, 3000),
+    trustProxy: r.get(VARS.TRUST_PROXY, false),
     scheduleCron: r.get(VARS.SCHEDULE_CRON, '0 6 * * *'),
     sourceAuditCron: r.get(VARS.SOURCE_AUDIT_CRON, '0 7 * * 0'),
     jobs: Object.freeze({
       attempts: r.get(VARS.JOB_ATTEMPTS, 3),
       backoffMs: r.get(VARS.JOB_BACKOFF_MS, 300_000),
       timeoutMs: r.get(VARS.JOB_TIMEOUT_MS, 1_800_000),
+      lockMs: r.get(VARS.JOB_LOCK_MS, 30_000),
       shutdownGraceMs: r.get(VARS.SHUTDOWN_GRACE_MS, 30_000),
       keepCompletedDays: r.get(VARS.KEEP_COMPLETED_DAYS, 14),
       keepFailedDays: r.get(VARS.KEEP_FAILED_DAYS, 90),
+      keepCompletedJobs: r.get(VARS.KEEP_COMPLETED_JOBS, 10_000),
+      keepFailedJobs: r.get(VARS.KEEP_FAILED_JOBS, 10_000),
       backfillChunkDays: r.get(VARS.BACKFILL_CHUNK_DAYS, 31),
       concurrency: Object.freeze({
         refresh: r.get(VARS.REFRESH_CONCURRENCY, 2),
@@ -184,6 +203,10 @@ export function loadConfig(env: Env = process.env): Config {
       jwksFile: r.get(VARS.API_JWKS_FILE),
       auth: r.get(VARS.API_AUTH, 'on'),
       cacheTtlSeconds: r.get(VARS.CACHE_TTL_SECONDS, 14_400),
+      cacheMaxBytes: r.get(VARS.API_CACHE_MAX_BYTES, 67_108_864),
+      cacheMaxEntryBytes: r.get(VARS.API_CACHE_MAX_ENTRY_BYTES, 1_048_576),
+      rateLimitPerMinute: r.get(VARS.API_RATE_LIMIT_PER_MINUTE, 3000),
+      rateLimitBurst: r.get(VARS.API_RATE_LIMIT_BURST, 600),
     }),
   };
   if ((config.api.jwksFile === undefined) !== (config.api.jwtIssuer === undefined)) {

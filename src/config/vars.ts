@@ -20,6 +20,8 @@ export interface VarSpec<T> {
   readonly secret?: boolean;
   /** Returns the value, or throws a RangeError saying what is allowed. */
   readonly parse: (raw: string) => T;
+  /** Set but empty is an error (otherwise it means the default). */
+  readonly emptyIsError?: boolean;
 }
 
 function spec<T>(s: VarSpec<T>): VarSpec<T> {
@@ -64,15 +66,27 @@ export const bool = (raw: string): boolean => {
   throw new RangeError('must be true or false');
 };
 
+/** The schedule plans today's run at each tick: more often than this is never useful and fills the queues. */
+export const MIN_CRON_INTERVAL_MS = 3_600_000;
+
 export const cron = (raw: string): string => {
-  const fields = raw.trim().split(/\s+/);
-  if (fields.length < 5 || fields.length > 6) throw new RangeError('must be a cron pattern of 5 fields (minute hour day month weekday), e.g. "0 6 * * *"');
+  const pattern = raw.trim();
+  const fields = pattern.split(/\s+/);
+  const example = 'e.g. "0 6 * * *" (06:00 every day)';
+  if (fields.length === 6) throw new RangeError(`has 6 fields (a seconds field): use 5 fields (minute hour day month weekday), ${example}`);
+  if (fields.length !== 5) throw new RangeError(`must be a cron pattern of 5 fields (minute hour day month weekday), ${example}`);
+  let fires: Date[];
   try {
-    CronExpressionParser.parse(raw.trim());
+    const it = CronExpressionParser.parse(pattern, { tz: 'UTC', currentDate: new Date(Date.UTC(2026, 0, 1)) });
+    fires = Array.from({ length: 48 }, () => it.next().toDate());
   } catch (e) {
-    throw new RangeError(`is not a valid cron pattern (${e instanceof Error ? e.message : String(e)}): e.g. "0 6 * * *"`);
+    throw new RangeError(`is not a valid cron pattern (${e instanceof Error ? e.message : String(e)}): ${example}`);
   }
-  return raw.trim();
+  const gap = Math.min(...fires.slice(1).map((d, i) => d.getTime() - (fires[i] as Date).getTime()));
+  if (gap < MIN_CRON_INTERVAL_MS) {
+    throw new RangeError(`fires every ${Math.round(gap / 60_000)} minute(s): each tick plans today's run, so at most once an hour is allowed, ${example}`);
+  }
+  return pattern;
 };
 
 export const redisUrl = (raw: string): string => {
@@ -123,13 +137,15 @@ export const VARS = {
   VACUUM_ALLOW_SHORT_RETENTION: spec({ name: 'VACUUM_ALLOW_SHORT_RETENTION', default: 'false', doc: 'Allow VACUUM_RETAIN_HOURS below 168 (breaks concurrent readers and time travel; logs a warning).', parse: bool }),
   OPTIMIZE_AFTER_REFRESH: spec({ name: 'OPTIMIZE_AFTER_REFRESH', default: 'false', doc: 'Databricks: run OPTIMIZE on a table after its refresh.', parse: bool }),
   REDIS_URL: spec({ name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'Redis for the queues, job history and recorded state (rediss:// for TLS). Never evicting keys: maxmemory-policy noeviction.', secret: true, parse: redisUrl }),
-  QUEUE_PREFIX: spec({ name: 'QUEUE_PREFIX', default: '{crm}', doc: 'Prefix of every Redis key; the {hash tag} keeps them in one Redis Cluster slot.', parse: (raw) => { if (!/^[A-Za-z0-9_{}:.-]{1,64}$/.test(raw)) throw new RangeError('must be 1-64 characters: letters, digits, _ { } : . -'); return raw; } }),
+  QUEUE_PREFIX: spec({ name: 'QUEUE_PREFIX', default: '{crm}', doc: 'Prefix of every Redis key; the {hash tag} keeps them in one Redis Cluster slot. Set but empty is refused (it would share the default prefix).', emptyIsError: true, parse: (raw) => { if (!/^[A-Za-z0-9_{}:.-]{1,64}$/.test(raw)) throw new RangeError('must be 1-64 characters: letters, digits, _ { } : . -'); return raw; } }),
   HOST: spec({ name: 'HOST', default: '127.0.0.1', doc: 'Address every role listens on: loopback by default; the container image and the manifests set 0.0.0.0 (all interfaces).', parse: nonEmpty }),
+  TRUST_PROXY: spec({ name: 'TRUST_PROXY', default: 'false', doc: 'true behind a reverse proxy or ingress that sets X-Forwarded-Proto/Host (and terminates TLS): requests are then judged by what the client used, and HTTPS ones get Strict-Transport-Security. Leave false when clients reach the port directly.', parse: bool }),
   PORT: spec({ name: 'PORT', default: '3000', doc: 'Port of the web role (Bull Board, /metrics, /healthz, /readyz); 0 picks a free port.', parse: integer(0, 65535) }),
-  SCHEDULE_CRON: spec({ name: 'SCHEDULE_CRON', default: '0 6 * * *', doc: 'When the daily run is planned, in SCHEDULE_TZ.', parse: cron }),
+  SCHEDULE_CRON: spec({ name: 'SCHEDULE_CRON', default: '0 6 * * *', doc: 'When the daily run is planned, in SCHEDULE_TZ: a 5-field cron pattern (no seconds field) firing at most once an hour.', parse: cron }),
   SOURCE_AUDIT_CRON: spec({ name: 'SOURCE_AUDIT_CRON', default: '0 7 * * 0', doc: 'When the source audit (anomalies over the whole source views) is queued, in SCHEDULE_TZ; weekly, Sunday 07:00, by default.', parse: cron }),
   JOB_ATTEMPTS: spec({ name: 'JOB_ATTEMPTS', default: '3', doc: 'Attempts per task (1 = no retry).', parse: integer(1, 100) }),
   JOB_BACKOFF_MS: spec({ name: 'JOB_BACKOFF_MS', default: '300000', doc: 'Fixed wait between attempts (ms).', parse: integer(0, 86_400_000) }),
+  JOB_LOCK_MS: spec({ name: 'JOB_LOCK_MS', default: '30000', doc: "How long a worker's claim on a running task lasts unless renewed (it is renewed while the task runs), and how often workers look for tasks whose claim expired (ms). A task of a worker that died is put back in the queue within about twice this; each such stall uses one of JOB_ATTEMPTS.", parse: integer(1000, 600_000) }),
   JOB_TIMEOUT_MS: spec({ name: 'JOB_TIMEOUT_MS', default: '1800000', doc: 'Per-task timeout (ms): the running statement is cancelled and the attempt fails.', parse: integer(1000, 86_400_000) }),
   SHUTDOWN_GRACE_MS: spec({ name: 'SHUTDOWN_GRACE_MS', default: '30000', doc: 'On SIGTERM, how long active tasks may finish before they are cancelled and put back in the queue (ms).', parse: integer(0, 3_600_000) }),
   REFRESH_CONCURRENCY: spec({ name: 'REFRESH_CONCURRENCY', default: '2', doc: 'Refresh tasks run at once by one worker process.', parse: integer(1, 64) }),
@@ -137,6 +153,8 @@ export const VARS = {
   VALIDATION_CONCURRENCY: spec({ name: 'VALIDATION_CONCURRENCY', default: '1', doc: 'Validation tasks run at once by one worker process.', parse: integer(1, 64) }),
   KEEP_COMPLETED_DAYS: spec({ name: 'KEEP_COMPLETED_DAYS', default: '14', doc: 'Completed jobs are kept this long (the run history on the board; at least 2 so a repeated run for the same date is recognised).', parse: integer(2, 3650) }),
   KEEP_FAILED_DAYS: spec({ name: 'KEEP_FAILED_DAYS', default: '90', doc: 'Failed jobs are kept this long.', parse: integer(1, 3650) }),
+  KEEP_COMPLETED_JOBS: spec({ name: 'KEEP_COMPLETED_JOBS', default: '10000', doc: 'At most this many completed jobs are kept per queue, however young (bounds Redis memory; a daily run adds 7).', parse: integer(100, 1_000_000) }),
+  KEEP_FAILED_JOBS: spec({ name: 'KEEP_FAILED_JOBS', default: '10000', doc: 'At most this many failed jobs are kept per queue, however young.', parse: integer(100, 1_000_000) }),
   BACKFILL_CHUNK_DAYS: spec({ name: 'BACKFILL_CHUNK_DAYS', default: '31', doc: 'Backfill rebuilds a rolling-window table one chunk of this many days per atomic replace.', parse: integer(1, 366) }),
   WAREHOUSE_CHECK_INTERVAL_MS: spec({ name: 'WAREHOUSE_CHECK_INTERVAL_MS', default: '30000', doc: 'Workers run a cheap `SELECT 1` this often so /readyz knows the warehouse answers; 0 turns the check (and its part of /readyz) off - on Databricks, keep it above the warehouse auto-stop time or 0 so the check does not keep it running.', parse: integer(0, 86_400_000) }),
   SLOW_RUN_SECONDS: spec({ name: 'SLOW_RUN_SECONDS', default: '900', doc: 'A run longer than this counts in crm_runs_slow_total (the alert fires on a run still going past it).', parse: integer(1, 86_400) }),
@@ -156,5 +174,9 @@ export const VARS = {
   API_JWT_AUDIENCE: spec({ name: 'API_JWT_AUDIENCE', default: undefined, doc: 'Read API: the `aud` a JWT must carry; unset = not checked.', parse: nonEmpty }),
   API_JWKS_FILE: spec({ name: 'API_JWKS_FILE', default: undefined, doc: 'Read API: JWKS file of the keys that verify JWTs: `oct` keys for HS256, `RSA` keys for RS256 (with API_JWT_ISSUER).', parse: jwksFile }),
   API_AUTH: spec({ name: 'API_AUTH', default: 'on', doc: '`off` serves the read API without credentials (logs a warning); otherwise the web role refuses to start without API_KEYS or API_JWKS_FILE.', parse: oneOf(['on', 'off'] as const) }),
+  API_CACHE_MAX_BYTES: spec({ name: 'API_CACHE_MAX_BYTES', default: '67108864', doc: 'Read API: most bytes the cached answers may take in Redis (64 MiB); storing one evicts the oldest beyond it. The cache shares Redis with the queues, which must never run out of memory.', parse: integer(65_536, 17_179_869_184) }),
+  API_CACHE_MAX_ENTRY_BYTES: spec({ name: 'API_CACHE_MAX_ENTRY_BYTES', default: '1048576', doc: 'Read API: an answer larger than this (1 MiB) is served but not cached.', parse: integer(1024, 67_108_864) }),
+  API_RATE_LIMIT_PER_MINUTE: spec({ name: 'API_RATE_LIMIT_PER_MINUTE', default: '3000', doc: 'Read API: sustained requests a minute per client (API key, JWT subject, or address with API_AUTH=off), shared by every web pod; past it 429 with Retry-After. The dashboard backend reads for all its users with one key: size it for its peak. 0 = no limit.', parse: integer(0, 1_000_000) }),
+  API_RATE_LIMIT_BURST: spec({ name: 'API_RATE_LIMIT_BURST', default: '600', doc: 'Read API: requests a client may make at once before the per-minute rate applies.', parse: integer(1, 1_000_000) }),
   CACHE_TTL_SECONDS: spec({ name: 'CACHE_TTL_SECONDS', default: '14400', doc: "Read API: how long a cached answer lives in Redis (a refresh invalidates it sooner); 0 turns the cache off (every read queries the warehouse).", parse: integer(0, 604_800) }),
 } as const;

@@ -3,7 +3,15 @@
  * the warehouse queries the API issued. Each web pod counts its own: sum
  * across pods. Labels are bounded: the route names below, the HTTP status.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer')), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 export const API_ROUTES = ['metrics', 'priorities', 'actions', 'freshness', 'other'] as const;
 export type ApiRoute = (typeof API_ROUTES)[number];
@@ -16,6 +24,8 @@ export interface ApiMetrics {
   request(route: ApiRoute, status: number, seconds: number): void;
   cache(result: CacheResult): void;
   warehouseQuery(route: ApiRoute): void;
+  /** Read the cache's size at scrape time (crm_api_cache_keys, crm_api_cache_bytes). */
+  watchCache(usage: () => Promise<{ keys: number; bytes: number }>): void;
 }
 
 export function registerApiMetrics(registry: Registry): ApiMetrics {
@@ -44,6 +54,22 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
     labelNames: ['route'],
     registers: [registry],
   });
+  let usage: (() => Promise<{ keys: number; bytes: number }>) | undefined;
+  // Read at scrape time; absent (not 0) while Redis cannot answer.
+  const read = (): Promise<{ keys: number; bytes: number } | undefined> => (usage ? withTimeout(usage(), 2000).catch(() => undefined) : Promise.resolve(undefined));
+  const gauge = (name: string, help: string, pick: (u: { keys: number; bytes: number }) => number): Gauge =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const u = await read();
+        if (u === undefined) this.reset();
+        else this.set(pick(u));
+      },
+    });
+  gauge('crm_api_cache_keys', 'Read API: cached answers in Redis (each answer is kept twice: fresh and stale), within API_CACHE_MAX_BYTES.', (u) => u.keys);
+  gauge('crm_api_cache_bytes', 'Read API: bytes the cached answers take in Redis, as counted against API_CACHE_MAX_BYTES.', (u) => u.bytes);
   for (const result of CACHE_RESULTS) cache.inc({ result }, 0);
   for (const route of ['metrics', 'priorities', 'actions'] as const) queries.inc({ route }, 0);
 
@@ -54,5 +80,8 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
     },
     cache: (result) => cache.inc({ result }),
     warehouseQuery: (route) => queries.inc({ route }),
+    watchCache: (fn) => {
+      usage = fn;
+    },
   };
 }

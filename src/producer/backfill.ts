@@ -21,6 +21,8 @@ export interface BackfillRequest {
   readonly to: string;
   readonly tables: readonly TableName[];
   readonly force: boolean;
+  /** Dates after today were accepted explicitly (--allow-future). */
+  readonly allowFuture?: boolean;
 }
 
 export function planBackfill(config: Config, req: BackfillRequest): RunPlan[] {
@@ -32,7 +34,7 @@ export function planBackfill(config: Config, req: BackfillRequest): RunPlan[] {
   const plans: RunPlan[] = [];
   for (let start = req.from; start <= req.to; start = addDays(start, config.jobs.backfillChunkDays)) {
     const end = [addDays(start, config.jobs.backfillChunkDays - 1), req.to].sort()[0] as string;
-    plans.push({ runId: `bf_${start}_${end}`, date: end, from: start, tables: req.tables, retention: false, priority: BACKFILL_PRIORITY });
+    plans.push({ runId: `bf_${start}_${end}`, date: end, from: start, tables: req.tables, retention: false, priority: BACKFILL_PRIORITY, ...(req.allowFuture ? { allowFuture: true } : {}) });
   }
   return plans;
 }

@@ -12,7 +12,7 @@ import { dateRange } from '../dates.js';
 import { TABLES, TABLE_NAMES, derivedFrom, refreshOrder, type TableName } from '../tables/registry.js';
 import { jobIds, type Payload, type TaskRef } from '../queue/jobs.js';
 import { defaultJobOptions } from '../queue/queues.js';
-import type { StateStore } from '../state/store.js';
+import type { RunRecord, StateStore } from '../state/store.js';
 
 export interface RunPlan {
   readonly runId: string;
@@ -25,6 +25,8 @@ export interface RunPlan {
   readonly retention: boolean;
   /** BullMQ priority (higher number = later): backfills yield to the daily run. */
   readonly priority?: number;
+  /** D is after today and an operator said so (--allow-future): the workers accept it. */
+  readonly allowFuture?: boolean;
 }
 
 export interface PlannedRun {
@@ -33,6 +35,8 @@ export interface PlannedRun {
   readonly validationJobId: string;
   /** False when this run had been planned before (nothing was added). */
   readonly added: boolean;
+  /** Its claim had been left without a flow (an interrupted planning): the flow was added now. */
+  readonly repaired?: boolean;
 }
 
 export function buildFlow(plan: RunPlan, config: Config): FlowJob {
@@ -40,6 +44,7 @@ export function buildFlow(plan: RunPlan, config: Config): FlowJob {
   const child: JobsOptions = { ...base, ignoreDependencyOnFailure: true };
   const tasks: TaskRef[] = [];
   const tables = TABLE_NAMES.filter((t) => refreshOrder(plan.tables).includes(t));
+  const future = plan.allowFuture ? { allowFuture: true as const } : {};
   // Per table, its jobs by date (the top of its chain: retention on a daily run, else the refresh).
   const tops = new Map<TableName, Map<string, FlowJob>>();
   const refreshIds = new Map<string, string>();
@@ -57,7 +62,7 @@ export function buildFlow(plan: RunPlan, config: Config): FlowJob {
     if (plan.retention) {
       const id = jobIds.retention(table, plan.runId);
       tasks.push({ queue: 'retention', id });
-      const data: Payload<'retention'> = { runId: plan.runId, date: plan.date, table };
+      const data: Payload<'retention'> = { runId: plan.runId, date: plan.date, table, ...future };
       byDate.clear();
       byDate.set(plan.date, { name: 'retention', queueName: 'retention', data, opts: { ...child, jobId: id }, children: refreshes });
     }
@@ -66,7 +71,7 @@ export function buildFlow(plan: RunPlan, config: Config): FlowJob {
   // Alternate tables (day 1 of each, then day 2…) so that concurrent workers pick different tables
   // instead of queueing behind one table's lock.
   const children = interleave(tables.filter((t) => tops.has(t)).map((t) => [...(tops.get(t)?.values() ?? [])]));
-  const data: Payload<'validation'> = { runId: plan.runId, date: plan.date, tables, tasks };
+  const data: Payload<'validation'> = { runId: plan.runId, date: plan.date, tables, tasks, ...future };
   return { name: 'validation', queueName: 'validation', data, opts: { ...base, jobId: jobIds.validation(plan.runId) }, children };
 }
 
@@ -85,7 +90,7 @@ interface Dependency {
 function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, dependency: (date: string) => Dependency | undefined): FlowJob[] {
   const job = (date: string, id: string, from?: string): FlowJob => {
     const dep = dependency(date);
-    const data: Payload<'refresh'> = { runId: plan.runId, date, table, ...(from ? { from } : {}), ...(dep?.after ? { after: dep.after } : {}) };
+    const data: Payload<'refresh'> = { runId: plan.runId, date, table, ...(from ? { from } : {}), ...(dep?.after ? { after: dep.after } : {}), ...(plan.allowFuture ? { allowFuture: true as const } : {}) };
     return { name: 'refresh', queueName: 'refresh', data, opts: { ...opts, jobId: id }, ...(dep?.children.length ? { children: dep.children } : {}) };
   };
   if (plan.from === undefined) return [job(plan.date, jobIds.refresh(table, plan.runId))];
@@ -94,23 +99,45 @@ function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, depende
   return dateRange(plan.from, plan.date).map((d) => job(d, `${jobIds.refresh(table, plan.runId)}__${d}`));
 }
 
-/**
- * Add the run's flow unless it was planned before. The run record is claimed
- * atomically first, so two planners racing on the same run add it once.
- */
 /** Jobs in a flow: what a run adds to the queues. */
 export function countJobs(flow: FlowJob): number {
   return 1 + (flow.children ?? []).reduce((n, c) => n + countJobs(c), 0);
 }
 
-export async function enqueueRun(flows: FlowProducer, state: StateStore, config: Config, plan: RunPlan): Promise<PlannedRun> {
-  const validationJobId = jobIds.validation(plan.runId);
-  if (!(await state.startRun(plan.runId, plan.date, { tracked: plan.from === undefined }))) return { runId: plan.runId, date: plan.date, validationJobId, added: false };
+/**
+ * A claim younger than this may belong to a planner that is adding its flow
+ * right now; an older unfinished claim without its validation job was left by
+ * a planner that stopped in between (a crash, a lost connection).
+ */
+export const CLAIM_GRACE_MS = 5_000;
+
+/** The run was claimed but its flow never added: unfinished, past the grace period, and its validation job absent. */
+export async function isLostClaim(flows: FlowProducer, run: RunRecord, now: Date = new Date()): Promise<boolean> {
+  if (run.finishedAt !== undefined || now.getTime() - run.plannedAt < CLAIM_GRACE_MS) return false;
+  const node = await flows.getFlow({ id: jobIds.validation(run.runId), queueName: 'validation', depth: 1, maxChildren: 1 });
+  return node?.job === undefined;
+}
+
+/**
+ * Add the run's flow unless it was planned before. The run record is claimed
+ * atomically first, so two planners racing on the same run add it once; a
+ * claim whose flow was never added (the planner stopped in between) is
+ * re-planned, with the same deterministic job ids.
+ */
+export async function enqueueRun(flows: FlowProducer, state: StateStore, config: Config, plan: RunPlan, now: Date = new Date()): Promise<PlannedRun> {
+  const planned = { runId: plan.runId, date: plan.date, validationJobId: jobIds.validation(plan.runId) };
+  if (!(await state.startRun(plan.runId, plan.date, { tracked: plan.from === undefined, plannedAt: now.getTime() }))) {
+    const claim = await state.run(plan.runId);
+    if (claim === undefined || !(await isLostClaim(flows, claim, now))) return { ...planned, added: false };
+    await state.resumeRun(claim);
+    await flows.add(buildFlow(plan, config));
+    return { ...planned, added: true, repaired: true };
+  }
   try {
     await flows.add(buildFlow(plan, config));
   } catch (e) {
     await state.forgetRun(plan.runId);
     throw e;
   }
-  return { runId: plan.runId, date: plan.date, validationJobId, added: true };
+  return { ...planned, added: true };
 }

@@ -13,7 +13,7 @@ import { defaultJobOptions, type Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 import type { Processor } from '../workers/factory.js';
-import { enqueueRun, type PlannedRun } from './planner.js';
+import { enqueueRun, isLostClaim, type PlannedRun } from './planner.js';
 
 export const SCHEDULER_ID = 'daily-refresh';
 /** The source audit's own job scheduler, on its own queue. */
@@ -49,10 +49,11 @@ export interface PlanDeps {
 
 /** The daily run for D, with all tables. Recorded for the scheduler's dead-man switch. */
 export async function planDailyRun(deps: PlanDeps, date: string): Promise<PlannedRun> {
-  const planned = await enqueueRun(deps.flows, deps.state, deps.config, { runId: date, date, tables: TABLE_NAMES, retention: true });
   const now = deps.clock.now();
+  const planned = await enqueueRun(deps.flows, deps.state, deps.config, { runId: date, date, tables: TABLE_NAMES, retention: true }, now);
   await deps.state.recordScheduler({ lastEnqueuedAt: now.getTime(), nextRunAt: nextFireTimes(deps.config, 1, now)[0]?.getTime() });
-  deps.log.info({ date, added: planned.added }, planned.added ? 'run planned' : 'run for this date was planned before: nothing added');
+  const message = planned.repaired ? 'run had been claimed without its jobs (an interrupted planning): planned again' : planned.added ? 'run planned' : 'run for this date was planned before: nothing added';
+  deps.log[planned.repaired ? 'warn' : 'info']({ date, added: planned.added }, message);
   return planned;
 }
 
@@ -72,7 +73,8 @@ export function scheduleProcessor(deps: PlanDeps): Processor<'schedule'> {
 
 /**
  * BullMQ does not replay ticks missed while nothing ran: if today's tick has
- * passed and today's run was never planned, plan it now.
+ * passed and today's run was never planned, or its claim was left without its
+ * jobs, plan it now.
  */
 export async function catchUp(deps: PlanDeps): Promise<PlannedRun | undefined> {
   const tz = deps.config.scheduleTz;
@@ -80,7 +82,9 @@ export async function catchUp(deps: PlanDeps): Promise<PlannedRun | undefined> {
   const last = previousFireTime(deps.config, now);
   const today = dateInZone(now, tz);
   if (dateInZone(last, tz) !== today) return undefined;
-  if (await deps.state.run(today)) return undefined;
-  deps.log.info({ date: today, tick: last.toISOString() }, "catch-up: today's tick passed while no scheduler ran: planning today's run now");
+  const claim = await deps.state.run(today);
+  if (claim && !(await isLostClaim(deps.flows, claim, now))) return undefined;
+  const why = claim ? "catch-up: today's run was claimed but its jobs were never added: planning it again" : "catch-up: today's tick passed while no scheduler ran: planning today's run now";
+  deps.log.info({ date: today, tick: last.toISOString() }, why);
   return planDailyRun(deps, today);
 }

@@ -4,7 +4,7 @@
  * never be valid (e.g. added by hand on the board) fails once, unretried.
  */
 import { z } from 'zod';
-import { parseIsoDate } from '../dates.js';
+import { futureDateProblem, parseIsoDate } from '../dates.js';
 import { TABLE_NAMES, type TableName } from '../tables/registry.js';
 
 export const QUEUE_NAMES = ['schedule', 'refresh', 'retention', 'validation', 'source-audit'] as const;
@@ -23,6 +23,8 @@ const isoDate = z.string().refine((s) => {
 }, 'must be a real date as YYYY-MM-DD');
 const runId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'must be 1-80 characters: letters, digits, _ or -');
 const table = z.enum(TABLE_NAMES as [TableName, ...TableName[]]);
+/** D after today was accepted explicitly (`--allow-future`); without it such a payload is refused. */
+const allowFuture = z.literal(true).optional();
 const taskRef = z.object({ queue: z.enum(['refresh', 'retention']), id: z.string().min(1).max(200) });
 
 export const PAYLOADS = {
@@ -36,10 +38,11 @@ export const PAYLOADS = {
       from: isoDate.optional(),
       /** A derived table: the source table's refresh job for `date`, which must have completed. */
       after: z.string().min(1).max(200).optional(),
+      allowFuture,
     })
     .strict()
     .refine((p) => p.from === undefined || p.from <= p.date, { message: 'from must not be after date', path: ['from'] }),
-  retention: z.object({ runId, date: isoDate, table }).strict(),
+  retention: z.object({ runId, date: isoDate, table, allowFuture }).strict(),
   validation: z
     .object({
       runId,
@@ -47,6 +50,7 @@ export const PAYLOADS = {
       tables: z.array(table).min(1),
       /** The run's tasks, whose outcome the validation reports. */
       tasks: z.array(taskRef).default([]),
+      allowFuture,
     })
     .strict(),
   /** The source audit reads the whole views: no date, no table. */
@@ -72,6 +76,16 @@ export function parsePayload<Q extends QueueName>(queue: Q, data: unknown): { ok
   const issue = result.error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : 'payload';
   return { ok: false, error: `invalid ${queue} payload: ${where} ${issue?.message ?? 'is invalid'} (example: ${EXAMPLES[queue]})` };
+}
+
+/**
+ * A parsed payload whose reference date is after today in `timeZone` (plus
+ * the tolerance) without `allowFuture`: the reason, in one line; else undefined.
+ */
+export function futurePayloadProblem(queue: QueueName, payload: Payload<QueueName>, timeZone: string, now: Date = new Date()): string | undefined {
+  if (!('date' in payload) || payload.allowFuture) return undefined;
+  const problem = futureDateProblem(payload.date, timeZone, now);
+  return problem && `invalid ${queue} payload: date ${problem}: use a date up to today, or add "allowFuture": true if a future date is intended`;
 }
 
 const EXAMPLES: Record<QueueName, string> = {

@@ -6,13 +6,19 @@ import { QUEUE_NAMES, type QueueName } from './jobs.js';
 
 const DAY_S = 86_400;
 
-/** The original job's policy: attempts, a fixed backoff, history kept for the board. */
+/**
+ * The backoff type whose delay the worker computes from its own JOB_BACKOFF_MS
+ * (the Worker's backoffStrategy), not from the options of whoever queued the job.
+ */
+export const WORKER_BACKOFF = 'worker-config';
+
+/** The original job's policy: attempts, a fixed backoff (the worker's), history kept for the board. */
 export function defaultJobOptions(config: Config): JobsOptions {
   return {
     attempts: config.jobs.attempts,
-    backoff: { type: 'fixed', delay: config.jobs.backoffMs },
-    removeOnComplete: { age: config.jobs.keepCompletedDays * DAY_S },
-    removeOnFail: { age: config.jobs.keepFailedDays * DAY_S },
+    backoff: { type: WORKER_BACKOFF },
+    removeOnComplete: { age: config.jobs.keepCompletedDays * DAY_S, count: config.jobs.keepCompletedJobs },
+    removeOnFail: { age: config.jobs.keepFailedDays * DAY_S, count: config.jobs.keepFailedJobs },
   };
 }
 

@@ -122,6 +122,11 @@ export class StateStore implements RunRecorder {
     return added === 1;
   }
 
+  /** A claim re-planned after its flow was lost: counted as in progress again (from its planning time). */
+  async resumeRun(rec: RunRecord): Promise<void> {
+    if (rec.tracked !== false) await this.redis.zadd(this.key('runs', 'active'), 'NX', String(rec.plannedAt), rec.runId);
+  }
+
   /** Undo a claim whose jobs could not be added. */
   async forgetRun(runId: string): Promise<void> {
     await this.redis.multi().hdel(this.key('runs'), runId).zrem(this.key('runs', 'active'), runId).exec();

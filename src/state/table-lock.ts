@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -17,6 +18,14 @@ export interface HeldLock {
 /** The lock's key; its value starts with the owner given to acquire (e.g. `refresh:<job id>`). */
 export function tableLockKey(prefix: string, table: string): string {
   return `${prefix}:lock:table:${table}`;
+}
+
+/**
+ * A table lock lives twice a job's claim (JOB_LOCK_MS; 60 s by default), so a
+ * crashed worker's table is free again soon after its task is found stalled.
+ */
+export function tableLockTtlMs(config: Pick<Config, 'jobs'>): number {
+  return 2 * config.jobs.lockMs;
 }
 
 export class TableLocks {

@@ -1,4 +1,9 @@
-/** Retention: delete rows dated before D - R days (D - R itself stays). */
+/**
+ * Retention: delete rows dated before D - R days (D - R itself stays). For a
+ * D after today (plus the tolerance; only reachable with --allow-future) it
+ * deletes nothing: a mistyped future date must never empty the tables.
+ */
+import { futureDateProblem } from '../dates.js';
 import { retentionCutoff } from '../tables/windows.js';
 import type { TableName } from '../tables/registry.js';
 import { elapsedSeconds, type TaskContext } from './context.js';
@@ -8,11 +13,26 @@ export interface RetentionResult {
   readonly cutoff: string;
   readonly rowsDeleted: number;
   readonly seconds: number;
+  /** Why nothing was deleted, when retention was skipped. */
+  readonly skipped?: string;
 }
 
-export async function applyRetention(ctx: TaskContext, table: TableName, refDate: string, retentionDays: number): Promise<RetentionResult> {
+export interface RetentionClock {
+  /** SCHEDULE_TZ: "today" for the future-date bound. */
+  readonly timeZone: string;
+  readonly now?: Date;
+}
+
+export async function applyRetention(ctx: TaskContext, table: TableName, refDate: string, retentionDays: number, clock: RetentionClock): Promise<RetentionResult> {
   const started = performance.now();
   const cutoff = retentionCutoff(refDate, retentionDays);
+  const future = futureDateProblem(refDate, clock.timeZone, clock.now ?? new Date());
+  if (future !== undefined) {
+    const skipped = `reference date ${future}: retention deletes nothing for it`;
+    await ctx.progress?.(`retention ${table}: ${skipped}`);
+    ctx.log.warn({ table, date: refDate }, `retention skipped: ${skipped}`);
+    return { table, cutoff, rowsDeleted: 0, seconds: elapsedSeconds(started), skipped };
+  }
   const [del, ...after] = ctx.sql.retention(table, cutoff);
   await ctx.progress?.(`retention ${table}: deleting rows before ${cutoff}`);
   const { rowsAffected } = await ctx.warehouse.execute(del!, { signal: ctx.signal, tag: ctx.tag });

@@ -94,7 +94,7 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
   if (tasks.includes('retention')) {
     for (const table of tables) {
       await attempt('retention', table, async (c) => {
-        const r = await applyRetention(c, table, date, config.retentionDays[table]);
+        const r = await applyRetention(c, table, date, config.retentionDays[table], { timeZone: config.scheduleTz });
         return { rows: r.rowsDeleted, seconds: r.seconds };
       });
     }

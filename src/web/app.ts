@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
 import { auditLog, boardAuth } from './auth.js';
+import { notFound, sameOriginWrites, securityHeaders } from './security.js';
 import { API_PATH } from '../api/router.js';
 
 export const BOARD_PATH = '/admin/queues';
@@ -30,9 +31,12 @@ export interface WebDeps {
 }
 
 export function createApp(deps: WebDeps): Express {
-  const { config, log, queues } = deps;
+  const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Behind a proxy (ingress) that terminates TLS: X-Forwarded-Proto/Host say how the client addressed us.
+  app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders(), sameOriginWrites());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -61,8 +65,13 @@ export function createApp(deps: WebDeps): Express {
     res.send(await deps.metrics.scrape());
   });
   if (deps.api) app.use(API_PATH, deps.api);
-  if (!deps.board) return app;
+  if (deps.board) mountBoard(app, deps);
+  // Answered here rather than by Express's default page, which would replace the security headers.
+  app.use(notFound());
+  return app;
+}
 
+function mountBoard(app: Express, { config, log, queues }: WebDeps): void {
   const board = new ExpressAdapter();
   board.setBasePath(BOARD_PATH);
   createBullBoard({
@@ -70,6 +79,7 @@ export function createApp(deps: WebDeps): Express {
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'crm-materializer' } },
   });
-  app.use(BOARD_PATH, boardAuth(config, log), auditLog(log), board.getRouter() as express.Router);
-  return app;
+  const boardApp = board.getRouter() as express.Express;
+  boardApp.disable('x-powered-by'); // the board is an express app of its own
+  app.use(BOARD_PATH, boardAuth(config, log), auditLog(log), boardApp);
 }

@@ -7,8 +7,10 @@
  * grace period are cancelled and put back in the queue, not lost.
  */
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { recordFinalFailure, secondsSinceStart } from './failures.js';
+import { WORKER_BACKOFF } from '../queue/queues.js';
 import { SourceMissingError, UsageError, WarehouseError, toError } from '../errors.js';
-import { parsePayload, type Payload, type QueueName } from '../queue/jobs.js';
+import { futurePayloadProblem, parsePayload, type Payload, type QueueName } from '../queue/jobs.js';
 import type { TaskContext } from '../tasks/context.js';
 import type { WorkerRuntime } from './runtime.js';
 
@@ -42,8 +44,20 @@ export class WorkerPool {
       prefix: config.queuePrefix,
       concurrency,
       autorun: true,
+      // A worker that dies leaves its job's lock to expire; the next check finds the job stalled and puts it back.
+      lockDuration: config.jobs.lockMs,
+      stalledInterval: config.jobs.lockMs,
+      // A crash loop uses the attempts as configured, no more and no fewer.
+      maxStalledCount: config.jobs.attempts - 1,
+      // Jobs queued by the service wait JOB_BACKOFF_MS between attempts, whatever the queuing process was configured with.
+      settings: { backoffStrategy: () => config.jobs.backoffMs },
     });
     worker.on('error', (err) => this.rt.log.error({ queue, err }, 'worker error'));
+    // Failed without running the processor (stalled too often, e.g. its workers crashed): the same failure path as a processor error.
+    worker.on('failed', (job, err) => {
+      if (job?.deferredFailure === undefined) return;
+      recordFinalFailure(this.rt, queue, job, err, secondsSinceStart(job)).catch((e: unknown) => this.rt.log.error({ queue, jobId: job.id, err: e }, 'could not record a failure'));
+    });
     if (onCompleted) {
       worker.on('completed', (job) => {
         onCompleted(job, this.rt).catch((err: unknown) => this.rt.log.error({ queue, jobId: job.id, err }, 'after-completion step failed'));
@@ -71,11 +85,15 @@ export class WorkerPool {
   }
 
   private async process<Q extends QueueName>(queue: Q, job: Job, token: string | undefined, processor: Processor<Q>): Promise<unknown> {
+    // Attempts and backoff are this worker's (JOB_ATTEMPTS, JOB_BACKOFF_MS), whatever the job was queued with:
+    // BullMQ reads them from this object when the attempt fails.
+    job.opts = { ...job.opts, attempts: this.rt.config.jobs.attempts, backoff: { type: WORKER_BACKOFF } };
     const parsed = parsePayload(queue, job.data);
     const log = this.rt.log.child({ queue, jobId: job.id, attempt: job.attemptsMade + 1 });
-    if (!parsed.ok) {
-      log.error({ error: parsed.error }, 'bad payload: failing without retry');
-      throw new UnrecoverableError(parsed.error);
+    const error = parsed.ok ? futurePayloadProblem(queue, parsed.value, this.rt.config.scheduleTz, this.rt.clock.now()) : parsed.error;
+    if (!parsed.ok || error !== undefined) {
+      log.error({ error }, 'bad payload: failing without retry');
+      throw new UnrecoverableError(error);
     }
     const payload = parsed.value;
     const controller = new AbortController();
@@ -119,9 +137,4 @@ export function classify(e: unknown): Error {
   if (e instanceof UsageError || e instanceof SourceMissingError) return new UnrecoverableError(e.message);
   if (e instanceof WarehouseError && !e.transient) return new UnrecoverableError(e.message);
   return toError(e);
-}
-
-/** True when this failure is the last: BullMQ will not try again. */
-export function isFinalFailure(job: Job, err: unknown): boolean {
-  return classify(err) instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

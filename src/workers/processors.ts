@@ -14,7 +14,8 @@ import { formatValidation } from '../tasks/report.js';
 import type { Payload, TaskRef } from '../queue/jobs.js';
 import type { TableTask } from '../state/store.js';
 import { jobIds } from '../queue/jobs.js';
-import { isFinalFailure, type JobContext, type Processor } from './factory.js';
+import { classify, type JobContext, type Processor } from './factory.js';
+import { isFinalFailure, recordFinalFailure } from './failures.js';
 import type { WorkerRuntime } from './runtime.js';
 
 /** When a table is busy, look again after this long (plus jitter, so waiting tasks do not move in step). */
@@ -58,14 +59,10 @@ async function tableTask<T extends TaskDone>(task: TableTask, p: { table: TableN
     rt.observer?.taskSettled?.(task, p.table, 'success', seconds());
     return result;
   } catch (e) {
-    if (!(e instanceof DelayedError)) {
-      const final = isFinalFailure(ctx.job, e);
-      if (final) {
-        const error = e instanceof Error ? e.message : String(e);
-        await rt.state.recordTask(p.table, task, { date: p.date, runId: p.runId, outcome: 'failure', seconds: seconds(), rowsWritten: null, finishedAt: rt.clock.now().getTime(), error });
-      }
-      rt.observer?.taskSettled?.(task, p.table, final ? 'failure' : 'retry', seconds());
-    }
+    const seconds = (performance.now() - started) / 1000;
+    if (e instanceof DelayedError) throw e;
+    if (isFinalFailure(ctx.job, classify(e), rt.config.jobs.attempts)) await recordFinalFailure(rt, task, ctx.job, e, seconds);
+    else rt.observer?.taskSettled?.(task, p.table, 'retry', seconds);
     throw e;
   }
 }
@@ -96,7 +93,7 @@ async function requireCompleted(after: string | undefined, table: TableName, rt:
 
 export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
   tableTask('retention', p, ctx, rt, async () => {
-    const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table]);
+    const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table], { timeZone: rt.config.scheduleTz, now: rt.clock.now() });
     await ctx.job.updateProgress(100);
     return { cutoff: r.cutoff, rowsWritten: null, rowsDeleted: r.rowsDeleted, seconds: r.seconds };
   });
@@ -111,8 +108,9 @@ export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) =
     report = await validate(ctx, p.date, p.tables, rt.config.refreshWindowDays, rt.clock.now());
     await rt.state.recordValidation(report, rt.clock.now().getTime());
   } catch (e) {
-    // The validation itself could not run (warehouse, Redis): counted, then retried or failed by BullMQ.
-    settle(isFinalFailure(ctx.job, e) ? 'failure' : 'retry');
+    // The validation itself could not run (warehouse, Redis): retried, or on the last attempt the run fails.
+    if (isFinalFailure(ctx.job, classify(e), rt.config.jobs.attempts)) await recordFinalFailure(rt, 'validation', ctx.job, e, (performance.now() - started) / 1000);
+    else settle('retry');
     throw e;
   }
   await ctx.progress?.(formatValidation(report));
@@ -140,7 +138,7 @@ export const sourceAuditProcessor: Processor<'source-audit'> = async (_p, ctx, r
     rt.observer?.taskSettled?.('source-audit', 'all', 'success', (performance.now() - started) / 1000);
     return report;
   } catch (e) {
-    rt.observer?.taskSettled?.('source-audit', 'all', isFinalFailure(ctx.job, e) ? 'failure' : 'retry', (performance.now() - started) / 1000);
+    rt.observer?.taskSettled?.('source-audit', 'all', isFinalFailure(ctx.job, e, rt.config.jobs.attempts) ? 'failure' : 'retry', (performance.now() - started) / 1000);
     throw e;
   }
 };

@@ -50,7 +50,7 @@ describe('Bull Board', () => {
     // The view is back; an operator retries the two failed refreshes from the board.
     await runtime.warehouse.execute({ sql: `CREATE TABLE ${S}.vw_crm_action AS SELECT * FROM (VALUES ('A1', 'O1', 'L1', 'V1', 'ana', 'x', 'ABERTA', DATE '2026-11-20', TIMESTAMP '2026-09-01', CAST(NULL AS TIMESTAMP))) t(ACTION_ID, ORGANIZATION_ID, LOCATION_ID, VERIFICATION_ID, RESPONSIBLE, ACTION_TYPE, STATUS, DUE_DATE, CREATED_AT, CLOSED_AT)` });
     for (const t of ['crm_action_priorities_daily', 'crm_actions_open_snapshot']) {
-      const res = await fetch(url(svc, `/admin/queues/api/queues/refresh/refresh__${t}__${D}/retry`), { method: 'PUT', headers: { authorization: basic('ops', 'secret-pass') } });
+      const res = await fetch(url(svc, `/admin/queues/api/queues/refresh/refresh__${t}__${D}/retry`), { method: 'PUT', headers: { authorization: basic('ops', 'secret-pass'), origin: url(svc, '') } });
       expect(res.status).toBe(204);
     }
     await waitForState(runtime.queues.validation, `validation__${D}`, ['completed']);
@@ -62,7 +62,7 @@ describe('Bull Board', () => {
     svc = await startTestService({ sources: DEMO_SOURCES, env: { BOARD_READ_ONLY: 'true' } });
     await svc.service.runtime.queues.refresh.add('refresh', { runId: 'x', date: 'bad', table: 'crm_metrics_daily' }, { jobId: 'bad-one' });
     await waitForState(svc.service.runtime.queues.refresh, 'bad-one', ['failed']);
-    const res = await fetch(url(svc, '/admin/queues/api/queues/refresh/bad-one/retry'), { method: 'PUT', headers: { authorization: basic('ops', 'secret-pass') } });
+    const res = await fetch(url(svc, '/admin/queues/api/queues/refresh/bad-one/retry'), { method: 'PUT', headers: { authorization: basic('ops', 'secret-pass'), origin: url(svc, '') } });
     expect(res.status).toBe(405);
   });
 });
@@ -85,12 +85,14 @@ describe('scheduling', () => {
 
   test("catch-up plans today's run when its tick passed unplanned, and only then", async () => {
     svc = await startTestService({ sources: DEMO_SOURCES, roles: ['scheduler'] });
+    // A past day (the service's own start-up catch-up plans the real today, which must not be this one).
+    const day = '2026-03-10';
     // 05:00 in São Paulo: today's 06:00 tick is still ahead.
-    expect(await catchUp(deps(svc, '2026-11-29T08:00:00Z'))).toBeUndefined();
+    expect(await catchUp(deps(svc, `${day}T08:00:00Z`))).toBeUndefined();
     // 07:00 in São Paulo: the tick passed and nothing was planned.
-    expect(await catchUp(deps(svc, '2026-11-29T10:00:00Z'))).toMatchObject({ runId: D, added: true });
-    expect(await catchUp(deps(svc, '2026-11-29T11:00:00Z'))).toBeUndefined();
-    expect(await svc.service.runtime.queues.validation.getJob(`validation__${D}`)).toBeDefined();
+    expect(await catchUp(deps(svc, `${day}T10:00:00Z`))).toMatchObject({ runId: day, added: true });
+    expect(await catchUp(deps(svc, `${day}T11:00:00Z`))).toBeUndefined();
+    expect(await svc.service.runtime.queues.validation.getJob(`validation__${day}`)).toBeDefined();
   });
 });
 

@@ -7,6 +7,8 @@ import { validate } from '../../src/tasks/validation.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { createFixture, type Fixture, type SourceRows } from '../support/duckdb-fixture.js';
 
+/** Retention run on D itself. */
+const ON_D = { timeZone: 'America/Sao_Paulo', now: new Date('2026-11-29T15:00:00Z') };
 const S = 'hs_franquia.gold_connect_bot';
 const D = '2026-11-29';
 const ALL = { tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] as const };
@@ -42,9 +44,24 @@ describe('retention, validation and run guarantees', () => {
       sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) VALUES
         (DATE '2026-08-30', 'old', now()), (DATE '2026-08-31', 'edge', now()), (DATE '2026-11-29', 'new', now())`,
     });
-    const r = await applyRetention(f.ctx, 'crm_actions_open_snapshot', D, 90);
+    const r = await applyRetention(f.ctx, 'crm_actions_open_snapshot', D, 90, ON_D);
     expect(r).toMatchObject({ cutoff: '2026-08-31', rowsDeleted: 1 });
     expect(await f.rows(`SELECT action_id FROM ${S}.crm_actions_open_snapshot ORDER BY 1`)).toEqual([{ action_id: 'edge' }, { action_id: 'new' }]);
+  });
+
+  test('retention for a D after today (plus one day) deletes nothing; up to tomorrow it deletes as usual', async () => {
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) VALUES (DATE '2026-08-30', 'old', now()), (DATE '2026-11-29', 'new', now())`,
+    });
+    // 23:30 on the 29th in São Paulo is already the 30th in UTC: "today" is the schedule zone's.
+    const lateEvening = { timeZone: 'America/Sao_Paulo', now: new Date('2026-11-30T02:30:00Z') };
+    const future = await applyRetention(f.ctx, 'crm_actions_open_snapshot', '2099-01-01', 90, lateEvening);
+    expect(future).toMatchObject({ rowsDeleted: 0, skipped: expect.stringMatching(/2099-01-01 is in the future \(today is 2026-11-29 in America\/Sao_Paulo; at most 2026-11-30 is accepted\)/) as unknown });
+    const dayAfterTomorrow = await applyRetention(f.ctx, 'crm_actions_open_snapshot', '2026-12-01', 1, lateEvening);
+    expect(dayAfterTomorrow.rowsDeleted).toBe(0);
+    expect(await f.rows(`SELECT action_id FROM ${S}.crm_actions_open_snapshot ORDER BY 1`)).toEqual([{ action_id: 'new' }, { action_id: 'old' }]);
+    const tomorrow = await applyRetention(f.ctx, 'crm_actions_open_snapshot', '2026-11-30', 90, lateEvening);
+    expect(tomorrow).toMatchObject({ cutoff: '2026-09-01', rowsDeleted: 1 });
   });
 
   test('a clean run validates ok; anomalies are counted, not fatal', async () => {
