@@ -73,7 +73,7 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
       for (const c of CHECKS) checkFailures.set({ check: c.name }, validation.report.checks.find((r) => r.name === c.name)?.falhas ?? 0);
       lastValidation.set(validation.at / 1000);
     }
-    inProgress.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+    inProgress.set(oldest === undefined ? 0 : Math.max(0, (deps.clock.now().getTime() - oldest) / 1000));
     if (scheduler.nextRunAt !== undefined) nextRun.set(scheduler.nextRunAt / 1000);
     if (scheduler.lastEnqueuedAt !== undefined) lastEnqueued.set(scheduler.lastEnqueuedAt / 1000);
     await Promise.all(

@@ -132,10 +132,10 @@ export class StateStore implements RunRecorder {
     await this.redis.multi().hdel(this.key('runs'), runId).zrem(this.key('runs', 'active'), runId).exec();
   }
 
-  async finishRun(runId: string, outcome: 'success' | 'failure', failed: readonly string[] = []): Promise<RunRecord | undefined> {
+  async finishRun(runId: string, outcome: 'success' | 'failure', failed: readonly string[] = [], at = Date.now()): Promise<RunRecord | undefined> {
     const raw = await this.redis.hget(this.key('runs'), runId);
     if (raw === null) return undefined;
-    const rec: RunRecord = { ...(JSON.parse(raw) as RunRecord), finishedAt: Date.now(), outcome, failed };
+    const rec: RunRecord = { ...(JSON.parse(raw) as RunRecord), finishedAt: at, outcome, failed };
     await this.redis.multi().hset(this.key('runs'), runId, JSON.stringify(rec)).zrem(this.key('runs', 'active'), runId).exec();
     return rec;
   }

@@ -36,7 +36,7 @@ export async function recordFinalFailure(rt: WorkerRuntime, queue: QueueName, jo
     await rt.state.recordTask(table, queue, { date: task.date, runId: task.runId, outcome: 'failure', seconds, rowsWritten: null, finishedAt: rt.clock.now().getTime(), error });
   }
   if (queue === 'validation' && task.runId !== undefined) {
-    const run = await rt.state.finishRun(task.runId, 'failure', [`${job.id ?? 'validation'} failed: ${error}`]);
+    const run = await rt.state.finishRun(task.runId, 'failure', [`${job.id ?? 'validation'} failed: ${error}`], rt.clock.now().getTime());
     if (run?.tracked !== false && run) rt.observer?.runFinished?.(((run.finishedAt ?? Date.now()) - run.plannedAt) / 1000);
   }
 }

@@ -120,7 +120,7 @@ export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) =
     ...report.tables.filter((t) => t.status === 'critical').map((t) => `${t.tabela} critical: ${t.reasons.join(', ')}`),
   ];
   const outcome = problems.length === 0 ? 'success' : 'failure';
-  const run = await rt.state.finishRun(p.runId, outcome, problems);
+  const run = await rt.state.finishRun(p.runId, outcome, problems, rt.clock.now().getTime());
   settle(outcome);
   if (run?.tracked !== false && run) rt.observer?.runFinished?.(((run.finishedAt ?? Date.now()) - run.plannedAt) / 1000);
   // The report is the result either way; a failed run is not retried: retry its failed task instead.

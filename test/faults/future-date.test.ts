@@ -31,6 +31,15 @@ describe('a future reference date, through the CLI', () => {
     const seeded = await runCli(['run', '--inline', '--date', D], env);
     expect(seeded.code).toBe(0);
   });
+  /** Every key under the prefix with its value (hashes as objects). */
+  const redisState = async (redis: Redis): Promise<Record<string, unknown>> => {
+    const out: Record<string, unknown> = {};
+    for (const key of (await redis.keys(`${prefix}*`)).sort()) {
+      const type = await redis.type(key);
+      out[key] = type === 'hash' ? await redis.hgetall(key) : type === 'string' ? await redis.get(key) : type;
+    }
+    return out;
+  };
   afterAll(async () => {
     await f.cleanup();
     await cleanupPrefix(prefix);
@@ -42,14 +51,16 @@ describe('a future reference date, through the CLI', () => {
     ['backfill', ['backfill', '--from', D, '--to', FUTURE], /^error: --to 2099-01-01 is in the future/],
   ])('%s: one line on stderr, exit 2, no table and no queue changed', async (_name, args, message) => {
     const before = await dump();
-    const r = await runCli(args, env);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
-    expect(await dump()).toEqual(before);
     const redis = new Redis(REDIS_URL);
     try {
-      expect(await redis.keys(`${prefix}*`)).toEqual([]);
+      const keysBefore = await redisState(redis);
+      const r = await runCli(args, env);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(await dump()).toEqual(before);
+      // Nothing queued, nothing recorded (the seeding run's records stay as they were).
+      expect(await redisState(redis)).toEqual(keysBefore);
     } finally {
       redis.disconnect();
     }

@@ -59,7 +59,7 @@ const env = (attempts: number): Record<string, string> => ({
 async function startWorker(attempts: number): Promise<CliProcess & { port: number }> {
   const w = startCli(['start', '--roles', 'worker'], env(attempts));
   workers.push(w);
-  const port = await waitFor('the worker process to listen', () => Promise.resolve(/localhost:(\d+)/.exec(w.stdout())?.[1]), 30_000);
+  const port = await waitFor('the worker process to listen', () => Promise.resolve(/http:\/\/127\.0\.0\.1:(\d+)/.exec(w.stdout())?.[1]), 30_000);
   return Object.assign(w, { port: Number(port) });
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hasDemoData, seedDemo, type SeedProgress, type SeedSummary } from '../../src/demo/seed.js';
 import { createLogger } from '../../src/log.js';
-import { SOURCE_VIEWS } from '../../src/tables/registry.js';
+import { SOURCE_VIEWS, refreshOrder } from '../../src/tables/registry.js';
 import { SqlBuilder } from '../../src/tables/statements.js';
 import type { TaskContext } from '../../src/tasks/context.js';
 import { refreshTable } from '../../src/tasks/refresh.js';
@@ -149,7 +149,8 @@ describe('demo seed (small)', () => {
     const sql = new SqlBuilder(settings, duckdbDialect);
     const ctx: TaskContext = { warehouse, sql, log: createLogger('silent') };
     for (const s of sql.init()) await warehouse.execute(s);
-    for (const table of TABLE_NAMES) await refreshTable(ctx, table, refreshRange(table, D, 7));
+    // The priorities are counted from the snapshot: refresh in the registry's refresh order.
+    for (const table of refreshOrder(TABLE_NAMES)) await refreshTable(ctx, table, refreshRange(table, D, 7));
     const categories = await warehouse.query({
       sql: `SELECT ordem, prioridade, SUM(total_acoes) AS n FROM ${sql.table('crm_action_priorities_daily')} WHERE data_referencia = DATE '${D}' GROUP BY ALL ORDER BY ordem`,
     });
