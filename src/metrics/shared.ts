@@ -39,6 +39,21 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
   const lastAudit = g('crm_source_audit_last_success_timestamp_seconds', 'When the last successful source audit finished (0: never).');
   const up = g('crm_shared_state_up', '1 when this scrape could read the recorded state from Redis; 0 when not (the other shared metrics are then absent).');
   const fromState = [lastSuccess, rowsWritten, refreshing, rows, lag, taskFailed, status, checkFailures, lastValidation, inProgress, nextRun, lastEnqueued, jobs, workers, anomalies, lastAudit];
+  // Gauges without labels cannot be emptied (a reset exports 0): while the state cannot be read they leave the registry.
+  const single: [string, Gauge][] = [
+    ['crm_validation_last_timestamp_seconds', lastValidation],
+    ['crm_run_in_progress_seconds', inProgress],
+    ['crm_scheduler_next_run_timestamp_seconds', nextRun],
+    ['crm_scheduler_last_enqueued_timestamp_seconds', lastEnqueued],
+    ['crm_source_audit_last_success_timestamp_seconds', lastAudit],
+  ];
+  const exportSingle = (on: boolean): void => {
+    for (const [name, gauge] of single) {
+      const registered = registry.getSingleMetric(name) !== undefined;
+      if (on && !registered) registry.registerMetric(gauge);
+      else if (!on && registered) registry.removeSingleMetric(name);
+    }
+  };
 
   const read = async (): Promise<void> => {
     const [tables, validation, oldest, scheduler, audit] = await Promise.all([
@@ -93,10 +108,12 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
         timer = setTimeout(() => reject(new Error('Redis did not answer')), READ_TIMEOUT_MS);
       });
       await Promise.race([read(), timeout]).finally(() => clearTimeout(timer));
+      exportSingle(true);
       up.set(1);
     } catch {
       // The process's own metrics still go out; stale shared values must not.
       for (const gauge of fromState) gauge.reset();
+      exportSingle(false);
       up.set(0);
     }
   };

@@ -45,6 +45,7 @@ const CONTRACT_METRICS = new Set<string>([
   'crm_table_rows',
   'crm_table_data_lag_days',
   'crm_table_task_failed',
+  'crm_shared_state_up',
   'crm_table_validation_status',
   'crm_table_refresh_in_progress',
   'crm_validation_check_failures',

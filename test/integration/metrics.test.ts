@@ -144,6 +144,10 @@ describe('shared metrics without Redis', () => {
     const text = await registry.metrics();
     expect(metricValue(text, 'crm_shared_state_up')).toBe(0);
     expect(metricValue(text, 'crm_table_last_success_timestamp_seconds', { table: 'crm_metrics_daily' })).toBeUndefined();
+    // Absent, not 0: a 0 would read as "never" and page (CrmSchedulerMissed) during any Redis outage.
+    for (const name of ['crm_scheduler_last_enqueued_timestamp_seconds', 'crm_scheduler_next_run_timestamp_seconds', 'crm_validation_last_timestamp_seconds', 'crm_run_in_progress_seconds', 'crm_source_audit_last_success_timestamp_seconds']) {
+      expect(text, name).not.toMatch(new RegExp(`^${name} `, 'm'));
+    }
     await closeQueues(queues).catch(() => undefined);
     redis.disconnect();
   });
