@@ -39,19 +39,28 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
   const lastAudit = g('crm_source_audit_last_success_timestamp_seconds', 'When the last successful source audit finished (0: never).');
   const up = g('crm_shared_state_up', '1 when this scrape could read the recorded state from Redis; 0 when not (the other shared metrics are then absent).');
   const fromState = [lastSuccess, rowsWritten, refreshing, rows, lag, taskFailed, status, checkFailures, lastValidation, inProgress, nextRun, lastEnqueued, jobs, workers, anomalies, lastAudit];
-  // Gauges without labels cannot be emptied (a reset exports 0): while the state cannot be read they leave the registry.
-  const single: [string, Gauge][] = [
-    ['crm_validation_last_timestamp_seconds', lastValidation],
-    ['crm_run_in_progress_seconds', inProgress],
-    ['crm_scheduler_next_run_timestamp_seconds', nextRun],
-    ['crm_scheduler_last_enqueued_timestamp_seconds', lastEnqueued],
-    ['crm_source_audit_last_success_timestamp_seconds', lastAudit],
-  ];
-  const exportSingle = (on: boolean): void => {
-    for (const [name, gauge] of single) {
+  // Gauges without labels cannot be emptied (a reset exports 0): a value that is not known leaves the registry
+  // (the validation, scheduler and plan timestamps before their first value, and all of them while Redis cannot be read).
+  const single = new Map<Gauge, string>([
+    [lastValidation, 'crm_validation_last_timestamp_seconds'],
+    [inProgress, 'crm_run_in_progress_seconds'],
+    [nextRun, 'crm_scheduler_next_run_timestamp_seconds'],
+    [lastEnqueued, 'crm_scheduler_last_enqueued_timestamp_seconds'],
+    [lastAudit, 'crm_source_audit_last_success_timestamp_seconds'],
+  ]);
+  const known = new Set<Gauge>();
+  const setKnown = (gauge: Gauge, value: number | undefined): void => {
+    if (value === undefined) known.delete(gauge);
+    else {
+      gauge.set(value);
+      known.add(gauge);
+    }
+  };
+  const exportSingle = (): void => {
+    for (const [gauge, name] of single) {
       const registered = registry.getSingleMetric(name) !== undefined;
-      if (on && !registered) registry.registerMetric(gauge);
-      else if (!on && registered) registry.removeSingleMetric(name);
+      if (known.has(gauge) && !registered) registry.registerMetric(gauge);
+      else if (!known.has(gauge) && registered) registry.removeSingleMetric(name);
     }
   };
 
@@ -66,8 +75,8 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
     const today = todayIn(deps.clock, deps.config.scheduleTz);
     if (audit) {
       for (const kind of AUDIT_KINDS) anomalies.set({ kind }, audit.anomalies[kind]);
-      lastAudit.set(Date.parse(audit.at) / 1000);
-    } else lastAudit.set(0);
+      setKnown(lastAudit, Date.parse(audit.at) / 1000);
+    } else setKnown(lastAudit, 0);
     for (const table of TABLE_NAMES) {
       const h = tables[table] ?? {};
       lastSuccess.set({ table }, h.last_success_ts ? Number(h.last_success_ts) / 1000 : 0);
@@ -86,11 +95,12 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
         for (const s of TABLE_STATUSES) status.set({ table: t.tabela, status: s }, t.status === s ? 1 : 0);
       }
       for (const c of CHECKS) checkFailures.set({ check: c.name }, validation.report.checks.find((r) => r.name === c.name)?.falhas ?? 0);
-      lastValidation.set(validation.at / 1000);
+      setKnown(lastValidation, validation.at / 1000);
     }
-    inProgress.set(oldest === undefined ? 0 : Math.max(0, (deps.clock.now().getTime() - oldest) / 1000));
-    if (scheduler.nextRunAt !== undefined) nextRun.set(scheduler.nextRunAt / 1000);
-    if (scheduler.lastEnqueuedAt !== undefined) lastEnqueued.set(scheduler.lastEnqueuedAt / 1000);
+    if (!validation) setKnown(lastValidation, undefined);
+    setKnown(inProgress, oldest === undefined ? 0 : Math.max(0, (deps.clock.now().getTime() - oldest) / 1000));
+    setKnown(nextRun, scheduler.nextRunAt === undefined ? undefined : scheduler.nextRunAt / 1000);
+    setKnown(lastEnqueued, scheduler.lastEnqueuedAt === undefined ? undefined : scheduler.lastEnqueuedAt / 1000);
     await Promise.all(
       QUEUE_NAMES.map(async (q) => {
         const [counts, count] = await Promise.all([deps.queues[q].getJobCounts(...STATES), deps.queues[q].getWorkersCount()]);
@@ -108,12 +118,13 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
         timer = setTimeout(() => reject(new Error('Redis did not answer')), READ_TIMEOUT_MS);
       });
       await Promise.race([read(), timeout]).finally(() => clearTimeout(timer));
-      exportSingle(true);
+      exportSingle();
       up.set(1);
     } catch {
       // The process's own metrics still go out; stale shared values must not.
       for (const gauge of fromState) gauge.reset();
-      exportSingle(false);
+      known.clear();
+      exportSingle();
       up.set(0);
     }
   };
