@@ -23,7 +23,7 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
       withServices(async ({ sql, warehouse }) => {
         for (const s of sql.init()) await warehouse.execute(s);
         out(`tables ready in ${sql.table('crm_metrics_daily').split('.').slice(0, 2).join('.')}`);
-      }),
+      }, { create: true }),
     );
 
   program
@@ -35,14 +35,15 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
     .option('--wait', 'follow the queued run and exit with its outcome (0 ok, 1 failed)')
     .option('--force', 'queue the run again even if this date was run before')
     .option('--inline', 'run the tasks in this process instead of the queue')
-    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean }) => {
+    .option('--accept-anomaly', 'publish refreshed days the publish guard held (PUBLISH_MIN_RATIO); queued, it runs the date again as --force does')
+    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; acceptAnomaly?: boolean }) => {
       if (!opts.inline) {
         if (opts.tasks !== undefined) throw new UsageError('--tasks works with --inline: a queued run always runs refresh, retention and validation');
         setExit(await runQueued(loadConfig(), opts, out));
         return;
       }
       await withServices(async ({ config, ctx }) => {
-        const req = { date: parseDateFlag(opts.date, config.scheduleTz), tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks) };
+        const req = { date: parseDateFlag(opts.date, config.scheduleTz), tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks), acceptAnomaly: opts.acceptAnomaly ?? false };
         const summary = await withRecorder(config, out, (recorder) => runInline(ctx, config, req, { recorder }));
         out(formatRunSummary(summary));
         if (summary.validation) out(`\n${formatValidation(summary.validation)}`);

@@ -109,13 +109,15 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
 }
 
 /** Queue a run (the default mode of `run`); --wait follows it and exits with its outcome. */
-export async function runQueued(config: Config, opts: { date?: string; tables?: string; wait?: boolean; force?: boolean }, out: Out): Promise<number> {
+export async function runQueued(config: Config, opts: { date?: string; tables?: string; wait?: boolean; force?: boolean; acceptAnomaly?: boolean }, out: Out): Promise<number> {
   const date = parseDateFlag(opts.date, config.scheduleTz);
   const tables = parseTablesFlag(opts.tables);
-  const force = opts.force ?? false;
+  const acceptAnomaly = opts.acceptAnomaly ?? false;
+  // Accepting a held day runs its date again: the held run was planned before.
+  const force = (opts.force ?? false) || acceptAnomaly;
   return withQueues(async (c) => {
     const runId = runIdFor(date, tables, force);
-    const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true });
+    const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true, ...(acceptAnomaly ? { acceptAnomaly } : {}) });
     out(planned.added ? `run ${runId} queued (${tables.join(', ')})` : `run ${runId} was queued before: nothing added (use --force to run it again)`);
     if (!opts.wait) return 0;
     const result = await watchRun(c, runId, out);
@@ -165,7 +167,7 @@ async function prepareDemo(config: Config, roles: readonly Role[], out: Out): Pr
         out(`no source data in ${config.duckdbPath}: seeding the small demo data set`);
         await seedWithProgress(s, {});
       }
-    });
+    }, { create: true });
   }
   if (!roles.includes('web')) return { config, notes };
   let demo = config;

@@ -25,6 +25,8 @@ export interface RunPlan {
   readonly retention: boolean;
   /** BullMQ priority (higher number = later): backfills yield to the daily run. */
   readonly priority?: number;
+  /** `run --accept-anomaly`: the refreshes publish what the publish guard would hold. */
+  readonly acceptAnomaly?: boolean;
 }
 
 export interface PlannedRun {
@@ -85,7 +87,14 @@ interface Dependency {
 function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, dependency: (date: string) => Dependency | undefined): FlowJob[] {
   const job = (date: string, id: string, from?: string): FlowJob => {
     const dep = dependency(date);
-    const data: Payload<'refresh'> = { runId: plan.runId, date, table, ...(from ? { from } : {}), ...(dep?.after ? { after: dep.after } : {}) };
+    const data: Payload<'refresh'> = {
+      runId: plan.runId,
+      date,
+      table,
+      ...(from ? { from } : {}),
+      ...(dep?.after ? { after: dep.after } : {}),
+      ...(plan.acceptAnomaly ? { acceptAnomaly: true } : {}),
+    };
     return { name: 'refresh', queueName: 'refresh', data, opts: { ...opts, jobId: id }, ...(dep?.children.length ? { children: dep.children } : {}) };
   };
   if (plan.from === undefined) return [job(plan.date, jobIds.refresh(table, plan.runId))];
