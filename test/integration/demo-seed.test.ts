@@ -11,7 +11,7 @@ import type { TaskContext } from '../../src/tasks/context.js';
 import { refreshRange, refreshTable } from '../../src/tasks/refresh.js';
 import { runSourceAudit } from '../../src/tasks/audit.js';
 import { validate } from '../../src/tasks/validation.js';
-import { TABLE_NAMES } from '../../src/tables/registry.js';
+import { TABLE_NAMES, refreshOrder } from '../../src/tables/registry.js';
 import { duckdbDialect } from '../../src/warehouse/dialect.js';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 
@@ -148,7 +148,7 @@ describe('demo seed (small)', () => {
     const sql = new SqlBuilder(settings, duckdbDialect);
     const ctx: TaskContext = { warehouse, sql, log: createLogger('silent') };
     for (const s of sql.init()) await warehouse.execute(s);
-    for (const table of TABLE_NAMES) await refreshTable(ctx, table, refreshRange(table, D, 7));
+    for (const table of refreshOrder(TABLE_NAMES)) await refreshTable(ctx, table, refreshRange(table, D, 7));
     const categories = await warehouse.query({
       sql: `SELECT ordem, prioridade, SUM(total_acoes) AS n FROM ${sql.table('crm_action_priorities_daily')} WHERE data_referencia = DATE '${D}' GROUP BY ALL ORDER BY ordem`,
     });
