@@ -114,7 +114,7 @@ export const pemFile = (raw: string): string => {
 
 export const VARS = {
   WAREHOUSE: spec({ name: 'WAREHOUSE', default: 'duckdb', doc: 'Engine that runs the SQL: `duckdb` (embedded, no account needed) or `databricks`.', parse: oneOf(['duckdb', 'databricks'] as const) }),
-  DUCKDB_PATH: spec({ name: 'DUCKDB_PATH', default: './data/crm.duckdb', doc: 'DuckDB database file (WAREHOUSE=duckdb), attached as catalog CRM_CATALOG; its folder is created if missing.', parse: nonEmpty }),
+  DUCKDB_PATH: spec({ name: 'DUCKDB_PATH', default: './data/crm.duckdb', doc: 'DuckDB database file (WAREHOUSE=duckdb), attached as catalog CRM_CATALOG; its folder is created if missing, the file itself only by `init` and `demo seed` (everything else refuses a missing file).', parse: nonEmpty }),
   CRM_CATALOG: spec({ name: 'CRM_CATALOG', default: 'hs_franquia', doc: 'Catalog of the materialized tables.', parse: identifier }),
   CRM_SCHEMA: spec({ name: 'CRM_SCHEMA', default: 'gold_connect_bot', doc: 'Schema of the materialized tables.', parse: identifier }),
   CRM_SOURCE_CATALOG: spec({ name: 'CRM_SOURCE_CATALOG', default: undefined, doc: 'Catalog of the source views (default: CRM_CATALOG; with DuckDB it must equal CRM_CATALOG: one file).', parse: identifier }),
