@@ -125,7 +125,10 @@ describe('guarded publish', () => {
     for (const day of dateRange(addDays(D, -7), addDays(D, -1))) await runInline(ctx, svc.config, { date: day, tables: TABLE_NAMES, tasks: ['refresh'] });
     await runtime.warehouse.execute({ sql: `DELETE FROM ${S}.vw_crm_action WHERE ACTION_ID NOT IN ('A0', 'A1')` });
     await planDailyRun(runtime, D);
-    const job = await waitForState(runtime.queues.refresh, `refresh__crm_actions_open_snapshot__${D}`, ['failed']);
+    const id = `refresh__crm_actions_open_snapshot__${D}`;
+    await waitForState(runtime.queues.refresh, id, ['failed']);
+    // Read again once failed: the job read while its state changed may lack the reason.
+    const job = (await runtime.queues.refresh.getJob(id))!;
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/^crm_actions_open_snapshot for 2026-11-29 held, previous rows kept: 2 open actions/);
     await waitForState(runtime.queues.validation, `validation__${D}`, ['failed']);
@@ -134,7 +137,8 @@ describe('guarded publish', () => {
     expect(await count(svc, 'crm_actions_open_snapshot', 'data_snapshot')).toBe(0);
 
     const bad = await runtime.queues.refresh.add('refresh', { runId: 'bad', date: D, table: 'crm_actions_open_snapshot', acceptAnomaly: 'yes' }, { jobId: 'bad-accept' });
-    expect((await waitForState(runtime.queues.refresh, bad.id ?? '', ['failed'])).failedReason).toMatch(/invalid refresh payload: acceptAnomaly/);
+    await waitForState(runtime.queues.refresh, bad.id ?? '', ['failed']);
+    expect((await runtime.queues.refresh.getJob(bad.id ?? ''))?.failedReason).toMatch(/invalid refresh payload: acceptAnomaly/);
 
     const env = { DUCKDB_PATH: svc.fixture.path, REDIS_URL, QUEUE_PREFIX: svc.prefix, LOG_LEVEL: 'silent' };
     const accepted = await runCli(['run', '--date', D, '--tables', 'crm_actions_open_snapshot', '--accept-anomaly', '--wait'], env);
