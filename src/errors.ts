@@ -43,6 +43,31 @@ export class WarehousePermissionError extends WarehouseError {
   override name = 'WarehousePermissionError';
 }
 
+/**
+ * The engine's file cannot be used: not a database, truncated, or a block
+ * failing its checksum. Retrying cannot help: restore the file.
+ */
+export class WarehouseFileError extends WarehouseError {
+  override name = 'WarehouseFileError';
+}
+
+/** The database file is held by another process (transient: it is released when that process ends). */
+export class WarehouseBusyError extends WarehouseError {
+  override name = 'WarehouseBusyError';
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(message, { ...opts, transient: true });
+  }
+}
+
+/**
+ * A refreshed day looks broken next to the days before it: it was not
+ * published (the previous rows are kept). Retrying reads the same source;
+ * an operator accepts it with `run --accept-anomaly`.
+ */
+export class PublishHeldError extends Error {
+  override name = 'PublishHeldError';
+}
+
 /** A running statement was cancelled because its task was aborted (timeout, shutdown). */
 export class StatementCancelledError extends WarehouseError {
   override name = 'StatementCancelledError';

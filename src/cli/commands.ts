@@ -24,7 +24,7 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
       withServices(async ({ sql, warehouse }) => {
         for (const s of sql.init()) await warehouse.execute(s);
         out(`tables ready in ${sql.table('crm_metrics_daily').split('.').slice(0, 2).join('.')}`);
-      }),
+      }, { create: true }),
     );
 
   program
@@ -37,7 +37,8 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
     .option('--force', 'queue the run again even if this date was run before')
     .option('--inline', 'run the tasks in this process instead of the queue')
     .option('--allow-future', `accept a --date more than ${FUTURE_TOLERANCE_DAYS} day after today (retention still deletes nothing for it)`)
-    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; allowFuture?: boolean }) => {
+    .option('--accept-anomaly', 'publish refreshed days the publish guard held (PUBLISH_MIN_RATIO); queued, it runs the date again as --force does')
+    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; allowFuture?: boolean; acceptAnomaly?: boolean }) => {
       if (!opts.inline) {
         if (opts.tasks !== undefined) throw new UsageError('--tasks works with --inline: a queued run always runs refresh, retention and validation');
         setExit(await runQueued(loadConfig(), opts, out));
@@ -46,7 +47,7 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
       // Every flag is checked before the engine is opened: a refused date changes nothing.
       const config = loadConfig();
       const date = parseRunDateFlag(opts.date, config.scheduleTz, { allowFuture: opts.allowFuture });
-      const req = { date, tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks) };
+      const req = { date, tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks), acceptAnomaly: opts.acceptAnomaly ?? false };
       await withServices(async ({ ctx }) => {
         const summary = await withRecorder(config, out, (recorder) => runInline(ctx, config, req, { recorder }));
         out(formatRunSummary(summary));

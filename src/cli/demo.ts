@@ -54,6 +54,6 @@ export function registerDemoCommands(program: Command, out: Out): void {
         const summary = await seedWithProgress(s, flags);
         const rows = Object.entries(summary.rows).map(([k, v]) => `${k}=${v}`).join(' ');
         out(`seeded ${summary.scale} (${summary.startDate}..${summary.endDate}, seed ${summary.seed}) in ${summary.seconds}s: ${rows}`);
-      }),
+      }, { create: true }),
     );
 }

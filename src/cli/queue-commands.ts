@@ -111,14 +111,16 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
 }
 
 /** Queue a run (the default mode of `run`); --wait follows it and exits with its outcome. */
-export async function runQueued(config: Config, opts: { date?: string; tables?: string; wait?: boolean; force?: boolean; allowFuture?: boolean }, out: Out): Promise<number> {
+export async function runQueued(config: Config, opts: { date?: string; tables?: string; wait?: boolean; force?: boolean; allowFuture?: boolean; acceptAnomaly?: boolean }, out: Out): Promise<number> {
   const allowFuture = opts.allowFuture ?? false;
   const date = parseRunDateFlag(opts.date, config.scheduleTz, { allowFuture });
   const tables = parseTablesFlag(opts.tables);
-  const force = opts.force ?? false;
+  const acceptAnomaly = opts.acceptAnomaly ?? false;
+  // Accepting a held day runs its date again: the held run was planned before.
+  const force = (opts.force ?? false) || acceptAnomaly;
   return withQueues(async (c) => {
     const runId = runIdFor(date, tables, force);
-    const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true, allowFuture });
+    const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true, allowFuture, ...(acceptAnomaly ? { acceptAnomaly } : {}) });
     out(
       planned.repaired
         ? `run ${runId} had been claimed but its jobs were never added (an interrupted planning): queued now (${tables.join(', ')})`
@@ -174,7 +176,7 @@ async function prepareDemo(config: Config, roles: readonly Role[], out: Out): Pr
         out(`no source data in ${config.duckdbPath}: seeding the small demo data set`);
         await seedWithProgress(s, {});
       }
-    });
+    }, { create: true });
   }
   if (!roles.includes('web')) return { config, notes };
   let demo = config;

@@ -14,11 +14,12 @@ export interface Services {
   readonly ctx: TaskContext;
 }
 
-export async function withServices<T>(fn: (s: Services) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+/** `create`: the command may create the DuckDB file (`init`, `demo seed`); the others refuse a missing one. */
+export async function withServices<T>(fn: (s: Services) => Promise<T>, options: { readonly create?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<T> {
   const config = loadConfig(env);
   const log = createLogger(config.logLevel);
   const sql = new SqlBuilder(config, dialectOf(config));
-  const warehouse = createWarehouse(config, { log });
+  const warehouse = createWarehouse(config, { log, create: options.create });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort(new Error('interrupted by signal'));
   process.once('SIGINT', onSignal);

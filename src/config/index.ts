@@ -33,6 +33,8 @@ export interface Config {
   readonly sourceSchema: string;
   readonly scheduleTz: string;
   readonly refreshWindowDays: number;
+  /** Guarded publish: the least share of the trailing median a refreshed day may have (0: no guard). */
+  readonly publishMinRatio: number;
   readonly retentionDays: Readonly<Record<TableName, number>>;
   readonly databricks: DatabricksConfig;
   readonly vacuumRetainHours: number;
@@ -157,6 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
     sourceSchema,
     scheduleTz: r.get(VARS.SCHEDULE_TZ, 'America/Sao_Paulo'),
     refreshWindowDays,
+    publishMinRatio: r.get(VARS.PUBLISH_MIN_RATIO, 0.5),
     retentionDays,
     databricks,
     vacuumRetainHours,

@@ -44,6 +44,15 @@ export const integer =
     return n;
   };
 
+/** A decimal number in [min, max], e.g. a ratio. */
+export const decimal =
+  (min: number, max: number) =>
+  (raw: string): number => {
+    const n = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+    if (!(n >= min && n <= max)) throw new RangeError(`must be a number from ${min} to ${max}, e.g. 0.5`);
+    return n;
+  };
+
 export const identifier = (raw: string): string => {
   if (!IDENTIFIER.test(raw)) throw new RangeError(`must be an identifier matching ${IDENTIFIER.source} (letters, digits, _)`);
   return raw;
@@ -120,13 +129,14 @@ export const pemFile = (raw: string): string => {
 
 export const VARS = {
   WAREHOUSE: spec({ name: 'WAREHOUSE', default: 'duckdb', doc: 'Engine that runs the SQL: `duckdb` (embedded, no account needed) or `databricks`.', parse: oneOf(['duckdb', 'databricks'] as const) }),
-  DUCKDB_PATH: spec({ name: 'DUCKDB_PATH', default: './data/crm.duckdb', doc: 'DuckDB database file (WAREHOUSE=duckdb), attached as catalog CRM_CATALOG; its folder is created if missing.', parse: nonEmpty }),
+  DUCKDB_PATH: spec({ name: 'DUCKDB_PATH', default: './data/crm.duckdb', doc: 'DuckDB database file (WAREHOUSE=duckdb), attached as catalog CRM_CATALOG; its folder is created if missing, the file itself only by `init` and `demo seed` (everything else refuses a missing file).', parse: nonEmpty }),
   CRM_CATALOG: spec({ name: 'CRM_CATALOG', default: 'hs_franquia', doc: 'Catalog of the materialized tables.', parse: identifier }),
   CRM_SCHEMA: spec({ name: 'CRM_SCHEMA', default: 'gold_connect_bot', doc: 'Schema of the materialized tables.', parse: identifier }),
   CRM_SOURCE_CATALOG: spec({ name: 'CRM_SOURCE_CATALOG', default: undefined, doc: 'Catalog of the source views (default: CRM_CATALOG; with DuckDB it must equal CRM_CATALOG: one file).', parse: identifier }),
   CRM_SOURCE_SCHEMA: spec({ name: 'CRM_SOURCE_SCHEMA', default: undefined, doc: 'Schema of the source views (default: CRM_SCHEMA).', parse: identifier }),
   SCHEDULE_TZ: spec({ name: 'SCHEDULE_TZ', default: 'America/Sao_Paulo', doc: 'Time zone of the schedule; "today" in this zone is the default reference date D.', parse: timeZone }),
   REFRESH_WINDOW_DAYS: spec({ name: 'REFRESH_WINDOW_DAYS', default: '7', doc: 'Days recomputed by each refresh of a rolling-window table: [D - (N-1), D].', parse: integer(1, 366) }),
+  PUBLISH_MIN_RATIO: spec({ name: 'PUBLISH_MIN_RATIO', default: '0.5', doc: "Guarded publish: a refreshed day below this share of the trailing 7-day median is held (the previous rows are kept; `run --accept-anomaly` publishes it). 0 turns the guard off.", parse: decimal(0, 1) }),
   RETENTION_DAYS: spec({ name: 'RETENTION_DAYS', default: '90', doc: "Retention deletes rows dated before D - N. Per table: RETENTION_DAYS_<TABLE>, e.g. RETENTION_DAYS_CRM_ACTIONS_OPEN_SNAPSHOT. At least the table's refresh window.", parse: integer(1, 36500) }),
   DATABRICKS_HOST: spec({ name: 'DATABRICKS_HOST', default: undefined, doc: 'Databricks workspace host, e.g. adb-123.4.azuredatabricks.net (WAREHOUSE=databricks); `host:port` when not 443.', parse: databricksHost }),
   DATABRICKS_HTTP_PATH: spec({ name: 'DATABRICKS_HTTP_PATH', default: undefined, doc: 'HTTP path of the SQL warehouse, e.g. /sql/1.0/warehouses/abc123.', parse: nonEmpty }),

@@ -27,6 +27,8 @@ export interface RunPlan {
   readonly priority?: number;
   /** D is after today and an operator said so (--allow-future): the workers accept it. */
   readonly allowFuture?: boolean;
+  /** `run --accept-anomaly`: the refreshes publish what the publish guard would hold. */
+  readonly acceptAnomaly?: boolean;
 }
 
 export interface PlannedRun {
@@ -90,7 +92,15 @@ interface Dependency {
 function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, dependency: (date: string) => Dependency | undefined): FlowJob[] {
   const job = (date: string, id: string, from?: string): FlowJob => {
     const dep = dependency(date);
-    const data: Payload<'refresh'> = { runId: plan.runId, date, table, ...(from ? { from } : {}), ...(dep?.after ? { after: dep.after } : {}), ...(plan.allowFuture ? { allowFuture: true as const } : {}) };
+    const data: Payload<'refresh'> = {
+      runId: plan.runId,
+      date,
+      table,
+      ...(from ? { from } : {}),
+      ...(dep?.after ? { after: dep.after } : {}),
+      ...(plan.allowFuture ? { allowFuture: true as const } : {}),
+      ...(plan.acceptAnomaly ? { acceptAnomaly: true } : {}),
+    };
     return { name: 'refresh', queueName: 'refresh', data, opts: { ...opts, jobId: id }, ...(dep?.children.length ? { children: dep.children } : {}) };
   };
   if (plan.from === undefined) return [job(plan.date, jobIds.refresh(table, plan.runId))];

@@ -39,6 +39,8 @@ export const PAYLOADS = {
       /** A derived table: the source table's refresh job for `date`, which must have completed. */
       after: z.string().min(1).max(200).optional(),
       allowFuture,
+      /** `run --accept-anomaly`: publish even when the publish guard would hold the day. */
+      acceptAnomaly: z.boolean().optional(),
     })
     .strict()
     .refine((p) => p.from === undefined || p.from <= p.date, { message: 'from must not be after date', path: ['from'] }),

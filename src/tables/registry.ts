@@ -27,6 +27,12 @@ export interface TableSpec {
   readonly derivedFrom?: string;
   /** SQL files under sql/: the column DDL and the SELECT that computes rows for the window. */
   readonly sql: { readonly create: string; readonly select: string };
+  /**
+   * Guarded publish (docs/data-contract-notes.md): what a refreshed day is
+   * compared on with the days before it: the sum of `column` (null: the row
+   * count) over the `spanDays` days ending D.
+   */
+  readonly publishGuard: { readonly column: string | null; readonly spanDays: number; readonly what: string };
   readonly freshness: {
     /** Status `warning` when D - max(date column) exceeds this many days. */
     readonly warningLagDays: number;
@@ -44,6 +50,8 @@ export const TABLES = {
     refreshMode: 'rolling-window',
     sources: ['vw_crm_verification', 'vw_crm_verification_question'],
     sql: { create: '01_create_crm_metrics_daily.sql', select: '04_refresh_crm_metrics_daily.sql' },
+    // A week always has working days: weekends without verifications are no anomaly.
+    publishGuard: { column: 'total_verificacoes', spanDays: 7, what: 'verifications in the 7 days ending' },
     // A weekend without verifications leaves the metrics table behind: only a warning.
     freshness: { warningLagDays: 1, criticalLagDays: null, maxWriteAgeHours: 48 },
   },
@@ -55,6 +63,7 @@ export const TABLES = {
     sources: [],
     derivedFrom: 'crm_actions_open_snapshot',
     sql: { create: '02_create_crm_action_priorities_daily.sql', select: '05_refresh_crm_action_priorities_daily.sql' },
+    publishGuard: { column: null, spanDays: 1, what: 'rows on' },
     freshness: { warningLagDays: 1, criticalLagDays: 2, maxWriteAgeHours: 48 },
   },
   crm_actions_open_snapshot: {
@@ -63,6 +72,7 @@ export const TABLES = {
     refreshMode: 'daily-snapshot',
     sources: ['vw_crm_action'],
     sql: { create: '03_create_crm_actions_open_snapshot.sql', select: '06_refresh_crm_actions_open_snapshot.sql' },
+    publishGuard: { column: null, spanDays: 1, what: 'open actions on' },
     freshness: { warningLagDays: 1, criticalLagDays: 2, maxWriteAgeHours: 48 },
   },
 } as const satisfies Record<string, TableSpec>;

@@ -15,6 +15,9 @@ import type { DateRange } from './windows.js';
 
 export type { DateRange };
 
+const PUBLISH_HISTORY_FILE = '14_publish_history.sql';
+const PUBLISH_CANDIDATE_FILE = '15_publish_candidate.sql';
+
 export type SqlSettings = Pick<Config, 'catalog' | 'schema' | 'sourceCatalog' | 'sourceSchema' | 'vacuumRetainHours' | 'optimizeAfterRefresh'>;
 
 export class SqlBuilder {
@@ -32,7 +35,7 @@ export class SqlBuilder {
     for (const t of TABLE_NAMES) [TABLES[t].sql.create, TABLES[t].sql.select].forEach(sqlFile);
     TABLE_NAMES.forEach(derivedFrom);
     for (const c of CHECKS) sqlFile(c.file);
-    [ANOMALIES_FILE, AUDIT_FILE].forEach(sqlFile);
+    [ANOMALIES_FILE, AUDIT_FILE, PUBLISH_HISTORY_FILE, PUBLISH_CANDIDATE_FILE].forEach(sqlFile);
   }
 
   table(name: TableName): string {
@@ -71,6 +74,27 @@ export class SqlBuilder {
     const params: Params = { window_start: sqlDate(range.from), ref_date: sqlDate(range.to), written_at: sqlTimestamp(writtenAt) };
     const query = fillTemplate(sqlFile(spec.sql.select), this.names);
     return this.dialect.replaceWhere(this.table(table), predicate, query, clusteringColumns(table)).map((sql) => this.dialect.bind(sql, params));
+  }
+
+  /** Guarded publish: the published measure per day of [from, to] (14_publish_history.sql). */
+  publishHistory(table: TableName, from: string, to: string): Statement {
+    return this.stmt(PUBLISH_HISTORY_FILE, { history_start: sqlDate(from), history_end: sqlDate(to) }, this.guardNames(table));
+  }
+
+  /**
+   * Guarded publish: the measure per day of [spanStart, range.to] as the
+   * replace would leave it. Inside the replace's transaction where the
+   * dialect allows (the table itself), else computed from the refresh's SELECT.
+   */
+  publishCandidate(table: TableName, range: DateRange, spanStart: string, writtenAt: Date): Statement {
+    if (this.dialect.checksInsideReplace) return this.publishHistory(table, spanStart, range.to);
+    const params: Params = { span_start: sqlDate(spanStart), window_start: sqlDate(range.from), ref_date: sqlDate(range.to), written_at: sqlTimestamp(writtenAt) };
+    const candidate = fillTemplate(sqlFile(TABLES[table].sql.select), this.names);
+    return this.stmt(PUBLISH_CANDIDATE_FILE, params, { ...this.guardNames(table), candidate });
+  }
+
+  private guardNames(table: TableName): Record<string, string> {
+    return { table: this.table(table), date_column: TABLES[table].dateColumn, measure: TABLES[table].publishGuard.column ?? '1' };
   }
 
   /** Statements run after a refresh's replace has committed (e.g. OPTIMIZE). */

@@ -23,6 +23,8 @@ export interface RunRequest {
   readonly date: string;
   readonly tables: readonly TableName[];
   readonly tasks: readonly TaskKind[];
+  /** `--accept-anomaly`: publish refreshed days the publish guard would hold. */
+  readonly acceptAnomaly?: boolean;
 }
 
 export interface TaskOutcome {
@@ -86,7 +88,8 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
         if (from && outcomes.some((o) => o.task === 'refresh' && o.table === from && !o.ok)) {
           throw new Error(`not refreshed: it is computed from ${from}, whose refresh failed`);
         }
-        const r = await refreshTable(c, table, refreshRange(table, date, config.refreshWindowDays), clock.now());
+        const guard = { minRatio: config.publishMinRatio, accept: req.acceptAnomaly ?? false };
+        const r = await refreshTable(c, table, refreshRange(table, date, config.refreshWindowDays), clock.now(), guard);
         return { rows: r.rowsWritten, seconds: r.seconds };
       });
     }

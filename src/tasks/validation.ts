@@ -6,7 +6,7 @@
 import { asIsoDate } from '../dates.js';
 import { ANOMALIES, CHECKS, type AnomalyName } from '../tables/checks.js';
 import { TABLES, type TableName } from '../tables/registry.js';
-import { StatementCancelledError } from '../errors.js';
+import { StatementCancelledError, WarehouseFileError } from '../errors.js';
 import type { ExecOptions } from '../warehouse/types.js';
 import { elapsedSeconds, type TaskContext } from './context.js';
 import { tableStatus, type TableStatus } from './status.js';
@@ -94,7 +94,8 @@ async function countAnomalies(ctx: TaskContext, refDate: string, opts: ExecOptio
     const [row] = await ctx.warehouse.query(ctx.sql.anomalies(refDate), opts);
     return { anomalies: Object.fromEntries(ANOMALIES.map((a) => [a, Number(row?.[a] ?? 0)])) as Record<AnomalyName, number> };
   } catch (e) {
-    if (e instanceof StatementCancelledError) throw e;
+    // A damaged database file is no source anomaly: the validation fails.
+    if (e instanceof StatementCancelledError || e instanceof WarehouseFileError) throw e;
     const anomaliesError = e instanceof Error ? e.message : String(e);
     ctx.log.warn({ error: anomaliesError }, 'source anomalies could not be counted');
     return { anomalies: null, anomaliesError };

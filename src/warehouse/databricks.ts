@@ -21,7 +21,7 @@ import { describeFailure, isInvalidSession, type ErrorContext } from './databric
 import { rowsAffectedOf, runOperation, type DriverOperation } from './databricks-operation.js';
 import { statementTags, toDriverParams } from './databricks-params.js';
 import { normalizeRow } from './rows.js';
-import type { ExecOptions, ExecResult, Row, Statement, Warehouse } from './types.js';
+import type { ExecOptions, ExecResult, Row, Statement, Warehouse, AtomicOptions } from './types.js';
 
 export class DatabricksWarehouse implements Warehouse {
   readonly engine = 'databricks' as const;
@@ -54,8 +54,10 @@ export class DatabricksWarehouse implements Warehouse {
   }
 
   /** One statement only: on Databricks an atomic change is a single Delta commit (INSERT … REPLACE WHERE). */
-  async executeAtomic(statements: readonly Statement[], options: ExecOptions = {}): Promise<ExecResult> {
+  async executeAtomic(statements: readonly Statement[], options: AtomicOptions = {}): Promise<ExecResult> {
     const [only] = statements;
+    // A REPLACE WHERE cannot be stopped half-way: checks run before it (see the dialect's checksInsideReplace).
+    if (options.beforeCommit) throw new WarehouseError('Databricks cannot check a change before its commit: check it before the statement');
     if (statements.length !== 1 || only === undefined) {
       throw new WarehouseError(`Databricks runs an atomic change as exactly one statement (one Delta commit), got ${statements.length}`);
     }

@@ -19,6 +19,12 @@ export interface Dialect {
   afterDelete(table: string, retainHours: number): string[];
   /** Statements after a refresh when OPTIMIZE is enabled. */
   afterRefresh(table: string): string[];
+  /**
+   * The publish guard checks the new rows inside the replace's transaction,
+   * before its commit (DuckDB); otherwise it counts the candidate rows first
+   * (Databricks: a REPLACE WHERE cannot be stopped half-way).
+   */
+  readonly checksInsideReplace: boolean;
   /** Run once per session before anything else. */
   readonly sessionSetup: readonly string[];
   /** Bind `:name` markers: keeps only the parameters the SQL uses; throws if one is missing. */
@@ -48,6 +54,7 @@ export const databricksDialect: Dialect = {
   replaceWhere: (table, predicate, query) => [`INSERT INTO ${table} REPLACE WHERE ${predicate}\n${query}`],
   afterDelete: (table, retainHours) => [`VACUUM ${table} RETAIN ${retainHours} HOURS`],
   afterRefresh: (table) => [`OPTIMIZE ${table}`],
+  checksInsideReplace: false,
   sessionSetup: [],
   bind: (sql, params) => bindMarkers(sql, params, (name) => `:${name}`),
 };
@@ -63,6 +70,7 @@ export const duckdbDialect: Dialect = {
   ],
   afterDelete: () => [],
   afterRefresh: () => [],
+  checksInsideReplace: true,
   // Spark's datediff(end, start), beside DuckDB's own three-argument datediff.
   sessionSetup: [`CREATE OR REPLACE TEMP MACRO datediff(end_date, start_date) AS date_diff('day', start_date, end_date)`],
   bind: (sql, params) => bindMarkers(sql, params, (name) => `$${name}`),

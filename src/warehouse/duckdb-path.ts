@@ -7,6 +7,7 @@
 import { accessSync, constants, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { duckDbError } from './duckdb-errors.js';
 
 /** The folders from the nearest existing ancestor (exclusive) down to `folder`. */
 function missingFolders(folder: string): { existing: string; missing: string[] } {
@@ -46,6 +47,8 @@ export function prepareDuckDbFolder(path: string, variable = 'DUCKDB_PATH'): voi
     writeFileSync(probe, 'ok');
     unlinkSync(probe);
   } catch (e) {
+    // A full disk passes: transient, not a bad path.
+    if (['ENOSPC', 'EDQUOT'].includes((e as NodeJS.ErrnoException).code ?? '')) throw duckDbError(e, file);
     fail(`cannot write in ${folder} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }

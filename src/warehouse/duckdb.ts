@@ -12,18 +12,21 @@ import {
   type DuckDBConnection,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { StatementCancelledError, UsageError, WarehouseError } from '../errors.js';
+import { StatementCancelledError, WarehouseError, WarehouseFileError } from '../errors.js';
 import { daysBetween } from '../dates.js';
 import { duckdbDialect } from './dialect.js';
+import { duckDbError, requireDuckDbFile } from './duckdb-errors.js';
 import { prepareDuckDbFolder } from './duckdb-path.js';
 import { ConnectionProfiler, type ProfileListener } from './duckdb-profile.js';
 import { normalizeRow } from './rows.js';
-import type { ExecOptions, ExecResult, Params, Row, SqlValue, Statement, Warehouse } from './types.js';
+import type { AtomicOptions, ExecOptions, ExecResult, Params, Row, SqlValue, Statement, Warehouse } from './types.js';
 
 export interface DuckDbOptions {
   readonly path: string;
   readonly catalog: string;
   readonly readOnly?: boolean;
+  /** Refuse to open a file that does not exist (everything but `init` and `demo seed`): never create an empty database by accident. */
+  readonly mustExist?: boolean;
   /** Keep the file open this long after the last statement (ms). */
   readonly idleCloseMs?: number;
   /** Profile every statement and report the rows its scans read (benchmarks, tests). */
@@ -107,12 +110,13 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
-  async executeAtomic(statements: readonly Statement[], options: ExecOptions = {}): Promise<ExecResult> {
+  async executeAtomic(statements: readonly Statement[], options: AtomicOptions = {}): Promise<ExecResult> {
     return this.withConnection(options, async (c, p) => {
       await c.run('BEGIN TRANSACTION');
       try {
         let last = 0;
         for (const s of statements) last = await run(c, s, p);
+        await options.beforeCommit?.(async (s) => (await c.runAndReadAll(s.sql, toDuckParams(s.params))).getRowObjectsJS().map(normalizeRow));
         await c.run('COMMIT');
         return { rowsAffected: last };
       } catch (e) {
@@ -135,7 +139,7 @@ export class DuckDbWarehouse implements Warehouse {
     try {
       instance = await file.lease();
     } catch (e) {
-      throw mapError(e, signal);
+      throw duckDbError(e, resolve(this.options.path), signal);
     }
     let connection: DuckDBConnection | undefined;
     const interrupt = (): void => connection?.interrupt();
@@ -149,7 +153,7 @@ export class DuckDbWarehouse implements Warehouse {
       if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
       return await fn(connection, profiler && onProfile ? (sql) => onProfile(profiler.read(sql)) : undefined);
     } catch (e) {
-      throw mapError(e, signal);
+      throw duckDbError(e, resolve(this.options.path), signal);
     } finally {
       signal?.removeEventListener('abort', interrupt);
       connection?.closeSync();
@@ -162,6 +166,7 @@ export class DuckDbWarehouse implements Warehouse {
 async function openInstance(o: DuckDbOptions): Promise<DuckDBInstance> {
   const path = resolve(o.path);
   if (!o.readOnly) prepareDuckDbFolder(o.path);
+  if (o.mustExist || o.readOnly) requireDuckDbFile(o.path);
   const instance = await DuckDBInstance.create(':memory:');
   try {
     const c = await instance.connect();
@@ -173,11 +178,9 @@ async function openInstance(o: DuckDbOptions): Promise<DuckDBInstance> {
     return instance;
   } catch (e) {
     instance.closeSync();
-    const message = e instanceof Error ? e.message : String(e);
-    if (/lock/i.test(message)) {
-      throw new WarehouseError(`DuckDB file ${path} is in use by another process: wait for it to finish (${firstLine(message)})`, { cause: e, transient: true });
-    }
-    throw new WarehouseError(`cannot open DuckDB file ${path}: ${firstLine(message)}`, { cause: e });
+    const err = duckDbError(e, path);
+    // Not damaged, full nor held: still a file that cannot be opened, never "a source view is missing".
+    throw err instanceof WarehouseError && err.name === 'WarehouseError' && !err.transient ? new WarehouseFileError(`cannot open DuckDB file ${path}: ${err.message}`, { cause: e }) : err;
   }
 }
 
@@ -199,18 +202,4 @@ function toDuckValue(v: SqlValue): DuckDBValue {
     return v.kind === 'date' ? dateValue(daysBetween('1970-01-01', v.value)) : timestampValueFromDate(v.value);
   }
   return v;
-}
-
-function mapError(e: unknown, signal: AbortSignal | undefined): Error {
-  if (e instanceof WarehouseError || e instanceof UsageError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  if (signal?.aborted || /INTERRUPT/i.test(message)) {
-    return new StatementCancelledError(`statement interrupted: ${String(signal?.reason ?? 'aborted')}`, { cause: e });
-  }
-  const transient = /lock|conflict/i.test(message);
-  return new WarehouseError(firstLine(message), { cause: e, transient });
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? s;
 }

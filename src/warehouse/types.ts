@@ -35,6 +35,15 @@ export interface QueryTag {
   readonly runId?: string;
 }
 
+export interface AtomicOptions extends ExecOptions {
+  /**
+   * Run after the statements, inside the same transaction, before it commits:
+   * it reads what readers would see, and throwing rolls everything back.
+   * Only engines whose dialect says `checksInsideReplace` accept it.
+   */
+  readonly beforeCommit?: (query: (statement: Statement) => Promise<Row[]>) => Promise<void>;
+}
+
 export interface ExecOptions {
   /** Aborting cancels the running statement in the engine. */
   readonly signal?: AbortSignal;
@@ -60,7 +69,7 @@ export interface Warehouse {
    * DuckDB, a single Delta commit on Databricks (one statement only).
    * `rowsAffected` is the last statement's (the INSERT of a replace).
    */
-  executeAtomic(statements: readonly Statement[], options?: ExecOptions): Promise<ExecResult>;
+  executeAtomic(statements: readonly Statement[], options?: AtomicOptions): Promise<ExecResult>;
   /** Release the engine (connections, file locks, sessions). Safe to call twice. */
   close(): Promise<void>;
 }

@@ -12,6 +12,7 @@ import type { StateStore } from '../state/store.js';
 import { auditLog, boardAuth } from './auth.js';
 import { notFound, sameOriginWrites, securityHeaders } from './security.js';
 import { API_PATH } from '../api/router.js';
+import { missingDuckDbFile } from '../warehouse/duckdb-errors.js';
 
 export const BOARD_PATH = '/admin/queues';
 /** The warehouse must have answered a worker's check within this long (or two check intervals) for /readyz. */
@@ -50,6 +51,9 @@ export function createApp(deps: WebDeps): Express {
     } catch (e) {
       checks.redis = `unreachable: ${e instanceof Error ? e.message : String(e)}`;
     }
+    // A deleted database file is not ready, whatever the last check said.
+    const missing = config.warehouse === 'duckdb' ? missingDuckDbFile(config.duckdbPath) : undefined;
+    if (missing) checks.warehouse_file = missing;
     if (config.warehouseCheckIntervalMs > 0) {
       const okAt = checks.redis === 'ok' ? await deps.state.warehouseOkAt().catch(() => undefined) : undefined;
       const freshMs = Math.max(WAREHOUSE_FRESH_MS, 2 * config.warehouseCheckIntervalMs);

@@ -9,7 +9,7 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { recordFinalFailure, secondsSinceStart } from './failures.js';
 import { WORKER_BACKOFF } from '../queue/queues.js';
-import { SourceMissingError, UsageError, WarehouseError, toError } from '../errors.js';
+import { PublishHeldError, SourceMissingError, UsageError, WarehouseError, toError } from '../errors.js';
 import { futurePayloadProblem, parsePayload, type Payload, type QueueName } from '../queue/jobs.js';
 import type { TaskContext } from '../tasks/context.js';
 import type { WorkerRuntime } from './runtime.js';
@@ -134,7 +134,7 @@ export class WorkerPool {
 /** Errors that retrying cannot fix become UnrecoverableError; the rest are retried. */
 export function classify(e: unknown): Error {
   if (e instanceof UnrecoverableError || e instanceof WaitingError) return e;
-  if (e instanceof UsageError || e instanceof SourceMissingError) return new UnrecoverableError(e.message);
+  if (e instanceof UsageError || e instanceof SourceMissingError || e instanceof PublishHeldError) return new UnrecoverableError(e.message);
   if (e instanceof WarehouseError && !e.transient) return new UnrecoverableError(e.message);
   return toError(e);
 }

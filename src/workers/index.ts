@@ -2,6 +2,7 @@
 import { TASK_QUEUES } from '../queue/jobs.js';
 import { refreshProcessor, retentionProcessor, retryValidationIfUnblocked, sourceAuditProcessor, validationProcessor } from './processors.js';
 import { WorkerPool } from './factory.js';
+import { waitWhileHeld } from '../warehouse/duckdb-errors.js';
 import type { WorkerRuntime } from './runtime.js';
 
 export interface WorkerRole {
@@ -9,10 +10,16 @@ export interface WorkerRole {
   stop(): Promise<void>;
 }
 
+/** At start-up, how long to wait for a database file held by another process before giving up. */
+export const START_HELD_WAIT_MS = 120_000;
+
 export async function startWorkerRole(rt: WorkerRuntime): Promise<WorkerRole> {
   const { config, log, warehouse, sql, state } = rt;
   // Wiring gaps show at start-up: schema and tables exist (idempotent).
-  for (const s of sql.init()) await warehouse.execute(s);
+  // A file held by another process (a DuckDB shell, the seeder) is waited for, not a crash loop.
+  await waitWhileHeld(async () => {
+    for (const s of sql.init()) await warehouse.execute(s);
+  }, log, START_HELD_WAIT_MS);
   const pool = new WorkerPool(rt);
   pool.add('refresh', config.jobs.concurrency.refresh, refreshProcessor, retryValidationIfUnblocked);
   pool.add('retention', config.jobs.concurrency.retention, retentionProcessor, retryValidationIfUnblocked);

@@ -76,7 +76,7 @@ export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
     // A derived table needs its source table's views too.
     await checkSources(ctx, refreshOrder([p.table]));
     await requireCompleted(p.after, p.table, rt);
-    const r = await refreshTable(ctx, p.table, range, rt.clock.now());
+    const r = await refreshTable(ctx, p.table, range, rt.clock.now(), { minRatio: rt.config.publishMinRatio, accept: p.acceptAnomaly ?? false });
     await ctx.job.updateProgress(100);
     return { rowsWritten: r.rowsWritten, seconds: r.seconds, range };
   });

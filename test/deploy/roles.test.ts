@@ -7,11 +7,13 @@
 // one under a unique QUEUE_PREFIX; the warehouse is a temporary DuckDB file;
 // HOST and PORT are set to a free port on 127.0.0.1. Each role must answer
 // its health checks and probes as declared, then exit 0 on SIGTERM.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../support/cli.js';
 import { cleanupPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import {
   asArray,
@@ -89,10 +91,16 @@ function basic(user: string, password: string): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
 }
 
-/** Where this role's "container" keeps its own files (DuckDB file not on a shared volume). */
+/**
+ * Where this role's "container" keeps its own files (DuckDB file not on a
+ * shared volume), its database created with `init` as an operator of a
+ * DuckDB deployment would: only `init` and `demo seed` create the file.
+ */
 function containerDir(name: string): string {
   const dir = join(scratch, `${name}-${randomBytes(3).toString('hex')}`);
   mkdirSync(dir, { recursive: true });
+  const init = spawnSync(process.execPath, [BIN, 'init'], { env: { PATH: process.env.PATH ?? '', DUCKDB_PATH: join(dir, 'crm.duckdb'), LOG_LEVEL: 'silent' } });
+  expect(init.status, init.stderr.toString()).toBe(0);
   return dir;
 }
 

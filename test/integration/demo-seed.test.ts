@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hasDemoData, seedDemo, type SeedProgress, type SeedSummary } from '../../src/demo/seed.js';
 import { createLogger } from '../../src/log.js';
-import { SOURCE_VIEWS, refreshOrder } from '../../src/tables/registry.js';
+import { SOURCE_VIEWS, TABLE_NAMES, refreshOrder } from '../../src/tables/registry.js';
 import { SqlBuilder } from '../../src/tables/statements.js';
 import type { TaskContext } from '../../src/tasks/context.js';
 import { refreshTable } from '../../src/tasks/refresh.js';
 import { refreshRange } from '../../src/tables/windows.js';
 import { runSourceAudit } from '../../src/tasks/audit.js';
 import { validate } from '../../src/tasks/validation.js';
-import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { duckdbDialect } from '../../src/warehouse/dialect.js';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 
