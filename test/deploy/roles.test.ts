@@ -127,8 +127,11 @@ describe('the image', () => {
     const prefix = uniquePrefix();
     const port = String(await freePort());
     const password = randomBytes(9).toString('base64url');
-    // As `docker run -e REDIS_URL -e BOARD_USER -e BOARD_PASSWORD -e API_KEYS image`: the rest are
-    // the defaults (the DuckDB file in /app/data, which the Dockerfile creates).
+    // As `docker run … image init` once on a new volume (only init and demo seed create the DuckDB
+    // file), then `docker run -e REDIS_URL -e BOARD_USER -e BOARD_PASSWORD -e API_KEYS image`: the rest
+    // are the defaults (the DuckDB file in /app/data, which the Dockerfile creates).
+    const init = spawnSync(process.execPath, [BIN, 'init'], { cwd: imageStage().dir, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent' } });
+    expect(init.status, init.stderr.toString()).toBe(0);
     const credentials = { BOARD_USER: 'ops', BOARD_PASSWORD: password, API_KEYS: randomBytes(24).toString('base64url') };
     const role = start('image', containerArgv({}), { REDIS_URL, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: port, ...credentials });
     try {
