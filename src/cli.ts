@@ -7,6 +7,7 @@ import { ConfigError, SourceMissingError, UsageError, toError } from './errors.j
 import { registerTableCommands } from './cli/commands.js';
 import { registerDemoCommands } from './cli/demo.js';
 import { registerQueueCommands } from './cli/queue-commands.js';
+import { registerScheduleCommands } from './cli/schedule.js';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -26,6 +27,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerTableCommands(program, io.out, setExit);
   registerQueueCommands(program, io.out, setExit);
+  registerScheduleCommands(program, io.out);
   registerDemoCommands(program, io.out);
   return program;
 }

@@ -8,10 +8,9 @@ import { UsageError } from '../errors.js';
 import { hasDemoData } from '../demo/seed.js';
 import { createLogger, type Logger } from '../log.js';
 import { enqueueBackfill, planBackfill } from '../producer/backfill.js';
-import { buildFlow, countJobs, enqueueRun } from '../producer/planner.js';
+import { buildFlow, countJobs, enqueueRun, runIdFor } from '../producer/planner.js';
 import { planDailyRun } from '../producer/scheduler.js';
 import { ROLES, startService, type Role, type Service } from '../service.js';
-import { TABLE_NAMES, type TableName } from '../tables/registry.js';
 import { seedWithProgress } from './demo.js';
 import { parseDateFlag, parseTablesFlag } from './options.js';
 import { withQueues } from './queue-client.js';
@@ -29,12 +28,6 @@ export function parseRoles(raw: string | undefined): Role[] {
   const bad = items.find((r) => !(ROLES as readonly string[]).includes(r));
   if (bad !== undefined || items.length === 0) throw new UsageError(`unknown role '${bad ?? ''}' in --roles: use one or more of ${ROLES.join(', ')}`);
   return ROLES.filter((r) => items.includes(r));
-}
-
-/** The run id: D for the daily run of all tables; subsets and forced re-runs get their own. */
-export function runIdFor(date: string, tables: readonly TableName[], force: boolean): string {
-  const subset = tables.length === TABLE_NAMES.length ? '' : `_${tables.map((t) => TABLE_NAMES.indexOf(t)).join('')}`;
-  return `${date}${subset}${force ? `_r${Date.now()}` : ''}`;
 }
 
 export function registerQueueCommands(program: Command, out: Out, setExit: (code: number) => void): void {
@@ -103,9 +96,9 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
 
   program
     .command('status')
-    .description('schedule, last run per table, queue counts and failed jobs')
+    .description('schedule (paused or not), latest run, last refresh per table, queue counts and failed jobs; exit 1 when the latest run failed or a table is critical')
     .option('--json', 'print as JSON')
-    .action((opts: { json?: boolean }) => withQueues((c) => printStatus(c, out, opts.json ?? false)));
+    .action(async (opts: { json?: boolean }) => setExit(await withQueues((c) => printStatus(c, out, opts.json ?? false))));
 }
 
 /** Queue a run (the default mode of `run`); --wait follows it and exits with its outcome. */
@@ -114,7 +107,7 @@ export async function runQueued(config: Config, opts: { date?: string; tables?: 
   const tables = parseTablesFlag(opts.tables);
   const force = opts.force ?? false;
   return withQueues(async (c) => {
-    const runId = runIdFor(date, tables, force);
+    const runId = await runIdFor(c.state, config, date, tables, force);
     const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true });
     out(planned.added ? `run ${runId} queued (${tables.join(', ')})` : `run ${runId} was queued before: nothing added (use --force to run it again)`);
     if (!opts.wait) return 0;

@@ -44,6 +44,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly scheduleCron: string;
+  /** A pause longer than this raises CrmSchedulerPaused. */
+  readonly schedulePauseAlertHours: number;
   readonly jobs: {
     readonly attempts: number;
     readonly backoffMs: number;
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: r.get(VARS.HOST, '127.0.0.1'),
     port: r.get(VARS.PORT, 3000),
     scheduleCron: r.get(VARS.SCHEDULE_CRON, '0 6 * * *'),
+    schedulePauseAlertHours: r.get(VARS.SCHEDULE_PAUSE_ALERT_HOURS, 24),
     jobs: Object.freeze({
       attempts: r.get(VARS.JOB_ATTEMPTS, 3),
       backoffMs: r.get(VARS.JOB_BACKOFF_MS, 300_000),

@@ -126,6 +126,7 @@ export const VARS = {
   HOST: spec({ name: 'HOST', default: '127.0.0.1', doc: 'Address every role listens on: loopback by default; the container image and the manifests set 0.0.0.0 (all interfaces).', parse: nonEmpty }),
   PORT: spec({ name: 'PORT', default: '3000', doc: 'Port of the web role (Bull Board, /metrics, /healthz, /readyz); 0 picks a free port.', parse: integer(0, 65535) }),
   SCHEDULE_CRON: spec({ name: 'SCHEDULE_CRON', default: '0 6 * * *', doc: 'When the daily run is planned, in SCHEDULE_TZ.', parse: cron }),
+  SCHEDULE_PAUSE_ALERT_HOURS: spec({ name: 'SCHEDULE_PAUSE_ALERT_HOURS', default: '24', doc: 'A schedule paused (`crm-materializer schedule pause`) longer than this raises CrmSchedulerPaused (exported as crm_scheduler_pause_alert_seconds).', parse: integer(1, 8760) }),
   JOB_ATTEMPTS: spec({ name: 'JOB_ATTEMPTS', default: '3', doc: 'Attempts per task (1 = no retry).', parse: integer(1, 100) }),
   JOB_BACKOFF_MS: spec({ name: 'JOB_BACKOFF_MS', default: '300000', doc: 'Fixed wait between attempts (ms).', parse: integer(0, 86_400_000) }),
   JOB_TIMEOUT_MS: spec({ name: 'JOB_TIMEOUT_MS', default: '1800000', doc: 'Per-task timeout (ms): the running statement is cancelled and the attempt fails.', parse: integer(1000, 86_400_000) }),

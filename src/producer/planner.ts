@@ -9,7 +9,7 @@ import type { FlowJob, FlowProducer, JobsOptions } from 'bullmq';
 import type { Config } from '../config/index.js';
 import { dateRange } from '../dates.js';
 import type { TableName } from '../tables/registry.js';
-import { TABLES } from '../tables/registry.js';
+import { TABLE_NAMES, TABLES } from '../tables/registry.js';
 import { jobIds, type Payload, type TaskRef } from '../queue/jobs.js';
 import { defaultJobOptions } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
@@ -73,14 +73,26 @@ function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions): FlowJo
 }
 
 /**
- * Add the run's flow unless it was planned before. The run record is claimed
- * atomically first, so two planners racing on the same run add it once.
+ * The run id: D for the daily run of all tables (`D_02` for a subset, by
+ * registry index); a forced re-run gets the next free number, `D#2`, `D#3`…
  */
+export async function runIdFor(state: StateStore, config: Config, date: string, tables: readonly TableName[], force: boolean): Promise<string> {
+  const base = `${date}${tables.length === TABLE_NAMES.length ? '' : `_${tables.map((t) => TABLE_NAMES.indexOf(t)).join('')}`}`;
+  if (!force) return base;
+  // The number is kept as long as BullMQ keeps the jobs whose ids it is part of.
+  const keepSeconds = Math.max(config.jobs.keepCompletedDays, config.jobs.keepFailedDays) * 86_400;
+  return state.nextForcedRunId(base, keepSeconds);
+}
+
 /** Jobs in a flow: what a run adds to the queues. */
 export function countJobs(flow: FlowJob): number {
   return 1 + (flow.children ?? []).reduce((n, c) => n + countJobs(c), 0);
 }
 
+/**
+ * Add the run's flow unless it was planned before. The run record is claimed
+ * atomically first, so two planners racing on the same run add it once.
+ */
 export async function enqueueRun(flows: FlowProducer, state: StateStore, config: Config, plan: RunPlan): Promise<PlannedRun> {
   const validationJobId = jobIds.validation(plan.runId);
   if (!(await state.startRun(plan.runId, plan.date, { tracked: plan.from === undefined }))) return { runId: plan.runId, date: plan.date, validationJobId, added: false };

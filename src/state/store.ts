@@ -53,6 +53,20 @@ for i = 2, #KEYS do
   end
 end`;
 
+/**
+ * The next free forced re-run number of a run id (KEYS[1] its counter,
+ * KEYS[2] the runs hash; ARGV: the id, the counter's lifetime in seconds).
+ * The first run of an id is #1 implicitly, so forced re-runs start at #2; a
+ * number whose run is still recorded is skipped (a counter that expired).
+ */
+const NEXT_FORCED = `local n = redis.call('INCR', KEYS[1]) + 1
+while redis.call('HEXISTS', KEYS[2], ARGV[1] .. '#' .. n) == 1 do n = redis.call('INCR', KEYS[1]) + 1 end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return n`;
+
+/** Ids of runs of every table for one date: the daily run `D` and its forced re-runs `D#n`. */
+const FULL_RUN_ID = /^\d{4}-\d{2}-\d{2}(#\d+)?$/;
+
 export interface RunRecord {
   readonly runId: string;
   readonly date: string;
@@ -62,6 +76,13 @@ export interface RunRecord {
   readonly finishedAt?: number;
   readonly outcome?: 'success' | 'failure';
   readonly failed?: readonly string[];
+}
+
+/** The schedule is paused: since when, by whom, why. */
+export interface SchedulePause {
+  readonly at: number;
+  readonly by: string;
+  readonly reason?: string;
 }
 
 export class StateStore implements RunRecorder {
@@ -145,6 +166,24 @@ export class StateStore implements RunRecorder {
     return raw === null ? undefined : (JSON.parse(raw) as RunRecord);
   }
 
+  /** A readable id for a forced re-run of `runId`: `<runId>#<n>`, n the next free number (atomic across processes). */
+  async nextForcedRunId(runId: string, keepSeconds: number): Promise<string> {
+    const n = await this.redis.eval(NEXT_FORCED, 2, this.key('runs', 'forced', runId), this.key('runs'), runId, String(keepSeconds));
+    return `${runId}#${String(n)}`;
+  }
+
+  /** The newest run of every table (the daily run of the newest date, or its latest forced re-run). */
+  async latestFullRun(): Promise<RunRecord | undefined> {
+    const all = await this.redis.hgetall(this.key('runs'));
+    let best: RunRecord | undefined;
+    for (const [id, raw] of Object.entries(all)) {
+      if (!FULL_RUN_ID.test(id)) continue;
+      const rec = JSON.parse(raw) as RunRecord;
+      if (!best || rec.date > best.date || (rec.date === best.date && rec.plannedAt > best.plannedAt)) best = rec;
+    }
+    return best;
+  }
+
   /** Record a validation; it becomes the current one unless a newer D was validated before (freshness never moves back). */
   async recordValidation(report: ValidationReport, at = Date.now()): Promise<void> {
     const keys = [this.key('validation'), ...report.tables.map((t) => this.key('table', t.tabela))];
@@ -175,6 +214,23 @@ export class StateStore implements RunRecorder {
       lastEnqueuedAt: h.last_enqueued_ts ? Number(h.last_enqueued_ts) : undefined,
       nextRunAt: h.next_run_ts ? Number(h.next_run_ts) : undefined,
     };
+  }
+
+  /** Pause the schedule; false (and the first pause kept) when it was paused already. */
+  async pauseSchedule(pause: SchedulePause): Promise<boolean> {
+    return (await this.redis.hsetnx(this.key('scheduler'), 'paused', JSON.stringify(pause))) === 1;
+  }
+
+  /** Resume the schedule: the pause it ended, or undefined when it was not paused. */
+  async resumeSchedule(): Promise<SchedulePause | undefined> {
+    const results = await this.redis.multi().hget(this.key('scheduler'), 'paused').hdel(this.key('scheduler'), 'paused').exec();
+    const raw = results?.[0]?.[1] as string | null | undefined;
+    return raw ? (JSON.parse(raw) as SchedulePause) : undefined;
+  }
+
+  async schedulePause(): Promise<SchedulePause | undefined> {
+    const raw = await this.redis.hget(this.key('scheduler'), 'paused');
+    return raw === null ? undefined : (JSON.parse(raw) as SchedulePause);
   }
 
   async recordWarehouseOk(at = Date.now()): Promise<void> {

@@ -1,0 +1,52 @@
+/** `schedule pause` / `schedule resume`: stop and restart the daily schedule, kept in Redis across restarts. */
+import type { Command } from 'commander';
+import { systemClock } from '../clock.js';
+import { UsageError } from '../errors.js';
+import { defaultOperator, pauseSchedule, resumeSchedule } from '../producer/pause.js';
+import { formatInstant } from './format.js';
+import { withQueues } from './queue-client.js';
+
+type Out = (text: string) => void;
+
+function operatorOf(raw: string | undefined): string {
+  if (raw === undefined) return defaultOperator();
+  const name = raw.trim();
+  if (!/^[\w.@+-]{1,64}$/.test(name)) throw new UsageError(`--operator '${raw}' is not valid: use 1-64 letters, digits or . @ + - _ (e.g. --operator jane.doe)`);
+  return name;
+}
+
+export function registerScheduleCommands(program: Command, out: Out): void {
+  const schedule = program.command('schedule').description('pause or resume the daily schedule (manual runs and backfills still work while paused)');
+
+  schedule
+    .command('pause')
+    .description('pause the schedule: ticks and the start-up catch-up plan nothing until `schedule resume`; survives restarts')
+    .option('--reason <text>', 'why (shown in status and the audit log)')
+    .option('--operator <name>', 'who pauses (default: the OS user)')
+    .addHelpText('after', '\nExample:\n  $ crm-materializer schedule pause --reason "source migration until Monday"')
+    .action((opts: { reason?: string; operator?: string }) => {
+      const operator = operatorOf(opts.operator);
+      const reason = opts.reason?.trim();
+      if (reason !== undefined && (reason === '' || reason.length > 500)) throw new UsageError('--reason must be 1-500 characters: say why the schedule is paused');
+      return withQueues(async (c) => {
+        const { paused, pause } = await pauseSchedule({ ...c, clock: systemClock }, operator, reason);
+        const since = `since ${formatInstant(pause.at, c.config.scheduleTz)} by ${pause.by}${pause.reason ? ` (${pause.reason})` : ''}`;
+        out(paused ? `schedule paused ${since}; resume with 'crm-materializer schedule resume'` : `schedule was paused already ${since}: nothing changed`);
+      });
+    });
+
+  schedule
+    .command('resume')
+    .description("resume the schedule; plans today's run when today's tick passed while paused")
+    .option('--operator <name>', 'who resumes (default: the OS user)')
+    .option('--no-catch-up', "do not plan today's run even if today's tick passed while paused")
+    .addHelpText('after', '\nExample:\n  $ crm-materializer schedule resume')
+    .action((opts: { operator?: string; catchUp: boolean }) => {
+      const operator = operatorOf(opts.operator);
+      return withQueues(async (c) => {
+        const r = await resumeSchedule({ ...c, clock: systemClock }, operator, { catchUp: opts.catchUp });
+        out(r.ended ? `schedule resumed (paused since ${formatInstant(r.ended.at, c.config.scheduleTz)} by ${r.ended.by})` : 'schedule was not paused: nothing changed');
+        if (r.caughtUp) out(`today's tick passed while paused: run ${r.caughtUp.runId} ${r.caughtUp.added ? 'queued' : 'was queued before'}`);
+      });
+    });
+}
