@@ -35,17 +35,28 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
     .option('--wait', 'follow the queued run and exit with its outcome (0 ok, 1 failed)')
     .option('--force', 'queue the run again even if this date was run before')
     .option('--inline', 'run the tasks in this process instead of the queue')
-    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean }) => {
+    .option('--json', 'print one JSON object: the queued run (with --wait its outcome and tasks), or the inline summary and validation')
+    .addHelpText('after', '\nExamples:\n  $ crm-materializer run --date 2026-11-29 --wait\n  $ crm-materializer run --date 2026-11-29 --force --wait --json')
+    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; json?: boolean }) => {
       if (!opts.inline) {
         if (opts.tasks !== undefined) throw new UsageError('--tasks works with --inline: a queued run always runs refresh, retention and validation');
+      } else if (opts.wait || opts.force) {
+        throw new UsageError(`${opts.wait ? '--wait' : '--force'} works with a queued run: drop --inline (an inline run always runs now, to its end)`);
+      }
+      if (!opts.inline) {
         setExit(await runQueued(loadConfig(), opts, out));
         return;
       }
       await withServices(async ({ config, ctx }) => {
         const req = { date: parseDateFlag(opts.date, config.scheduleTz), tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks) };
-        const summary = await withRecorder(config, out, (recorder) => runInline(ctx, config, req, { recorder }));
-        out(formatRunSummary(summary));
-        if (summary.validation) out(`\n${formatValidation(summary.validation)}`);
+        // With --json, stdout is the JSON object only: a note about Redis goes to stderr.
+        const note = opts.json ? (t: string) => process.stderr.write(`${t}\n`) : out;
+        const summary = await withRecorder(config, note, (recorder) => runInline(ctx, config, req, { recorder }));
+        if (opts.json) out(JSON.stringify(summary, null, 2));
+        else {
+          out(formatRunSummary(summary));
+          if (summary.validation) out(`\n${formatValidation(summary.validation)}`);
+        }
         setExit(summary.ok ? 0 : 1);
       });
     });

@@ -2,7 +2,7 @@
 
 type Cell = string | number | boolean | null | undefined;
 
-/** A table; with `maxWidth`, the last column (the long free text, e.g. an error) is cut to fit. */
+/** A table; with `maxWidth`, the last column (the long free text, e.g. an error) is cut to fit, then any line still too long. */
 export function textTable(headers: readonly string[], rows: readonly (readonly Cell[])[], maxWidth?: number): string {
   let text = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c).replace(/\s+/g, ' '))));
   if (maxWidth !== undefined && headers.length > 0) {
@@ -12,19 +12,22 @@ export function textTable(headers: readonly string[], rows: readonly (readonly C
     text = text.map((r) => r.map((c, i) => (i === last ? truncate(c, room) : c)));
   }
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string => {
+    const text = cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+    return maxWidth === undefined ? text : truncate(text, maxWidth);
+  };
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
 }
 
-/** An instant as local time in `timeZone` with its UTC offset: 2026-11-29 06:00:00 -03:00. */
-export function formatInstant(at: Date | number, timeZone: string): string {
+/** An instant as local time in `timeZone` with its UTC offset: 2026-11-29 06:00:00 -03:00 (without seconds when `short`). */
+export function formatInstant(at: Date | number, timeZone: string, short = false): string {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' })
       .formatToParts(new Date(at))
       .map((p) => [p.type, p.value]),
   ) as Record<string, string>;
   const offset = parts.timeZoneName === 'GMT' ? '+00:00' : (parts.timeZoneName ?? '').replace('GMT', '');
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${offset}`;
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}${short ? '' : `:${parts.second}`} ${offset}`;
 }
 
 /** At most `width` characters, '…' marking a cut. */

@@ -7,12 +7,12 @@ import { todayIn } from '../clock.js';
 import { UsageError } from '../errors.js';
 import { hasDemoData } from '../demo/seed.js';
 import { createLogger, type Logger } from '../log.js';
-import { enqueueBackfill, planBackfill } from '../producer/backfill.js';
-import { buildFlow, countJobs, enqueueRun, runIdFor } from '../producer/planner.js';
+import { enqueueRun, runIdFor } from '../producer/planner.js';
 import { planDailyRun } from '../producer/scheduler.js';
 import { ROLES, startService, type Role, type Service } from '../service.js';
 import { seedWithProgress } from './demo.js';
 import { parseDateFlag, parseTablesFlag } from './options.js';
+import { registerBackfillCommand } from './backfill.js';
 import { withQueues } from './queue-client.js';
 import { withServices } from './services.js';
 import { printStatus } from './status.js';
@@ -65,34 +65,7 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
       setExit(0);
     });
 
-  program
-    .command('backfill')
-    .description('rebuild a date range through the queue, in chunks')
-    .requiredOption('--from <YYYY-MM-DD>', 'first reference date')
-    .requiredOption('--to <YYYY-MM-DD>', 'last reference date')
-    .option('--tables <list>', 'comma-separated tables (default: all)')
-    .option('--dry-run', 'print the plan, enqueue nothing')
-    .option('--force', `allow more than 730 days`)
-    .action(async (opts: { from: string; to: string; tables?: string; dryRun?: boolean; force?: boolean }) => {
-      const config = loadConfig();
-      const from = parseDateFlag(opts.from, config.scheduleTz, '--from');
-      const to = parseDateFlag(opts.to, config.scheduleTz, '--to');
-      const plans = planBackfill(config, { from, to, tables: parseTablesFlag(opts.tables), force: opts.force ?? false });
-      const jobs = plans.reduce((n, p) => n + countJobs(buildFlow(p, config)), 0);
-      out(`backfill ${from}..${to}: ${plans.length} chunk(s) of up to ${config.jobs.backfillChunkDays} days, ${jobs} jobs`);
-      for (const p of plans) out(`  ${p.runId}  ${p.from}..${p.date}  ${p.tables.join(',')}`);
-      if (opts.dryRun) return;
-      await withQueues(async (c) => {
-        const tty = process.stderr.isTTY;
-        const planned = await enqueueBackfill(c.flows, c.state, config, plans, (done, total) => {
-          const bar = `[${'#'.repeat(Math.round((20 * done) / total)).padEnd(20)}] ${done}/${total} chunks queued`;
-          process.stderr.write(tty ? `\r${bar}` : `${bar}\n`);
-        });
-        if (tty) process.stderr.write('\n');
-        const skipped = planned.filter((p) => !p.added).length;
-        out(`queued ${planned.length - skipped} chunk(s)${skipped ? `, ${skipped} planned before (unchanged)` : ''}; watch them on the board or with 'crm-materializer status'`);
-      }, config);
-    });
+  registerBackfillCommand(program, out, setExit);
 
   program
     .command('status')
@@ -101,19 +74,23 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
     .action(async (opts: { json?: boolean }) => setExit(await withQueues((c) => printStatus(c, out, opts.json ?? false))));
 }
 
-/** Queue a run (the default mode of `run`); --wait follows it and exits with its outcome. */
-export async function runQueued(config: Config, opts: { date?: string; tables?: string; wait?: boolean; force?: boolean }, out: Out): Promise<number> {
+/** Queue a run (the default mode of `run`); --wait follows it and exits with its outcome; --json prints one JSON object. */
+export async function runQueued(config: Config, opts: { date?: string; tables?: string; wait?: boolean; force?: boolean; json?: boolean }, out: Out): Promise<number> {
   const date = parseDateFlag(opts.date, config.scheduleTz);
   const tables = parseTablesFlag(opts.tables);
   const force = opts.force ?? false;
+  const text = opts.json ? () => undefined : out;
   return withQueues(async (c) => {
     const runId = await runIdFor(c.state, config, date, tables, force);
     const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true });
-    out(planned.added ? `run ${runId} queued (${tables.join(', ')})` : `run ${runId} was queued before: nothing added (use --force to run it again)`);
-    if (!opts.wait) return 0;
-    const result = await watchRun(c, runId, out);
-    out(result.detail);
-    return result.ok ? 0 : 1;
+    text(planned.added ? `run ${runId} queued (${tables.join(', ')})` : `run ${runId} was queued before: nothing added (use --force to run it again)`);
+    const result = opts.wait ? await watchRun(c, runId, text) : undefined;
+    if (result) text(result.detail);
+    if (opts.json) {
+      const outcome = result ? { outcome: result.ok ? 'success' : 'failure', detail: result.detail, tasks: result.tasks ?? [] } : {};
+      out(JSON.stringify({ runId, date, tables, added: planned.added, ...outcome }, null, 2));
+    }
+    return result && !result.ok ? 1 : 0;
   }, config);
 }
 

@@ -114,12 +114,15 @@ export async function printStatus(c: QueueClient, out: (t: string) => void, json
   out(
     textTable(
       ['table', 'latest date', 'lag', 'status', 'last D', 'outcome', 'seconds', 'rows', 'finished'],
-      r.tables.map((t) => [t.table, t.latestDate, t.dataLagDays, t.status, t.lastRefresh?.date, t.lastRefresh?.outcome, t.lastRefresh?.seconds, t.lastRefresh?.rowsWritten, t.lastRefresh ? at(t.lastRefresh.finishedAt) : null]),
+      r.tables.map((t) => {
+        const last = t.lastRefresh;
+        return [t.table, t.latestDate, t.dataLagDays, t.status, last?.date, last?.outcome, last ? last.seconds.toFixed(1) : null, last?.rowsWritten, last ? formatInstant(last.finishedAt, tz, true) : null];
+      }),
       width,
     ),
   );
   const states = ['workers', 'waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'];
-  out(`\n${textTable(['queue', ...states], Object.entries(r.queues).map(([q, counts]) => [q, ...states.map((s) => counts[s] ?? 0)]))}`);
+  out(`\n${textTable(['queue', ...states], Object.entries(r.queues).map(([q, counts]) => [q, ...states.map((s) => counts[s] ?? 0)]), width)}`);
   if (r.failed.length > 0) out(`\nfailed jobs (retry them on the board):\n${textTable(['queue', 'job', 'failed at', 'error'], r.failed.map((f) => [f.queue, f.id, at(f.finishedOn), f.failedReason]), width)}`);
   return statusExitCode(r);
 }
