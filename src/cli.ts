@@ -2,10 +2,12 @@
  * The command line: crm-materializer <command>. Exit codes: 0 ok, 1 a task
  * failed or a table is critical, 2 bad usage or configuration (nothing done).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, SourceMissingError, UsageError, toError } from './errors.js';
 import { registerTableCommands } from './cli/commands.js';
 import { registerDemoCommands } from './cli/demo.js';
+import { addExamples } from './cli/examples.js';
 import { registerQueueCommands } from './cli/queue-commands.js';
 import { registerScheduleCommands } from './cli/schedule.js';
 
@@ -21,6 +23,7 @@ const stdio: CliIo = {
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('crm-materializer')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .description("Keeps the CRM dashboard's materialized tables fresh (embedded DuckDB by default, or Databricks SQL).")
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
@@ -29,7 +32,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerQueueCommands(program, io.out, setExit);
   registerScheduleCommands(program, io.out);
   registerDemoCommands(program, io.out);
+  addExamples(program);
   return program;
+}
+
+/** The version in package.json (read once, at start: dist/ and src/ are both one level below it). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: readonly string[], io: CliIo = stdio): Promise<number> {

@@ -30,7 +30,6 @@ export function registerBackfillCommand(program: Command, out: Out, setExit: (co
     .option('--force', `allow more than 730 days`)
     .option('--wait', 'follow the chunks live and exit with their outcome (0 all succeeded, 1 any failed)')
     .option('--json', 'print the plan (and with --wait each chunk\'s outcome) as JSON')
-    .addHelpText('after', '\nExample:\n  $ crm-materializer backfill --from 2026-09-01 --to 2026-10-30 --wait')
     .action(async (opts: BackfillOpts) => setExit(await backfill(opts, out)));
 }
 

@@ -36,7 +36,6 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
     .option('--force', 'queue the run again even if this date was run before')
     .option('--inline', 'run the tasks in this process instead of the queue')
     .option('--json', 'print one JSON object: the queued run (with --wait its outcome and tasks), or the inline summary and validation')
-    .addHelpText('after', '\nExamples:\n  $ crm-materializer run --date 2026-11-29 --wait\n  $ crm-materializer run --date 2026-11-29 --force --wait --json')
     .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; json?: boolean }) => {
       if (!opts.inline) {
         if (opts.tasks !== undefined) throw new UsageError('--tasks works with --inline: a queued run always runs refresh, retention and validation');

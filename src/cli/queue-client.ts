@@ -17,7 +17,7 @@ export interface QueueClient {
 }
 
 export async function withQueues<T>(fn: (c: QueueClient) => Promise<T>, config: Config = loadConfig()): Promise<T> {
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, process.stderr, config.logFormat);
   const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:cli`);
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);

@@ -40,7 +40,7 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
       const roles = parseRoles(opts.roles);
       const demo = opts.demo ? await prepareDemo(loadConfig(), roles, out) : { config: loadConfig(), notes: [] };
       const { config } = demo;
-      const log = createLogger(config.logLevel);
+      const log = createLogger(config.logLevel, process.stderr, config.logFormat);
       // Listen for the stop signal before anything starts: a SIGTERM during start-up stops cleanly too.
       const stopSignal = new Promise<string>((resolve) => {
         process.once('SIGTERM', () => resolve('SIGTERM'));

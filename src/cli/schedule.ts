@@ -23,7 +23,6 @@ export function registerScheduleCommands(program: Command, out: Out): void {
     .description('pause the schedule: ticks and the start-up catch-up plan nothing until `schedule resume`; survives restarts')
     .option('--reason <text>', 'why (shown in status and the audit log)')
     .option('--operator <name>', 'who pauses (default: the OS user)')
-    .addHelpText('after', '\nExample:\n  $ crm-materializer schedule pause --reason "source migration until Monday"')
     .action((opts: { reason?: string; operator?: string }) => {
       const operator = operatorOf(opts.operator);
       const reason = opts.reason?.trim();
@@ -40,7 +39,6 @@ export function registerScheduleCommands(program: Command, out: Out): void {
     .description("resume the schedule; plans today's run when today's tick passed while paused")
     .option('--operator <name>', 'who resumes (default: the OS user)')
     .option('--no-catch-up', "do not plan today's run even if today's tick passed while paused")
-    .addHelpText('after', '\nExample:\n  $ crm-materializer schedule resume')
     .action((opts: { operator?: string; catchUp: boolean }) => {
       const operator = operatorOf(opts.operator);
       return withQueues(async (c) => {

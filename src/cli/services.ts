@@ -16,7 +16,7 @@ export interface Services {
 
 export async function withServices<T>(fn: (s: Services) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
   const config = loadConfig(env);
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, process.stderr, config.logFormat);
   const sql = new SqlBuilder(config, dialectOf(config));
   const warehouse = createWarehouse(config, { log });
   const abort = new AbortController();

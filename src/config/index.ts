@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { TABLE_NAMES, TABLES, retentionEnvVar, type TableName } from '../tables/registry.js';
 import type { Engine } from '../warehouse/types.js';
 import { VARS, type VarSpec } from './vars.js';
+import type { LogFormat } from '../log.js';
 
 export interface DatabricksConfig {
   readonly host: string | undefined;
@@ -39,6 +40,7 @@ export interface Config {
   readonly vacuumAllowShortRetention: boolean;
   readonly optimizeAfterRefresh: boolean;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
   readonly redisUrl: string;
   readonly queuePrefix: string;
   readonly host: string;
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     vacuumAllowShortRetention,
     optimizeAfterRefresh: r.get(VARS.OPTIMIZE_AFTER_REFRESH, false),
     logLevel: r.get(VARS.LOG_LEVEL, 'info'),
+    logFormat: r.get(VARS.LOG_FORMAT, 'auto'),
     redisUrl: r.get(VARS.REDIS_URL, 'redis://127.0.0.1:6379'),
     queuePrefix: r.get(VARS.QUEUE_PREFIX, '{crm}'),
     host: r.get(VARS.HOST, '127.0.0.1'),

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { isValidTimeZone } from '../dates.js';
 import { apiKeyHashes, jwksFile } from '../api/config-parsers.js';
+import { LOG_FORMATS } from '../log.js';
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -150,6 +151,7 @@ export const VARS = {
   DATABRICKS_SOCKET_TIMEOUT_MS: spec({ name: 'DATABRICKS_SOCKET_TIMEOUT_MS', default: '300000', doc: 'Databricks: an HTTP call to the warehouse that stays silent this long fails (ms); calls safe to repeat are retried.', parse: integer(1000, 3_600_000) }),
   DATABRICKS_DRIVER_TELEMETRY: spec({ name: 'DATABRICKS_DRIVER_TELEMETRY', default: 'false', doc: "Databricks: let the @databricks/sql driver send its usage telemetry to the workspace (off unless set to true).", parse: bool }),
   LOG_LEVEL: spec({ name: 'LOG_LEVEL', default: 'info', doc: 'Log level: fatal, error, warn, info, debug, trace or silent.', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) }),
+  LOG_FORMAT: spec({ name: 'LOG_FORMAT', default: 'auto', doc: 'Log lines on stderr: `json` (one JSON object a line, for log collectors), `pretty` (readable lines), or `auto`: pretty on a terminal, JSON otherwise.', parse: oneOf(LOG_FORMATS) }),
   API_KEYS: spec({ name: 'API_KEYS', default: undefined, doc: 'Read API keys, comma-separated, at least 16 characters each (`Authorization: Bearer <key>` or `X-API-Key: <key>`); kept in memory only as SHA-256 hashes.', secret: true, parse: apiKeyHashes }),
   API_JWT_ISSUER: spec({ name: 'API_JWT_ISSUER', default: undefined, doc: 'Read API: the `iss` a JWT bearer token must carry (with API_JWKS_FILE).', parse: nonEmpty }),
   API_JWT_AUDIENCE: spec({ name: 'API_JWT_AUDIENCE', default: undefined, doc: 'Read API: the `aud` a JWT must carry; unset = not checked.', parse: nonEmpty }),

@@ -30,8 +30,10 @@ const scrape = async (s: TestService): Promise<string> => (await fetch(`http://1
 describe('schedule pause and resume', () => {
   test('a pause survives a restart: the start-up catch-up and the ticks plan nothing; status and /metrics show it', async () => {
     const first = await start();
-    const paused = await runCli(['schedule', 'pause', '--reason', 'source migration', '--operator', 'alice'], cliEnv(first));
+    const paused = await runCli(['schedule', 'pause', '--reason', 'source migration', '--operator', 'alice'], { ...cliEnv(first), LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' });
     expect(paused.code).toBe(0);
+    // The audit log, readable: who paused and why.
+    expect(paused.stderr).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3}Z INFO {2}schedule paused audit=true operator=alice action="schedule pause" reason="source migration" changed=true$/m);
     expect(paused.stdout).toMatch(/^schedule paused since \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} -03:00 by alice \(source migration\)/);
     const again = await runCli(['schedule', 'pause', '--operator', 'bob'], cliEnv(first));
     expect(again.stdout).toMatch(/schedule was paused already since .* by alice \(source migration\): nothing changed/);
@@ -60,8 +62,11 @@ describe('schedule pause and resume', () => {
     expect(status.stdout).toMatch(/PAUSED since \S+ \S+ -03:00 by alice: source migration/);
     expect(status.stdout).toMatch(/next ticks \(skipped while paused\): \d{4}-\d{2}-\d{2} 06:00:00 -03:00/);
 
-    const resumed = await runCli(['schedule', 'resume', '--no-catch-up', '--operator', 'bob'], cliEnv(second));
+    const resumed = await runCli(['schedule', 'resume', '--no-catch-up', '--operator', 'bob'], { ...cliEnv(second), LOG_LEVEL: 'info' });
     expect(resumed.code).toBe(0);
+    // Not a terminal: JSON lines by default.
+    const audit = resumed.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(audit).toContainEqual(expect.objectContaining({ msg: 'schedule resumed', audit: true, operator: 'bob', action: 'schedule resume', pausedBy: 'alice' }));
     expect(resumed.stdout).toMatch(/^schedule resumed \(paused since .* by alice\)$/m);
     expect(await state.schedulePause()).toBeUndefined();
     expect(metricValue(await scrape(second), 'crm_scheduler_paused')).toBe(0);
