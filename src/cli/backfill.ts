@@ -1,11 +1,7 @@
 /** `backfill`: rebuild a date range through the queue in chunks; --wait follows the chunks and exits with their outcome. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
-import { enqueueBackfill, planBackfill } from '../producer/backfill.js';
-import { buildFlow, countJobs } from '../producer/planner.js';
 import { parseDateFlag, parseTablesFlag } from './options.js';
-import { withQueues } from './queue-client.js';
-import { watchRuns } from './watch.js';
 
 type Out = (text: string) => void;
 
@@ -34,6 +30,12 @@ export function registerBackfillCommand(program: Command, out: Out, setExit: (co
 }
 
 async function backfill(opts: BackfillOpts, out: Out): Promise<number> {
+  const [{ enqueueBackfill, planBackfill }, { buildFlow, countJobs }, { withQueues }, { watchRuns }] = await Promise.all([
+    import('../producer/backfill.js'),
+    import('../producer/planner.js'),
+    import('./queue-client.js'),
+    import('./watch.js'),
+  ]);
   const config = loadConfig();
   const from = parseDateFlag(opts.from, config.scheduleTz, '--from');
   const to = parseDateFlag(opts.to, config.scheduleTz, '--to');

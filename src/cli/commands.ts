@@ -1,16 +1,14 @@
-/** The table commands: init, run --inline, validate, sql render. */
+/** The table commands: init, run (queued or --inline), validate, sql render. The queue client loads only for a queued run. */
 import type { Command } from 'commander';
 import { dialectFor } from '../warehouse/dialect.js';
 import { loadConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
-import { runQueued } from './queue-commands.js';
 import { planStatements, type PlannedStep } from '../tables/plan.js';
 import { SqlBuilder } from '../tables/statements.js';
 import { runInline } from '../tasks/run-inline.js';
 import { validate } from '../tasks/validation.js';
 import { parseChoice, parseDateFlag, parseTablesFlag, parseTasksFlag } from './options.js';
 import { formatRunSummary, formatValidation } from './report.js';
-import { withRecorder } from './recorder.js';
 import { withServices } from './services.js';
 
 type Out = (text: string) => void;
@@ -43,9 +41,11 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
         throw new UsageError(`${opts.wait ? '--wait' : '--force'} works with a queued run: drop --inline (an inline run always runs now, to its end)`);
       }
       if (!opts.inline) {
+        const { runQueued } = await import('./run-queued.js');
         setExit(await runQueued(loadConfig(), opts, out));
         return;
       }
+      const { withRecorder } = await import('./recorder.js');
       await withServices(async ({ config, ctx }) => {
         const req = { date: parseDateFlag(opts.date, config.scheduleTz), tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks) };
         // With --json, stdout is the JSON object only: a note about Redis goes to stderr.

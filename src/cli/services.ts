@@ -18,7 +18,7 @@ export async function withServices<T>(fn: (s: Services) => Promise<T>, env: Node
   const config = loadConfig(env);
   const log = createLogger(config.logLevel, process.stderr, config.logFormat);
   const sql = new SqlBuilder(config, dialectOf(config));
-  const warehouse = createWarehouse(config, { log });
+  const warehouse = await createWarehouse(config, { log });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort(new Error('interrupted by signal'));
   process.once('SIGINT', onSignal);

@@ -15,7 +15,9 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { SqlBuilder } from '../../src/tables/statements.js';
 import { runInline } from '../../src/tasks/run-inline.js';
-import { createWarehouse, dialectOf } from '../../src/warehouse/index.js';
+import { dialectOf } from '../../src/warehouse/index.js';
+import { DatabricksWarehouse } from '../../src/warehouse/databricks.js';
+import { databricksSettings } from '../../src/warehouse/databricks-connection.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { writeCaCertFile } from '../support/databricks/certs.js';
 import { start, type LocalDatabricks } from '../support/databricks/server.js';
@@ -33,7 +35,7 @@ const sides: Side[] = [];
 
 function side(env: Record<string, string>): Side {
   const config = loadConfig({ CRM_CATALOG: CATALOG, CRM_SCHEMA: SCHEMA, ...env });
-  const warehouse = createWarehouse(config, { log: new LogCapture().logger() });
+  const warehouse = new DatabricksWarehouse(databricksSettings(config), new LogCapture().logger());
   const s = { config, warehouse, api: new ApiSql(config, dialectOf(config)) };
   sides.push(s);
   return s;

@@ -16,7 +16,9 @@ import type { TaskContext } from '../../src/tasks/context.js';
 import { refreshRange, refreshTable } from '../../src/tasks/refresh.js';
 import { runInline, type RunSummary } from '../../src/tasks/run-inline.js';
 import { checkSources } from '../../src/tasks/sources.js';
-import { createWarehouse, dialectOf } from '../../src/warehouse/index.js';
+import { dialectOf } from '../../src/warehouse/index.js';
+import { DatabricksWarehouse } from '../../src/warehouse/databricks.js';
+import { databricksSettings } from '../../src/warehouse/databricks-connection.js';
 import type { Row, Warehouse } from '../../src/warehouse/types.js';
 import { writeCaCertFile } from '../support/databricks/certs.js';
 import { start, type LocalDatabricks } from '../support/databricks/server.js';
@@ -44,7 +46,7 @@ interface Engine {
 
 function engine(env: Record<string, string>, log = logs.logger()): Engine {
   const config = loadConfig({ CRM_CATALOG: CATALOG, CRM_SCHEMA: SCHEMA, ...env });
-  const warehouse = createWarehouse(config, { log });
+  const warehouse = new DatabricksWarehouse(databricksSettings(config), log);
   opened.push(warehouse);
   return { config, warehouse, ctx: { warehouse, sql: new SqlBuilder(config, dialectOf(config)), log } };
 }
