@@ -10,6 +10,7 @@ import { registerDemoCommands } from './cli/demo.js';
 import { addExamples } from './cli/examples.js';
 import { registerQueueCommands } from './cli/queue-commands.js';
 import { registerScheduleCommands } from './cli/schedule.js';
+import { registerRunsCommands } from './cli/runs.js';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -26,11 +27,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .version(packageVersion(), '-V, --version', 'print the version')
     .description("Keeps the CRM dashboard's materialized tables fresh (embedded DuckDB by default, or Databricks SQL).")
     .exitOverride()
+    // A command's options after its subcommand belong to the subcommand (`runs show <id> --json`).
+    .enablePositionalOptions()
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerTableCommands(program, io.out, setExit);
   registerQueueCommands(program, io.out, setExit);
   registerScheduleCommands(program, io.out);
+  registerRunsCommands(program, io.out);
   registerDemoCommands(program, io.out);
   addExamples(program);
   return program;

@@ -58,7 +58,7 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:service`);
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
-  const state = new StateStore(redis, config.queuePrefix);
+  const state = new StateStore(redis, config.queuePrefix, config.runsKeepDays);
   const metrics = createMetrics(config, { queues, state, clock, shared: roles.includes('web') });
   const warehouse = metrics.instrument(engine);
   const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix), observer: metrics.observer, clock };

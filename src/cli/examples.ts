@@ -14,6 +14,8 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   schedule: ['schedule pause --reason "source migration until Monday"', 'schedule resume'],
   'schedule pause': ['schedule pause --reason "source migration until Monday" --operator jane.doe'],
   'schedule resume': ['schedule resume', 'schedule resume --no-catch-up'],
+  runs: ['runs --limit 10', 'runs --date 2026-11-29 --json'],
+  'runs show': ['runs show 2026-11-29', "runs show '2026-11-29#2' --json"],
   demo: ['demo seed --scale medium'],
   'demo seed': ['demo seed --scale medium --days 90 --seed 7'],
 };

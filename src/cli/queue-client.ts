@@ -22,7 +22,7 @@ export async function withQueues<T>(fn: (c: QueueClient) => Promise<T>, config: 
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
   try {
-    return await fn({ config, log, redis, queues, flows, state: new StateStore(redis, config.queuePrefix) });
+    return await fn({ config, log, redis, queues, flows, state: new StateStore(redis, config.queuePrefix, config.runsKeepDays) });
   } finally {
     await flows.close();
     await closeQueues(queues);

@@ -58,6 +58,8 @@ export interface Config {
     readonly backfillChunkDays: number;
     readonly concurrency: { readonly refresh: number; readonly retention: number; readonly validation: number };
   };
+  /** Run records are kept this long (days). */
+  readonly runsKeepDays: number;
   readonly warehouseCheckIntervalMs: number;
   readonly slowRunSeconds: number;
   readonly board: {
@@ -171,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
         validation: r.get(VARS.VALIDATION_CONCURRENCY, 1),
       }),
     }),
+    runsKeepDays: r.get(VARS.RUNS_KEEP_DAYS, 90),
     warehouseCheckIntervalMs: r.get(VARS.WAREHOUSE_CHECK_INTERVAL_MS, 30_000),
     slowRunSeconds: r.get(VARS.SLOW_RUN_SECONDS, 900),
     board: Object.freeze({

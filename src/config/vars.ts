@@ -137,6 +137,7 @@ export const VARS = {
   VALIDATION_CONCURRENCY: spec({ name: 'VALIDATION_CONCURRENCY', default: '1', doc: 'Validation tasks run at once by one worker process.', parse: integer(1, 64) }),
   KEEP_COMPLETED_DAYS: spec({ name: 'KEEP_COMPLETED_DAYS', default: '14', doc: 'Completed jobs are kept this long (the run history on the board; at least 2 so a repeated run for the same date is recognised).', parse: integer(2, 3650) }),
   KEEP_FAILED_DAYS: spec({ name: 'KEEP_FAILED_DAYS', default: '90', doc: 'Failed jobs are kept this long.', parse: integer(1, 3650) }),
+  RUNS_KEEP_DAYS: spec({ name: 'RUNS_KEEP_DAYS', default: '90', doc: 'Run records (`crm-materializer runs`) are kept this long: planning a run drops the runs planned more than this many days before it.', parse: integer(1, 3650) }),
   BACKFILL_CHUNK_DAYS: spec({ name: 'BACKFILL_CHUNK_DAYS', default: '31', doc: 'Backfill rebuilds a rolling-window table one chunk of this many days per atomic replace.', parse: integer(1, 366) }),
   WAREHOUSE_CHECK_INTERVAL_MS: spec({ name: 'WAREHOUSE_CHECK_INTERVAL_MS', default: '30000', doc: 'Workers run a cheap `SELECT 1` this often so /readyz knows the warehouse answers; 0 turns the check (and its part of /readyz) off - on Databricks, keep it above the warehouse auto-stop time or 0 so the check does not keep it running.', parse: integer(0, 86_400_000) }),
   SLOW_RUN_SECONDS: spec({ name: 'SLOW_RUN_SECONDS', default: '900', doc: 'A run longer than this counts in crm_runs_slow_total (the alert fires on a run still going past it).', parse: integer(1, 86_400) }),

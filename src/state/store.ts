@@ -4,6 +4,7 @@
  * runs in progress, the last validation and the scheduler's dead-man switch.
  */
 import type { Redis } from 'ioredis';
+import { RunHistory } from './run-history.js';
 import { tableLockKey } from './table-lock.js';
 import type { TableName } from '../tables/registry.js';
 import type { ValidationReport } from '../tasks/validation.js';
@@ -86,10 +87,16 @@ export interface SchedulePause {
 }
 
 export class StateStore implements RunRecorder {
+  /** Every run's record by planning time, with its tasks (kept `runsKeepDays`). */
+  readonly history: RunHistory;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+    runsKeepDays = 90,
+  ) {
+    this.history = new RunHistory(redis, this.key('runs'), runsKeepDays);
+  }
 
   private key(...parts: string[]): string {
     return [this.prefix, 'state', ...parts].join(':');
@@ -104,6 +111,7 @@ export class StateStore implements RunRecorder {
   async recordTask(table: TableName, task: TableTask, rec: TableRecord): Promise<void> {
     if (rec.outcome === 'success' && (task === 'refresh' || (rec.rowsDeleted ?? 0) > 0)) await this.bumpGeneration(table, task === 'refresh' ? rec.date : '');
     await this.redis.eval(TASK, 1, this.key('table', table), task, rec.date, rec.outcome, JSON.stringify(rec));
+    await this.history.task(task, table, rec);
     if (task === 'refresh' && rec.outcome === 'success') {
       await this.redis.hset(this.key('table', table), { last_success_ts: String(rec.finishedAt), rows_written: String(rec.rowsWritten ?? 0) });
     }
@@ -138,13 +146,14 @@ export class StateStore implements RunRecorder {
     const plannedAt = opts.plannedAt ?? Date.now();
     const rec: RunRecord = { runId, date, plannedAt, tracked: opts.tracked };
     const added = await this.redis.hsetnx(this.key('runs'), runId, JSON.stringify(rec));
+    if (added === 1) await this.history.index(runId, plannedAt);
     if (added === 1 && opts.tracked) await this.redis.zadd(this.key('runs', 'active'), String(plannedAt), runId);
     return added === 1;
   }
 
   /** Undo a claim whose jobs could not be added. */
   async forgetRun(runId: string): Promise<void> {
-    await this.redis.multi().hdel(this.key('runs'), runId).zrem(this.key('runs', 'active'), runId).exec();
+    await this.redis.multi().hdel(this.key('runs'), runId).zrem(this.key('runs', 'active'), runId).zrem(this.key('runs', 'index'), runId).exec();
   }
 
   async finishRun(runId: string, outcome: 'success' | 'failure', failed: readonly string[] = []): Promise<RunRecord | undefined> {
@@ -199,6 +208,7 @@ export class StateStore implements RunRecorder {
   /** Record a run done in one process (`run --inline`): no claim, its outcome as it ended. */
   async recordInlineRun(rec: InlineRunRecord): Promise<void> {
     await this.redis.hset(this.key('runs'), rec.runId, JSON.stringify({ ...rec, tracked: false }));
+    await this.history.index(rec.runId, rec.plannedAt);
   }
 
   async recordScheduler(fields: { lastEnqueuedAt?: number; nextRunAt?: number }): Promise<void> {

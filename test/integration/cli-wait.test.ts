@@ -91,3 +91,29 @@ describe('backfill --wait', () => {
     expect(await svc.service.runtime.state.run('bf_2026-08-01_2026-08-03')).toBeUndefined();
   });
 });
+
+describe('runs', () => {
+  test('lists the runs of a date newest first; show gives each task its outcome, duration and error', async () => {
+    const list = await runCli(['runs', '--date', D, '--json'], env);
+    expect(list.code).toBe(0);
+    const runs = JSON.parse(list.stdout) as { runId: string; kind: string; outcome: string; seconds: number }[];
+    expect(runs.map((r) => [r.runId, r.kind, r.outcome])).toEqual([[`${D}#3`, 'forced', 'success'], [`${D}#2`, 'forced', 'failure'], [D, 'daily', 'success']]);
+    expect(runs.every((r) => r.seconds >= 0)).toBe(true);
+    const text = await runCli(['runs', '--limit', '2'], env);
+    expect(text.stdout.split('\n').slice(2).filter(Boolean)).toHaveLength(2);
+
+    const show = await runCli(['runs', 'show', `${D}#2`], env);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(new RegExp(`^run ${D}#2 \\(forced\\) for D ${D}: failure$`, 'm'));
+    expect(show.stdout).toMatch(/^refresh\s+crm_actions_open_snapshot\s+2026-11-29\s+failure\s+\d+\.\d\s+-\s+source view vw_crm_acti/m);
+    expect(show.stdout).toMatch(/^refresh\s+crm_metrics_daily\s+2026-11-29\s+success\s+\d+\.\d\s+\d+/m);
+    const json = JSON.parse((await runCli(['runs', 'show', `${D}#2`, '--json'], env)).stdout) as { tasks: { task: string; table: string; outcome: string }[] };
+    expect(json.tasks.filter((t) => t.outcome === 'failure').map((t) => `${t.task} ${t.table}`).sort()).toEqual(['refresh crm_action_priorities_daily', 'refresh crm_actions_open_snapshot']);
+  });
+
+  test('an unknown run id: one line naming it and how to list runs, exit 2', async () => {
+    const r = await runCli(['runs', 'show', 'nope'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("error: run 'nope' is not recorded (or older than RUNS_KEEP_DAYS=90): list the runs with 'crm-materializer runs'");
+  });
+});
