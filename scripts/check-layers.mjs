@@ -15,7 +15,7 @@ const SRC = join(ROOT, 'src');
 
 /** Lowest first. The key is the first path segment under src/ (a folder, or a file without .ts). */
 export const LAYERS = [
-  ['errors', 'log', 'text-table'],
+  ['errors', 'log', 'log-pretty', 'text-table'],
   ['dates', 'clock'],
   ['warehouse'],
   ['tables'],
@@ -24,7 +24,7 @@ export const LAYERS = [
   ['state'],
   ['workers', 'producer', 'metrics'],
   ['api', 'web'],
-  ['service'],
+  ['service', 'service-roles'],
   ['cli'],
 ];
 const LEVEL = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));

@@ -2,12 +2,16 @@
  * The command line: crm-materializer <command>. Exit codes: 0 ok, 1 a task
  * failed or a table is critical, 2 bad usage or configuration (nothing done).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, SourceMissingError, UsageError, toError } from './errors.js';
 import { registerAuditCommand } from './cli/audit.js';
 import { registerTableCommands } from './cli/commands.js';
 import { registerDemoCommands } from './cli/demo.js';
+import { addExamples } from './cli/examples.js';
 import { registerQueueCommands } from './cli/queue-commands.js';
+import { registerScheduleCommands } from './cli/schedule.js';
+import { registerRunsCommands } from './cli/runs.js';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -21,15 +25,26 @@ const stdio: CliIo = {
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('crm-materializer')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .description("Keeps the CRM dashboard's materialized tables fresh (embedded DuckDB by default, or Databricks SQL).")
     .exitOverride()
+    // A command's options after its subcommand belong to the subcommand (`runs show <id> --json`).
+    .enablePositionalOptions()
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerTableCommands(program, io.out, setExit);
   registerQueueCommands(program, io.out, setExit);
   registerAuditCommand(program, io.out);
+  registerScheduleCommands(program, io.out);
+  registerRunsCommands(program, io.out);
   registerDemoCommands(program, io.out);
+  addExamples(program);
   return program;
+}
+
+/** The version in package.json (read once, at start: dist/ and src/ are both one level below it). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: readonly string[], io: CliIo = stdio): Promise<number> {

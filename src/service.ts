@@ -25,9 +25,9 @@ import { startWorkerRole } from './workers/index.js';
 import { TableLocks, tableLockTtlMs } from './state/table-lock.js';
 import type { WorkerRuntime } from './workers/runtime.js';
 import type { Warehouse } from './warehouse/types.js';
+import type { Role } from './service-roles.js';
 
-export const ROLES = ['scheduler', 'worker', 'web'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from './service-roles.js';
 
 export interface Service {
   /** The address and port actually bound. */
@@ -54,11 +54,11 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   const clock = options.clock ?? systemClock;
   // An unusable DuckDB path is a start-up error (one line), not a task failing later.
   if (config.warehouse === 'duckdb' && options.warehouse === undefined) prepareDuckDbFolder(config.duckdbPath);
-  const engine = options.warehouse ?? createWarehouse(config, { log });
+  const engine = options.warehouse ?? (await createWarehouse(config, { log }));
   const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:service`);
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
-  const state = new StateStore(redis, config.queuePrefix);
+  const state = new StateStore(redis, config.queuePrefix, config.runsKeepDays);
   const metrics = createMetrics(config, { queues, state, clock, shared: roles.includes('web') });
   const warehouse = metrics.instrument(engine);
   const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix, tableLockTtlMs(config)), observer: metrics.observer, clock };

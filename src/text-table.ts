@@ -1,10 +1,43 @@
-/** Plain-text tables for the CLI's output. */
+/** Plain-text output: tables, instants in a time zone, lines cut to a width. */
 
 type Cell = string | number | boolean | null | undefined;
 
-export function textTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  const text = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))));
+/** A table; with `maxWidth`, the last column (the long free text, e.g. an error) is cut to fit, then any line still too long. */
+export function textTable(headers: readonly string[], rows: readonly (readonly Cell[])[], maxWidth?: number): string {
+  let text = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c).replace(/\s+/g, ' '))));
+  if (maxWidth !== undefined && headers.length > 0) {
+    const last = headers.length - 1;
+    const before = headers.slice(0, last).reduce((n, h, i) => n + Math.max(h.length, ...text.map((r) => (r[i] ?? '').length)) + 2, 0);
+    const room = Math.max(headers[last]?.length ?? 0, 12, maxWidth - before);
+    text = text.map((r) => r.map((c, i) => (i === last ? truncate(c, room) : c)));
+  }
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string => {
+    const text = cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+    return maxWidth === undefined ? text : truncate(text, maxWidth);
+  };
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
+}
+
+/** An instant as local time in `timeZone` with its UTC offset: 2026-11-29 06:00:00 -03:00 (without seconds when `short`). */
+export function formatInstant(at: Date | number, timeZone: string, short = false): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' })
+      .formatToParts(new Date(at))
+      .map((p) => [p.type, p.value]),
+  ) as Record<string, string>;
+  const offset = parts.timeZoneName === 'GMT' ? '+00:00' : (parts.timeZoneName ?? '').replace('GMT', '');
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}${short ? '' : `:${parts.second}`} ${offset}`;
+}
+
+/** At most `width` characters, '…' marking a cut. */
+export function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** The width to fit output to: the terminal's, else COLUMNS, else 120. */
+export function outputWidth(stream: { columns?: number; isTTY?: boolean } = process.stdout): number {
+  if (stream.isTTY && stream.columns) return stream.columns;
+  const env = Number(process.env.COLUMNS);
+  return Number.isInteger(env) && env > 20 ? env : 120;
 }

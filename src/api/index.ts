@@ -63,7 +63,7 @@ export async function createApi(d: ApiDeps): Promise<Api> {
   let warmup: Warmup | undefined;
   try {
     await redis.connect();
-    const state = new StateStore(redis, config.queuePrefix);
+    const state = new StateStore(redis, config.queuePrefix, config.runsKeepDays);
     const generations = async (): Promise<Record<string, number>> => {
       const values = await state.generations(TABLE_NAMES);
       return Object.fromEntries(TABLE_NAMES.map((t, i) => [t, values[i] ?? 0]));

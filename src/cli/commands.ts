@@ -1,17 +1,15 @@
-/** The table commands: init, run --inline, validate, sql render. */
+/** The table commands: init, run (queued or --inline), validate, sql render. The queue client loads only for a queued run. */
 import type { Command } from 'commander';
 import { dialectFor } from '../warehouse/dialect.js';
 import { loadConfig } from '../config/index.js';
 import { FUTURE_TOLERANCE_DAYS } from '../dates.js';
 import { UsageError } from '../errors.js';
-import { runQueued } from './queue-commands.js';
 import { planStatements, type PlannedStep } from '../tables/plan.js';
 import { SqlBuilder } from '../tables/statements.js';
 import { runInline } from '../tasks/run-inline.js';
 import { validate } from '../tasks/validation.js';
 import { parseChoice, parseDateFlag, parseRunDateFlag, parseTablesFlag, parseTasksFlag } from './options.js';
 import { formatRunSummary, formatValidation } from '../tasks/report.js';
-import { withRecorder } from './recorder.js';
 import { withServices } from './services.js';
 
 type Out = (text: string) => void;
@@ -38,9 +36,15 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
     .option('--inline', 'run the tasks in this process instead of the queue')
     .option('--allow-future', `accept a --date more than ${FUTURE_TOLERANCE_DAYS} day after today (retention still deletes nothing for it)`)
     .option('--accept-anomaly', 'publish refreshed days the publish guard held (PUBLISH_MIN_RATIO); queued, it runs the date again as --force does')
-    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; allowFuture?: boolean; acceptAnomaly?: boolean }) => {
+    .option('--json', 'print one JSON object: the queued run (with --wait its outcome and tasks), or the inline summary and validation')
+    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; allowFuture?: boolean; acceptAnomaly?: boolean; json?: boolean }) => {
       if (!opts.inline) {
         if (opts.tasks !== undefined) throw new UsageError('--tasks works with --inline: a queued run always runs refresh, retention and validation');
+      } else if (opts.wait || opts.force) {
+        throw new UsageError(`${opts.wait ? '--wait' : '--force'} works with a queued run: drop --inline (an inline run always runs now, to its end)`);
+      }
+      if (!opts.inline) {
+        const { runQueued } = await import('./run-queued.js');
         setExit(await runQueued(loadConfig(), opts, out));
         return;
       }
@@ -48,10 +52,16 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
       const config = loadConfig();
       const date = parseRunDateFlag(opts.date, config.scheduleTz, { allowFuture: opts.allowFuture });
       const req = { date, tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks), acceptAnomaly: opts.acceptAnomaly ?? false };
+      const { withRecorder } = await import('./recorder.js');
       await withServices(async ({ ctx }) => {
-        const summary = await withRecorder(config, out, (recorder) => runInline(ctx, config, req, { recorder }));
-        out(formatRunSummary(summary));
-        if (summary.validation) out(`\n${formatValidation(summary.validation)}`);
+        // With --json, stdout is the JSON object only: a note about Redis goes to stderr.
+        const note = opts.json ? (t: string) => process.stderr.write(`${t}\n`) : out;
+        const summary = await withRecorder(config, note, (recorder) => runInline(ctx, config, req, { recorder }));
+        if (opts.json) out(JSON.stringify(summary, null, 2));
+        else {
+          out(formatRunSummary(summary));
+          if (summary.validation) out(`\n${formatValidation(summary.validation)}`);
+        }
         setExit(summary.ok ? 0 : 1);
       });
     });

@@ -17,12 +17,12 @@ export interface QueueClient {
 }
 
 export async function withQueues<T>(fn: (c: QueueClient) => Promise<T>, config: Config = loadConfig()): Promise<T> {
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, process.stderr, config.logFormat);
   const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:cli`);
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
   try {
-    return await fn({ config, log, redis, queues, flows, state: new StateStore(redis, config.queuePrefix) });
+    return await fn({ config, log, redis, queues, flows, state: new StateStore(redis, config.queuePrefix, config.runsKeepDays) });
   } finally {
     await flows.close();
     await closeQueues(queues);

@@ -1,25 +1,8 @@
-/** The service commands: start, run (queued), backfill, status. */
-import { randomBytes } from 'node:crypto';
+/** The service commands: start, backfill, status. Their implementations (queues, drivers) load only when one runs. */
 import type { Command } from 'commander';
-import { apiKeyHashes } from '../config/parsers.js';
-import { loadConfig, type Config } from '../config/index.js';
-import { todayIn } from '../clock.js';
 import { UsageError } from '../errors.js';
-import { hasDemoData } from '../demo/seed.js';
-import { createLogger, type Logger } from '../log.js';
-import { enqueueBackfill, planBackfill } from '../producer/backfill.js';
-import { buildFlow, countJobs, enqueueRun } from '../producer/planner.js';
-import { planDailyRun } from '../producer/scheduler.js';
-import { ROLES, startService, type Role, type Service } from '../service.js';
-import { TABLE_NAMES, type TableName } from '../tables/registry.js';
-import { seedWithProgress } from './demo.js';
-import { parseRunDateFlag, parseTablesFlag } from './options.js';
-import { withQueues } from './queue-client.js';
-import { withServices } from './services.js';
-import { printStatus } from './status.js';
-import { watchRun } from './watch.js';
-import { formatValidation } from '../tasks/report.js';
-import type { WorkerRuntime } from '../workers/runtime.js';
+import { ROLES, type Role } from '../service-roles.js';
+import { registerBackfillCommand } from './backfill.js';
 
 type Out = (text: string) => void;
 
@@ -31,12 +14,6 @@ export function parseRoles(raw: string | undefined): Role[] {
   return ROLES.filter((r) => items.includes(r));
 }
 
-/** The run id: D for the daily run of all tables; subsets and forced re-runs get their own. */
-export function runIdFor(date: string, tables: readonly TableName[], force: boolean): string {
-  const subset = tables.length === TABLE_NAMES.length ? '' : `_${tables.map((t) => TABLE_NAMES.indexOf(t)).join('')}`;
-  return `${date}${subset}${force ? `_r${Date.now()}` : ''}`;
-}
-
 export function registerQueueCommands(program: Command, out: Out, setExit: (code: number) => void): void {
   program
     .command('start')
@@ -45,151 +22,18 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
     .option('--demo', "embedded demo: seed demo data if the DuckDB file has none, then plan today's run")
     .action(async (opts: { roles?: string; demo?: boolean }) => {
       const roles = parseRoles(opts.roles);
-      const demo = opts.demo ? await prepareDemo(loadConfig(), roles, out) : { config: loadConfig(), notes: [] };
-      const { config } = demo;
-      const log = createLogger(config.logLevel);
-      // Listen for the stop signal before anything starts: a SIGTERM during start-up stops cleanly too.
-      const stopSignal = new Promise<string>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
-      const service = await startService(config, log, roles);
-      // Credentials only once the address is ours: a busy port fails before any is printed.
-      for (const note of demo.notes) out(note);
-      const base = `http://${urlHost(service.host)}:${service.port}`;
-      out(`crm-materializer is running: ${base}${roles.includes('web') ? '/admin/queues' : '/healthz'}  (metrics: /metrics, health: /healthz /readyz)`);
-      const watching = new AbortController();
-      let reported: Promise<void> = Promise.resolve();
-      if (opts.demo && roles.includes('scheduler')) {
-        const planned = await planDemoRun(service, config, log);
-        out(planned.message);
-        reported = reportWhenDone(service.runtime, planned.runId, out, watching.signal);
-      }
-      log.info({ signal: await stopSignal }, 'shutting down');
-      watching.abort();
-      await reported;
-      await service.stop();
-      setExit(0);
+      const { startCommand } = await import('./start.js');
+      setExit(await startCommand(roles, opts, out));
     });
 
-  program
-    .command('backfill')
-    .description('rebuild a date range through the queue, in chunks')
-    .requiredOption('--from <YYYY-MM-DD>', 'first reference date')
-    .requiredOption('--to <YYYY-MM-DD>', 'last reference date')
-    .option('--tables <list>', 'comma-separated tables (default: all)')
-    .option('--dry-run', 'print the plan, enqueue nothing')
-    .option('--force', `allow more than 730 days`)
-    .option('--allow-future', 'accept dates after today (retention is not part of a backfill)')
-    .action(async (opts: { from: string; to: string; tables?: string; dryRun?: boolean; force?: boolean; allowFuture?: boolean }) => {
-      const config = loadConfig();
-      const allowFuture = opts.allowFuture ?? false;
-      const from = parseRunDateFlag(opts.from, config.scheduleTz, { flag: '--from', allowFuture });
-      const to = parseRunDateFlag(opts.to, config.scheduleTz, { flag: '--to', allowFuture });
-      const plans = planBackfill(config, { from, to, tables: parseTablesFlag(opts.tables), force: opts.force ?? false, allowFuture });
-      const jobs = plans.reduce((n, p) => n + countJobs(buildFlow(p, config)), 0);
-      out(`backfill ${from}..${to}: ${plans.length} chunk(s) of up to ${config.jobs.backfillChunkDays} days, ${jobs} jobs`);
-      for (const p of plans) out(`  ${p.runId}  ${p.from}..${p.date}  ${p.tables.join(',')}`);
-      if (opts.dryRun) return;
-      await withQueues(async (c) => {
-        const tty = process.stderr.isTTY;
-        const planned = await enqueueBackfill(c.flows, c.state, config, plans, (done, total) => {
-          const bar = `[${'#'.repeat(Math.round((20 * done) / total)).padEnd(20)}] ${done}/${total} chunks queued`;
-          process.stderr.write(tty ? `\r${bar}` : `${bar}\n`);
-        });
-        if (tty) process.stderr.write('\n');
-        const skipped = planned.filter((p) => !p.added).length;
-        out(`queued ${planned.length - skipped} chunk(s)${skipped ? `, ${skipped} planned before (unchanged)` : ''}; watch them on the board or with 'crm-materializer status'`);
-      }, config);
-    });
+  registerBackfillCommand(program, out, setExit);
 
   program
     .command('status')
-    .description('schedule, last run per table, queue counts and failed jobs')
+    .description('schedule (paused or not), latest run, last refresh per table, queue counts and failed jobs; exit 1 when the latest run failed or a table is critical')
     .option('--json', 'print as JSON')
-    .action((opts: { json?: boolean }) => withQueues((c) => printStatus(c, out, opts.json ?? false)));
-}
-
-/** Queue a run (the default mode of `run`); --wait follows it and exits with its outcome. */
-export async function runQueued(config: Config, opts: { date?: string; tables?: string; wait?: boolean; force?: boolean; allowFuture?: boolean; acceptAnomaly?: boolean }, out: Out): Promise<number> {
-  const allowFuture = opts.allowFuture ?? false;
-  const date = parseRunDateFlag(opts.date, config.scheduleTz, { allowFuture });
-  const tables = parseTablesFlag(opts.tables);
-  const acceptAnomaly = opts.acceptAnomaly ?? false;
-  // Accepting a held day runs its date again: the held run was planned before.
-  const force = (opts.force ?? false) || acceptAnomaly;
-  return withQueues(async (c) => {
-    const runId = runIdFor(date, tables, force);
-    const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true, allowFuture, ...(acceptAnomaly ? { acceptAnomaly } : {}) });
-    out(
-      planned.repaired
-        ? `run ${runId} had been claimed but its jobs were never added (an interrupted planning): queued now (${tables.join(', ')})`
-        : planned.added
-          ? `run ${runId} queued (${tables.join(', ')})`
-          : `run ${runId} was queued before: nothing added (use --force to run it again)`,
-    );
-    if (!opts.wait) return 0;
-    const result = await watchRun(c, runId, out);
-    out(result.detail);
-    return result.ok ? 0 : 1;
-  }, config);
-}
-
-/** A bound address as it goes in a URL (IPv6 in brackets). */
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-/**
- * `start --demo`: today's run, told as one story: planned by the start-up
- * catch-up (today's tick had passed), planned now, or planned before this start.
- */
-async function planDemoRun(service: Service, config: Config, log: Logger): Promise<{ runId: string; message: string }> {
-  const { runtime, caughtUp } = service;
-  const today = todayIn(runtime.clock, config.scheduleTz);
-  if (caughtUp?.added && caughtUp.date === today) {
-    return { runId: caughtUp.runId, message: `today's run ${caughtUp.runId} is queued (today's scheduled time had passed when the scheduler started)` };
-  }
-  const planned = await planDailyRun({ config, flows: runtime.flows, state: runtime.state, log, clock: runtime.clock }, today);
-  return { runId: planned.runId, message: planned.added ? `today's run ${planned.runId} is queued` : `today's run ${planned.runId} was planned before this start: following it` };
-}
-
-/** `start --demo`: once today's run has settled, print its validation table (a newcomer sees the tables filled). */
-async function reportWhenDone(rt: WorkerRuntime, runId: string, out: Out, signal: AbortSignal): Promise<void> {
-  try {
-    const result = await watchRun(rt, runId, () => undefined, 500, signal);
-    if (signal.aborted) return;
-    const last = await rt.state.currentValidation();
-    if (last) out(`\n${formatValidation(last.report)}`);
-    out(result.detail);
-  } catch (err) {
-    rt.log.warn({ err }, 'could not follow the demo run');
-  }
-}
-
-/** `start --demo`: seed when empty; make up board credentials and a read API key for this run when none are set. */
-async function prepareDemo(config: Config, roles: readonly Role[], out: Out): Promise<{ config: Config; notes: string[] }> {
-  const notes: string[] = [];
-  if (config.warehouse === 'duckdb' && roles.includes('worker')) {
-    await withServices(async (s) => {
-      if (!(await hasDemoData(s.warehouse, config.catalog, config.sourceSchema))) {
-        out(`no source data in ${config.duckdbPath}: seeding the small demo data set`);
-        await seedWithProgress(s, {});
-      }
-    }, { create: true });
-  }
-  if (!roles.includes('web')) return { config, notes };
-  let demo = config;
-  const { user, password, token, auth } = config.board;
-  if (auth !== 'off' && !(user && password) && !token) {
-    const generated = randomBytes(12).toString('base64url');
-    notes.push(`Bull Board login for this run: user 'admin', password '${generated}' (set BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN to choose your own)`);
-    demo = { ...demo, board: Object.freeze({ ...demo.board, user: 'admin', password: generated }) };
-  }
-  if (config.api.auth !== 'off' && config.api.keyHashes.length === 0 && config.api.jwksFile === undefined) {
-    const key = randomBytes(24).toString('base64url');
-    notes.push(`read API key for this run: '${key}' (header Authorization: Bearer <key>; set API_KEYS to choose your own)`);
-    demo = { ...demo, api: Object.freeze({ ...demo.api, keyHashes: apiKeyHashes(key) }) };
-  }
-  return { config: Object.freeze(demo), notes };
+    .action(async (opts: { json?: boolean }) => {
+      const [{ withQueues }, { printStatus }] = await Promise.all([import('./queue-client.js'), import('./status.js')]);
+      setExit(await withQueues((c) => printStatus(c, out, opts.json ?? false)));
+    });
 }

@@ -21,7 +21,7 @@ export async function withRecorder<T>(config: Config, note: (line: string) => vo
     return fn(undefined);
   }
   redis.options.maxRetriesPerRequest = 1;
-  const state = new StateStore(redis, config.queuePrefix);
+  const state = new StateStore(redis, config.queuePrefix, config.runsKeepDays);
   let failed = false;
   const guard =
     <A extends unknown[]>(call: (...args: A) => Promise<void>) =>

@@ -17,9 +17,9 @@ export interface Services {
 /** `create`: the command may create the DuckDB file (`init`, `demo seed`); the others refuse a missing one. */
 export async function withServices<T>(fn: (s: Services) => Promise<T>, options: { readonly create?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<T> {
   const config = loadConfig(env);
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, process.stderr, config.logFormat);
   const sql = new SqlBuilder(config, dialectOf(config));
-  const warehouse = createWarehouse(config, { log, create: options.create });
+  const warehouse = await createWarehouse(config, { log, create: options.create });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort(new Error('interrupted by signal'));
   process.once('SIGINT', onSignal);

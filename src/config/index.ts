@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { TABLE_NAMES, TABLES, retentionEnvVar, type TableName } from '../tables/registry.js';
 import type { Engine } from '../warehouse/types.js';
 import { VARS, type VarSpec } from './vars.js';
+import type { LogFormat } from '../log.js';
 
 export interface DatabricksConfig {
   readonly host: string | undefined;
@@ -41,6 +42,7 @@ export interface Config {
   readonly vacuumAllowShortRetention: boolean;
   readonly optimizeAfterRefresh: boolean;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
   readonly redisUrl: string;
   readonly queuePrefix: string;
   readonly host: string;
@@ -50,6 +52,8 @@ export interface Config {
   readonly scheduleCron: string;
   /** When the source audit is queued, in scheduleTz. */
   readonly sourceAuditCron: string;
+  /** A pause longer than this raises CrmSchedulerPaused. */
+  readonly schedulePauseAlertHours: number;
   readonly jobs: {
     readonly attempts: number;
     readonly backoffMs: number;
@@ -64,6 +68,8 @@ export interface Config {
     readonly backfillChunkDays: number;
     readonly concurrency: { readonly refresh: number; readonly retention: number; readonly validation: number };
   };
+  /** Run records are kept this long (days). */
+  readonly runsKeepDays: number;
   readonly warehouseCheckIntervalMs: number;
   readonly slowRunSeconds: number;
   readonly board: {
@@ -166,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     vacuumAllowShortRetention,
     optimizeAfterRefresh: r.get(VARS.OPTIMIZE_AFTER_REFRESH, false),
     logLevel: r.get(VARS.LOG_LEVEL, 'info'),
+    logFormat: r.get(VARS.LOG_FORMAT, 'auto'),
     redisUrl: r.get(VARS.REDIS_URL, 'redis://127.0.0.1:6379'),
     queuePrefix: r.get(VARS.QUEUE_PREFIX, '{crm}'),
     host: r.get(VARS.HOST, '127.0.0.1'),
@@ -173,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: r.get(VARS.TRUST_PROXY, false),
     scheduleCron: r.get(VARS.SCHEDULE_CRON, '0 6 * * *'),
     sourceAuditCron: r.get(VARS.SOURCE_AUDIT_CRON, '0 7 * * 0'),
+    schedulePauseAlertHours: r.get(VARS.SCHEDULE_PAUSE_ALERT_HOURS, 24),
     jobs: Object.freeze({
       attempts: r.get(VARS.JOB_ATTEMPTS, 3),
       backoffMs: r.get(VARS.JOB_BACKOFF_MS, 300_000),
@@ -190,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
         validation: r.get(VARS.VALIDATION_CONCURRENCY, 1),
       }),
     }),
+    runsKeepDays: r.get(VARS.RUNS_KEEP_DAYS, 90),
     warehouseCheckIntervalMs: r.get(VARS.WAREHOUSE_CHECK_INTERVAL_MS, 30_000),
     slowRunSeconds: r.get(VARS.SLOW_RUN_SECONDS, 900),
     board: Object.freeze({

@@ -8,6 +8,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { isValidTimeZone } from '../dates.js';
 import { apiKeyHashes, jwksFile } from './parsers.js';
 import { IDENTIFIER } from '../tables/sql-files.js';
+import { LOG_FORMATS } from '../log.js';
 
 export { IDENTIFIER };
 
@@ -153,6 +154,7 @@ export const VARS = {
   PORT: spec({ name: 'PORT', default: '3000', doc: 'Port of the web role (Bull Board, /metrics, /healthz, /readyz); 0 picks a free port.', parse: integer(0, 65535) }),
   SCHEDULE_CRON: spec({ name: 'SCHEDULE_CRON', default: '0 6 * * *', doc: 'When the daily run is planned, in SCHEDULE_TZ: a 5-field cron pattern (no seconds field) firing at most once an hour.', parse: cron }),
   SOURCE_AUDIT_CRON: spec({ name: 'SOURCE_AUDIT_CRON', default: '0 7 * * 0', doc: 'When the source audit (anomalies over the whole source views) is queued, in SCHEDULE_TZ; weekly, Sunday 07:00, by default.', parse: cron }),
+  SCHEDULE_PAUSE_ALERT_HOURS: spec({ name: 'SCHEDULE_PAUSE_ALERT_HOURS', default: '24', doc: 'A schedule paused (`crm-materializer schedule pause`) longer than this raises CrmSchedulerPaused (exported as crm_scheduler_pause_alert_seconds).', parse: integer(1, 8760) }),
   JOB_ATTEMPTS: spec({ name: 'JOB_ATTEMPTS', default: '3', doc: 'Attempts per task (1 = no retry).', parse: integer(1, 100) }),
   JOB_BACKOFF_MS: spec({ name: 'JOB_BACKOFF_MS', default: '300000', doc: 'Fixed wait between attempts (ms).', parse: integer(0, 86_400_000) }),
   JOB_LOCK_MS: spec({ name: 'JOB_LOCK_MS', default: '30000', doc: "How long a worker's claim on a running task lasts unless renewed (it is renewed while the task runs), and how often workers look for tasks whose claim expired (ms). A task of a worker that died is put back in the queue within about twice this; each such stall uses one of JOB_ATTEMPTS.", parse: integer(1000, 600_000) }),
@@ -165,6 +167,7 @@ export const VARS = {
   KEEP_FAILED_DAYS: spec({ name: 'KEEP_FAILED_DAYS', default: '90', doc: 'Failed jobs are kept this long.', parse: integer(1, 3650) }),
   KEEP_COMPLETED_JOBS: spec({ name: 'KEEP_COMPLETED_JOBS', default: '10000', doc: 'At most this many completed jobs are kept per queue, however young (bounds Redis memory; a daily run adds 7).', parse: integer(100, 1_000_000) }),
   KEEP_FAILED_JOBS: spec({ name: 'KEEP_FAILED_JOBS', default: '10000', doc: 'At most this many failed jobs are kept per queue, however young.', parse: integer(100, 1_000_000) }),
+  RUNS_KEEP_DAYS: spec({ name: 'RUNS_KEEP_DAYS', default: '90', doc: 'Run records (`crm-materializer runs`) are kept this long: planning a run drops the runs planned more than this many days before it.', parse: integer(1, 3650) }),
   BACKFILL_CHUNK_DAYS: spec({ name: 'BACKFILL_CHUNK_DAYS', default: '31', doc: 'Backfill rebuilds a rolling-window table one chunk of this many days per atomic replace.', parse: integer(1, 366) }),
   WAREHOUSE_CHECK_INTERVAL_MS: spec({ name: 'WAREHOUSE_CHECK_INTERVAL_MS', default: '30000', doc: 'Workers run a cheap `SELECT 1` this often so /readyz knows the warehouse answers; 0 turns the check (and its part of /readyz) off - on Databricks, keep it above the warehouse auto-stop time or 0 so the check does not keep it running.', parse: integer(0, 86_400_000) }),
   SLOW_RUN_SECONDS: spec({ name: 'SLOW_RUN_SECONDS', default: '900', doc: 'A run longer than this counts in crm_runs_slow_total (the alert fires on a run still going past it).', parse: integer(1, 86_400) }),
@@ -179,6 +182,7 @@ export const VARS = {
   DATABRICKS_SOCKET_TIMEOUT_MS: spec({ name: 'DATABRICKS_SOCKET_TIMEOUT_MS', default: '300000', doc: 'Databricks: an HTTP call to the warehouse that stays silent this long fails (ms); calls safe to repeat are retried.', parse: integer(1000, 3_600_000) }),
   DATABRICKS_DRIVER_TELEMETRY: spec({ name: 'DATABRICKS_DRIVER_TELEMETRY', default: 'false', doc: "Databricks: let the @databricks/sql driver send its usage telemetry to the workspace (off unless set to true).", parse: bool }),
   LOG_LEVEL: spec({ name: 'LOG_LEVEL', default: 'info', doc: 'Log level: fatal, error, warn, info, debug, trace or silent.', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) }),
+  LOG_FORMAT: spec({ name: 'LOG_FORMAT', default: 'auto', doc: 'Log lines on stderr: `json` (one JSON object a line, for log collectors), `pretty` (readable lines), or `auto`: pretty on a terminal, JSON otherwise.', parse: oneOf(LOG_FORMATS) }),
   API_KEYS: spec({ name: 'API_KEYS', default: undefined, doc: 'Read API keys, comma-separated, at least 16 characters each (`Authorization: Bearer <key>` or `X-API-Key: <key>`); kept in memory only as SHA-256 hashes.', secret: true, parse: apiKeyHashes }),
   API_JWT_ISSUER: spec({ name: 'API_JWT_ISSUER', default: undefined, doc: 'Read API: the `iss` a JWT bearer token must carry (with API_JWKS_FILE).', parse: nonEmpty }),
   API_JWT_AUDIENCE: spec({ name: 'API_JWT_AUDIENCE', default: undefined, doc: 'Read API: the `aud` a JWT must carry; unset = not checked.', parse: nonEmpty }),

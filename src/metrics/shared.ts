@@ -19,7 +19,7 @@ const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children
 
 const TABLE_TASKS = ['refresh', 'retention'] as const;
 
-export function registerSharedMetrics(registry: Registry, deps: { config: Pick<Config, 'scheduleTz'>; queues: Queues; state: StateStore; clock: Clock }): () => Promise<void> {
+export function registerSharedMetrics(registry: Registry, deps: { config: Pick<Config, 'scheduleTz' | 'schedulePauseAlertHours'>; queues: Queues; state: StateStore; clock: Clock }): () => Promise<void> {
   const g = (name: string, help: string, labelNames: string[] = []): Gauge => new Gauge({ name, help, labelNames, registers: [registry] });
   const lastSuccess = g('crm_table_last_success_timestamp_seconds', 'When the last successful refresh of the table finished (0: never).', ['table']);
   const rowsWritten = g('crm_table_rows_written', 'Rows written by the last successful refresh.', ['table']);
@@ -33,12 +33,16 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
   const inProgress = g('crm_run_in_progress_seconds', 'Age of the oldest unfinished run (0 when none).');
   const nextRun = g('crm_scheduler_next_run_timestamp_seconds', 'Next scheduled tick.');
   const lastEnqueued = g('crm_scheduler_last_enqueued_timestamp_seconds', 'When a run was last planned (dead-man switch).');
+  const paused = g('crm_scheduler_paused', '1 while the schedule is paused (crm-materializer schedule pause), 0 otherwise.');
+  const pausedAt = g('crm_scheduler_paused_timestamp_seconds', 'When the current pause began (0 when not paused).');
+  const pauseAlert = g('crm_scheduler_pause_alert_seconds', 'A pause longer than this raises CrmSchedulerPaused (SCHEDULE_PAUSE_ALERT_HOURS).');
+  pauseAlert.set(deps.config.schedulePauseAlertHours * 3600);
   const jobs = g('crm_queue_jobs', 'Jobs per queue and state.', ['queue', 'state']);
   const workers = g('crm_queue_workers', 'Workers connected to the queue.', ['queue']);
   const anomalies = g('crm_source_anomalies', 'Source anomalies over the whole views, by kind, at the last successful source audit.', ['kind']);
   const lastAudit = g('crm_source_audit_last_success_timestamp_seconds', 'When the last successful source audit finished (0: never).');
   const up = g('crm_shared_state_up', '1 when this scrape could read the recorded state from Redis; 0 when not (the other shared metrics are then absent).');
-  const fromState = [lastSuccess, rowsWritten, refreshing, rows, lag, taskFailed, status, checkFailures, lastValidation, inProgress, nextRun, lastEnqueued, jobs, workers, anomalies, lastAudit];
+  const fromState = [lastSuccess, rowsWritten, refreshing, rows, lag, taskFailed, status, checkFailures, lastValidation, inProgress, nextRun, lastEnqueued, paused, pausedAt, jobs, workers, anomalies, lastAudit];
   // Gauges without labels cannot be emptied (a reset exports 0): a value that is not known leaves the registry
   // (the validation, scheduler and plan timestamps before their first value, and all of them while Redis cannot be read).
   const single = new Map<Gauge, string>([
@@ -65,12 +69,13 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
   };
 
   const read = async (): Promise<void> => {
-    const [tables, validation, oldest, scheduler, audit] = await Promise.all([
+    const [tables, validation, oldest, scheduler, audit, pause] = await Promise.all([
       deps.state.tables(TABLE_NAMES),
       deps.state.currentValidation(),
       deps.state.oldestActiveRun(),
       deps.state.scheduler(),
       deps.state.lastAudit(),
+      deps.state.schedulePause(),
     ]);
     const today = todayIn(deps.clock, deps.config.scheduleTz);
     if (audit) {
@@ -101,6 +106,8 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
     setKnown(inProgress, oldest === undefined ? 0 : Math.max(0, (deps.clock.now().getTime() - oldest) / 1000));
     setKnown(nextRun, scheduler.nextRunAt === undefined ? undefined : scheduler.nextRunAt / 1000);
     setKnown(lastEnqueued, scheduler.lastEnqueuedAt === undefined ? undefined : scheduler.lastEnqueuedAt / 1000);
+    paused.set(pause ? 1 : 0);
+    pausedAt.set(pause ? pause.at / 1000 : 0);
     await Promise.all(
       QUEUE_NAMES.map(async (q) => {
         const [counts, count] = await Promise.all([deps.queues[q].getJobCounts(...STATES), deps.queues[q].getWorkersCount()]);

@@ -109,6 +109,18 @@ function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, depende
   return dateRange(plan.from, plan.date).map((d) => job(d, `${jobIds.refresh(table, plan.runId)}__${d}`));
 }
 
+/**
+ * The run id: D for the daily run of all tables (`D_02` for a subset, by
+ * registry index); a forced re-run gets the next free number, `D#2`, `D#3`…
+ */
+export async function runIdFor(state: StateStore, config: Config, date: string, tables: readonly TableName[], force: boolean): Promise<string> {
+  const base = `${date}${tables.length === TABLE_NAMES.length ? '' : `_${tables.map((t) => TABLE_NAMES.indexOf(t)).join('')}`}`;
+  if (!force) return base;
+  // The number is kept as long as BullMQ keeps the jobs whose ids it is part of.
+  const keepSeconds = Math.max(config.jobs.keepCompletedDays, config.jobs.keepFailedDays) * 86_400;
+  return state.nextForcedRunId(base, keepSeconds);
+}
+
 /** Jobs in a flow: what a run adds to the queues. */
 export function countJobs(flow: FlowJob): number {
   return 1 + (flow.children ?? []).reduce((n, c) => n + countJobs(c), 0);

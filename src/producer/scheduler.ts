@@ -2,6 +2,8 @@
  * The daily schedule: a BullMQ job scheduler (idempotent upsert, never
  * `immediately`), the planner that turns each tick into a run for D = the
  * tick's date in SCHEDULE_TZ, and the catch-up for a tick missed while down.
+ * While the schedule is paused (recorded in Redis, see pause.ts) the job
+ * scheduler stays registered and its ticks plan nothing.
  */
 import { CronExpressionParser } from 'cron-parser';
 import type { FlowProducer, Job } from 'bullmq';
@@ -65,6 +67,12 @@ export function tickDate(job: Pick<Job, 'opts' | 'timestamp'>, timeZone: string)
 export function scheduleProcessor(deps: PlanDeps): Processor<'schedule'> {
   return async (_payload, ctx) => {
     const date = tickDate(ctx.job, deps.config.scheduleTz);
+    const pause = await deps.state.schedulePause();
+    if (pause) {
+      deps.log.info({ date, pausedAt: new Date(pause.at).toISOString(), pausedBy: pause.by }, 'schedule paused: tick skipped, no run planned');
+      await ctx.progress?.(`schedule paused: no run planned for ${date}`);
+      return { skipped: 'paused', date };
+    }
     const planned = await planDailyRun(deps, date);
     await ctx.progress?.(planned.added ? `planned run ${planned.runId}` : `run ${planned.runId} already planned`);
     return planned;
@@ -74,7 +82,8 @@ export function scheduleProcessor(deps: PlanDeps): Processor<'schedule'> {
 /**
  * BullMQ does not replay ticks missed while nothing ran: if today's tick has
  * passed and today's run was never planned, or its claim was left without its
- * jobs, plan it now.
+ * jobs, plan it now (unless the schedule is paused: then ticks and catch-up
+ * plan nothing).
  */
 export async function catchUp(deps: PlanDeps): Promise<PlannedRun | undefined> {
   const tz = deps.config.scheduleTz;
@@ -84,6 +93,11 @@ export async function catchUp(deps: PlanDeps): Promise<PlannedRun | undefined> {
   if (dateInZone(last, tz) !== today) return undefined;
   const claim = await deps.state.run(today);
   if (claim && !(await isLostClaim(deps.flows, claim, now))) return undefined;
+  const pause = await deps.state.schedulePause();
+  if (pause) {
+    deps.log.info({ date: today, pausedAt: new Date(pause.at).toISOString(), pausedBy: pause.by }, "catch-up: schedule paused: today's run not planned");
+    return undefined;
+  }
   const why = claim ? "catch-up: today's run was claimed but its jobs were never added: planning it again" : "catch-up: today's tick passed while no scheduler ran: planning today's run now";
   deps.log.info({ date: today, tick: last.toISOString() }, why);
   return planDailyRun(deps, today);

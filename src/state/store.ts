@@ -4,6 +4,7 @@
  * runs in progress, the last validation and the scheduler's dead-man switch.
  */
 import type { Redis } from 'ioredis';
+import { RunHistory } from './run-history.js';
 import { tableLockKey } from './table-lock.js';
 import type { TableName } from '../tables/registry.js';
 import type { AuditReport } from '../tasks/audit.js';
@@ -54,6 +55,20 @@ for i = 2, #KEYS do
   end
 end`;
 
+/**
+ * The next free forced re-run number of a run id (KEYS[1] its counter,
+ * KEYS[2] the runs hash; ARGV: the id, the counter's lifetime in seconds).
+ * The first run of an id is #1 implicitly, so forced re-runs start at #2; a
+ * number whose run is still recorded is skipped (a counter that expired).
+ */
+const NEXT_FORCED = `local n = redis.call('INCR', KEYS[1]) + 1
+while redis.call('HEXISTS', KEYS[2], ARGV[1] .. '#' .. n) == 1 do n = redis.call('INCR', KEYS[1]) + 1 end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return n`;
+
+/** Ids of runs of every table for one date: the daily run `D` and its forced re-runs `D#n`. */
+const FULL_RUN_ID = /^\d{4}-\d{2}-\d{2}(#\d+)?$/;
+
 export interface RunRecord {
   readonly runId: string;
   readonly date: string;
@@ -65,11 +80,24 @@ export interface RunRecord {
   readonly failed?: readonly string[];
 }
 
+/** The schedule is paused: since when, by whom, why. */
+export interface SchedulePause {
+  readonly at: number;
+  readonly by: string;
+  readonly reason?: string;
+}
+
 export class StateStore implements RunRecorder {
+  /** Every run's record by planning time, with its tasks (kept `runsKeepDays`). */
+  readonly history: RunHistory;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+    runsKeepDays = 90,
+  ) {
+    this.history = new RunHistory(redis, this.key('runs'), runsKeepDays);
+  }
 
   private key(...parts: string[]): string {
     return [this.prefix, 'state', ...parts].join(':');
@@ -84,6 +112,7 @@ export class StateStore implements RunRecorder {
   async recordTask(table: TableName, task: TableTask, rec: TableRecord): Promise<void> {
     if (rec.outcome === 'success' && (task === 'refresh' || (rec.rowsDeleted ?? 0) > 0)) await this.bumpGeneration(table, task === 'refresh' ? rec.date : '');
     await this.redis.eval(TASK, 1, this.key('table', table), task, rec.date, rec.outcome, JSON.stringify(rec));
+    await this.history.task(task, table, rec);
     if (task === 'refresh' && rec.outcome === 'success') {
       await this.redis.hset(this.key('table', table), { last_success_ts: String(rec.finishedAt), rows_written: String(rec.rowsWritten ?? 0) });
     }
@@ -118,6 +147,7 @@ export class StateStore implements RunRecorder {
     const plannedAt = opts.plannedAt ?? Date.now();
     const rec: RunRecord = { runId, date, plannedAt, tracked: opts.tracked };
     const added = await this.redis.hsetnx(this.key('runs'), runId, JSON.stringify(rec));
+    if (added === 1) await this.history.index(runId, plannedAt);
     if (added === 1 && opts.tracked) await this.redis.zadd(this.key('runs', 'active'), String(plannedAt), runId);
     return added === 1;
   }
@@ -129,7 +159,7 @@ export class StateStore implements RunRecorder {
 
   /** Undo a claim whose jobs could not be added. */
   async forgetRun(runId: string): Promise<void> {
-    await this.redis.multi().hdel(this.key('runs'), runId).zrem(this.key('runs', 'active'), runId).exec();
+    await this.redis.multi().hdel(this.key('runs'), runId).zrem(this.key('runs', 'active'), runId).zrem(this.key('runs', 'index'), runId).exec();
   }
 
   async finishRun(runId: string, outcome: 'success' | 'failure', failed: readonly string[] = [], at = Date.now()): Promise<RunRecord | undefined> {
@@ -151,6 +181,24 @@ export class StateStore implements RunRecorder {
     return raw === null ? undefined : (JSON.parse(raw) as RunRecord);
   }
 
+  /** A readable id for a forced re-run of `runId`: `<runId>#<n>`, n the next free number (atomic across processes). */
+  async nextForcedRunId(runId: string, keepSeconds: number): Promise<string> {
+    const n = await this.redis.eval(NEXT_FORCED, 2, this.key('runs', 'forced', runId), this.key('runs'), runId, String(keepSeconds));
+    return `${runId}#${String(n)}`;
+  }
+
+  /** The newest run of every table (the daily run of the newest date, or its latest forced re-run). */
+  async latestFullRun(): Promise<RunRecord | undefined> {
+    const all = await this.redis.hgetall(this.key('runs'));
+    let best: RunRecord | undefined;
+    for (const [id, raw] of Object.entries(all)) {
+      if (!FULL_RUN_ID.test(id)) continue;
+      const rec = JSON.parse(raw) as RunRecord;
+      if (!best || rec.date > best.date || (rec.date === best.date && rec.plannedAt > best.plannedAt)) best = rec;
+    }
+    return best;
+  }
+
   /** Record a validation; it becomes the current one unless a newer D was validated before (freshness never moves back). */
   async recordValidation(report: ValidationReport, at = Date.now()): Promise<void> {
     const keys = [this.key('validation'), ...report.tables.map((t) => this.key('table', t.tabela))];
@@ -166,6 +214,7 @@ export class StateStore implements RunRecorder {
   /** Record a run done in one process (`run --inline`): no claim, its outcome as it ended. */
   async recordInlineRun(rec: InlineRunRecord): Promise<void> {
     await this.redis.hset(this.key('runs'), rec.runId, JSON.stringify({ ...rec, tracked: false }));
+    await this.history.index(rec.runId, rec.plannedAt);
   }
 
   /** The last successful source audit (a failed one leaves the previous report, so its age shows). */
@@ -191,6 +240,23 @@ export class StateStore implements RunRecorder {
       lastEnqueuedAt: h.last_enqueued_ts ? Number(h.last_enqueued_ts) : undefined,
       nextRunAt: h.next_run_ts ? Number(h.next_run_ts) : undefined,
     };
+  }
+
+  /** Pause the schedule; false (and the first pause kept) when it was paused already. */
+  async pauseSchedule(pause: SchedulePause): Promise<boolean> {
+    return (await this.redis.hsetnx(this.key('scheduler'), 'paused', JSON.stringify(pause))) === 1;
+  }
+
+  /** Resume the schedule: the pause it ended, or undefined when it was not paused. */
+  async resumeSchedule(): Promise<SchedulePause | undefined> {
+    const results = await this.redis.multi().hget(this.key('scheduler'), 'paused').hdel(this.key('scheduler'), 'paused').exec();
+    const raw = results?.[0]?.[1] as string | null | undefined;
+    return raw ? (JSON.parse(raw) as SchedulePause) : undefined;
+  }
+
+  async schedulePause(): Promise<SchedulePause | undefined> {
+    const raw = await this.redis.hget(this.key('scheduler'), 'paused');
+    return raw === null ? undefined : (JSON.parse(raw) as SchedulePause);
   }
 
   async recordWarehouseOk(at = Date.now()): Promise<void> {

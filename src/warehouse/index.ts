@@ -1,10 +1,11 @@
-/** Builds the configured engine. Nothing else constructs a Warehouse. */
+/**
+ * Builds the configured engine. Nothing else constructs a Warehouse. Each
+ * engine's driver is imported only when that engine is built: `--help` and
+ * DuckDB commands never load @databricks/sql, nor Databricks ones DuckDB.
+ */
 import type { Config } from '../config/index.js';
 import { createLogger, type Logger } from '../log.js';
-import { databricksSettings } from './databricks-connection.js';
-import { DatabricksWarehouse } from './databricks.js';
 import { dialectFor, type Dialect } from './dialect.js';
-import { DuckDbWarehouse } from './duckdb.js';
 import type { Warehouse } from './types.js';
 
 export interface WarehouseOptions {
@@ -16,12 +17,16 @@ export interface WarehouseOptions {
   readonly log?: Logger;
 }
 
-export function createWarehouse(config: Config, options: WarehouseOptions = {}): Warehouse {
+export async function createWarehouse(config: Config, options: WarehouseOptions = {}): Promise<Warehouse> {
   switch (config.warehouse) {
-    case 'duckdb':
+    case 'duckdb': {
+      const { DuckDbWarehouse } = await import('./duckdb.js');
       return new DuckDbWarehouse({ path: config.duckdbPath, catalog: config.catalog, readOnly: options.readOnly, mustExist: !options.create });
-    case 'databricks':
+    }
+    case 'databricks': {
+      const [{ databricksSettings }, { DatabricksWarehouse }] = await Promise.all([import('./databricks-connection.js'), import('./databricks.js')]);
       return new DatabricksWarehouse(databricksSettings(config), options.log ?? createLogger('silent'));
+    }
   }
 }
 

@@ -31,9 +31,9 @@ let dir: string;
 let ep: LocalDatabricks;
 const sides: Side[] = [];
 
-function side(env: Record<string, string>): Side {
+async function side(env: Record<string, string>): Promise<Side> {
   const config = loadConfig({ CRM_CATALOG: CATALOG, CRM_SCHEMA: SCHEMA, ...env });
-  const warehouse = createWarehouse(config, { log: new LogCapture().logger() });
+  const warehouse = await createWarehouse(config, { log: new LogCapture().logger() });
   const s = { config, warehouse, api: new ApiSql(config, dialectOf(config)) };
   sides.push(s);
   return s;
@@ -46,8 +46,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'crm-api-databricks-'));
   const { duckdbPath, endpointPath } = await seedTwoFiles(dir);
   ep = await start({ duckdbPath: endpointPath });
-  const duck = side({ WAREHOUSE: 'duckdb', DUCKDB_PATH: duckdbPath });
-  const dbx = side(endpointEnv(ep, writeCaCertFile(ep.caCert, dir)));
+  const duck = await side({ WAREHOUSE: 'duckdb', DUCKDB_PATH: duckdbPath });
+  const dbx = await side(endpointEnv(ep, writeCaCertFile(ep.caCert, dir)));
   for (const s of [duck, dbx]) {
     const log = new LogCapture().logger();
     const summary = await runInline({ warehouse: s.warehouse, sql: new SqlBuilder(s.config, dialectOf(s.config)), log }, s.config, { date: D, tables: TABLE_NAMES, tasks: ['refresh'] });

@@ -43,13 +43,13 @@ interface Engine {
   readonly ctx: TaskContext;
 }
 
-function engine(env: Record<string, string>, log = logs.logger()): Engine {
+async function engine(env: Record<string, string>, log = logs.logger()): Promise<Engine> {
   const config = loadConfig({ CRM_CATALOG: CATALOG, CRM_SCHEMA: SCHEMA, ...env });
-  const warehouse = createWarehouse(config, { log });
+  const warehouse = await createWarehouse(config, { log });
   opened.push(warehouse);
   return { config, warehouse, ctx: { warehouse, sql: new SqlBuilder(config, dialectOf(config)), log } };
 }
-const databricks = (extra: Record<string, string> = {}): Engine => engine(endpointEnv(ep, caFile, { ...RETENTION, ...extra }));
+const databricks = (extra: Record<string, string> = {}): Promise<Engine> => engine(endpointEnv(ep, caFile, { ...RETENTION, ...extra }));
 
 function without<T extends object>(o: T, key: keyof T): Partial<T> {
   const copy: Partial<T> = { ...o };
@@ -82,8 +82,8 @@ beforeAll(async () => {
   ep = await start({ duckdbPath: endpointPath });
   caFile = writeCaCertFile(ep.caCert, dir);
   // Same sources, same tasks, two engines.
-  const duck = engine({ WAREHOUSE: 'duckdb', DUCKDB_PATH: duckdbPath, ...RETENTION });
-  const dbx = databricks();
+  const duck = await engine({ WAREHOUSE: 'duckdb', DUCKDB_PATH: duckdbPath, ...RETENTION });
+  const dbx = await databricks();
   for (const date of [EARLIER, D]) {
     duckRuns.push(await runInline(duck.ctx, duck.config, { date, ...ALL }));
     dbxRuns.push(await runInline(dbx.ctx, dbx.config, { date, ...ALL }));
@@ -152,7 +152,7 @@ describe('Databricks engine on the local endpoint', () => {
   });
 
   test('a missing source view is reported as such', async () => {
-    const other = databricks({ CRM_SOURCE_SCHEMA: 'nowhere' });
+    const other = await databricks({ CRM_SOURCE_SCHEMA: 'nowhere' });
     await expect(checkSources(other.ctx, TABLE_NAMES)).rejects.toBeInstanceOf(SourceMissingError);
     const probe = ep.log.statements.at(-1);
     expect(probe?.sqlState).toMatch(/^42/);
@@ -194,13 +194,13 @@ describe('Databricks engine on the local endpoint', () => {
   });
 
   test('a bad token is a WarehouseAuthError, not retried, naming the variable and never the token', async () => {
-    const bad = databricks({ DATABRICKS_TOKEN: 'dapi-wrong-token-0123' });
+    const bad = await databricks({ DATABRICKS_TOKEN: 'dapi-wrong-token-0123' });
     const error = await settled(bad.warehouse.query({ sql: 'SELECT 1' }));
     expect(error).toBeInstanceOf(WarehouseAuthError);
     expect(error).toMatchObject({ transient: false });
     expect((error as Error).message).toMatch(/HTTP 401.*DATABRICKS_TOKEN/);
     expect((error as Error).message).not.toContain('dapi-wrong-token-0123');
-    const oauth = engine({ ...endpointEnv(ep, caFile), DATABRICKS_TOKEN: '', DATABRICKS_CLIENT_ID: 'sp-id', DATABRICKS_CLIENT_SECRET: 'dose-oauth-secret-9876' });
+    const oauth = await engine({ ...endpointEnv(ep, caFile), DATABRICKS_TOKEN: '', DATABRICKS_CLIENT_ID: 'sp-id', DATABRICKS_CLIENT_SECRET: 'dose-oauth-secret-9876' });
     const oauthError = await settled(oauth.warehouse.query({ sql: 'SELECT 1' }));
     expect(oauthError).toBeInstanceOf(WarehouseAuthError);
     expect((oauthError as Error).message).toContain('DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET');
@@ -211,14 +211,14 @@ describe('Databricks engine on the local endpoint', () => {
   test('start-up: OpenSession refused with 503 is waited for (logged), and past the budget fails transiently', async () => {
     ep.faults.httpError({ method: 'OpenSession', status: 503, times: 2, body: 'TEMPORARILY_UNAVAILABLE: warehouse is starting' });
     const waiting = new LogCapture();
-    const starting = engine(endpointEnv(ep, caFile, { DATABRICKS_STARTUP_WAIT_MS: '20000' }), waiting.logger());
+    const starting = await engine(endpointEnv(ep, caFile, { DATABRICKS_STARTUP_WAIT_MS: '20000' }), waiting.logger());
     expect(await starting.warehouse.query({ sql: 'SELECT 1 AS up' })).toEqual([{ up: 1 }]);
     const lines = waiting.lines(/waiting for the Databricks SQL warehouse to start/);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ httpStatus: 503, reason: 'TEMPORARILY_UNAVAILABLE: warehouse is starting' });
 
     ep.faults.httpError({ method: 'OpenSession', status: 503, times: Infinity });
-    const never = engine(endpointEnv(ep, caFile, { DATABRICKS_STARTUP_WAIT_MS: '1000' }), waiting.logger());
+    const never = await engine(endpointEnv(ep, caFile, { DATABRICKS_STARTUP_WAIT_MS: '1000' }), waiting.logger());
     const error = await settled(never.warehouse.query({ sql: 'SELECT 1' }));
     ep.faults.clear();
     expect(error).toBeInstanceOf(WarehouseError);
@@ -227,7 +227,7 @@ describe('Databricks engine on the local endpoint', () => {
 
   test('a statement left queued past the budget is cancelled and fails transiently', async () => {
     const queued = new LogCapture();
-    const busy = engine(endpointEnv(ep, caFile, { DATABRICKS_STARTUP_WAIT_MS: '1200' }), queued.logger());
+    const busy = await engine(endpointEnv(ep, caFile, { DATABRICKS_STARTUP_WAIT_MS: '1200' }), queued.logger());
     const abort = new AbortController();
     const heavy = settled(busy.warehouse.query({ sql: HEAVY }, { signal: abort.signal }));
     const record = await until(() => ep.log.statements.find((s) => s.statement === HEAVY && s.executed && s.state === 'running'));
@@ -245,7 +245,7 @@ describe('Databricks engine on the local endpoint', () => {
 
   test('short VACUUM retention, explicitly allowed: warned at start-up, the session lifts the check, VACUUM RETAIN 0 HOURS runs', async () => {
     const warned = new LogCapture();
-    const short = engine(endpointEnv(ep, caFile, { VACUUM_RETAIN_HOURS: '0', VACUUM_ALLOW_SHORT_RETENTION: 'true' }), warned.logger());
+    const short = await engine(endpointEnv(ep, caFile, { VACUUM_RETAIN_HOURS: '0', VACUUM_ALLOW_SHORT_RETENTION: 'true' }), warned.logger());
     expect(warned.lines(/retentionDurationCheck/)).toHaveLength(1);
     const [del, vacuum] = short.ctx.sql.retention('crm_actions_open_snapshot', EARLIER);
     await short.warehouse.execute(del!);

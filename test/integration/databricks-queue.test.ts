@@ -59,7 +59,7 @@ describe('queued runs on Databricks (local endpoint, real driver)', () => {
     expect(attempts.reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(4); // three refreshes, one of them twice
 
     const config = loadConfig({ CRM_CATALOG: CATALOG, CRM_SCHEMA: SCHEMA, DUCKDB_PATH: duckdbPath, LOG_LEVEL: 'silent' });
-    const warehouse = createWarehouse(config);
+    const warehouse = await createWarehouse(config);
     try {
       const summary = await runInline({ warehouse, sql: new SqlBuilder(config, dialectOf(config)), log: logs.logger('silent') }, config, { date: D, tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] });
       expect(summary.ok).toBe(true);

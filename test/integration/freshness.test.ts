@@ -93,7 +93,7 @@ describe('the recorded state never moves back', () => {
     const redis = await connectRedis(REDIS_URL, `${prefix}:test`);
     try {
       const state = new StateStore(redis, prefix);
-      const config = { scheduleTz: 'America/Sao_Paulo' };
+      const config = { scheduleTz: 'America/Sao_Paulo', schedulePauseAlertHours: 24 };
       const queues = Object.fromEntries(QUEUE_NAMES.map((q) => [q, { getJobCounts: () => Promise.resolve({}), getWorkersCount: () => Promise.resolve(0) }]));
       const registry = new Registry();
       const refresh = registerSharedMetrics(registry, { config, queues: queues as never, state, clock });

@@ -1,5 +1,5 @@
 /** Helpers for the read API's tests: requests, a counting engine, runs through the queue, fixtures. */
-import { enqueueRun } from '../../src/producer/planner.js';
+import { enqueueRun, runIdFor } from '../../src/producer/planner.js';
 import { jobIds } from '../../src/queue/jobs.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
@@ -60,7 +60,7 @@ export function countingApiQueries(counter: { n: number }, delayMs = 0) {
 /** Run every table for `date` through the real queue (a forced re-run when `force`), and wait for its validation. */
 export async function runThroughQueue(s: TestService, date: string, force = false): Promise<void> {
   const { flows, state, queues } = s.service.runtime;
-  const runId = force ? `${date}_r${Date.now()}` : date;
+  const runId = await runIdFor(state, s.config, date, TABLE_NAMES, force);
   const planned = await enqueueRun(flows, state, s.config, { runId, date, tables: TABLE_NAMES, retention: true });
   if (!planned.added) throw new Error(`run ${runId} was planned before`);
   await waitForState(queues.validation, jobIds.validation(runId), ['completed']);

@@ -1,0 +1,33 @@
+/** LOG_FORMAT: JSON lines for collectors, readable lines for people; secrets redacted in both. */
+import { PassThrough } from 'node:stream';
+import { describe, expect, test } from 'vitest';
+import { createLogger, type LogFormat } from '../../src/log.js';
+
+function logged(format: LogFormat, tty = false): string {
+  const stream = Object.assign(new PassThrough(), { isTTY: tty });
+  let text = '';
+  stream.on('data', (d: Buffer) => (text += d.toString()));
+  const log = createLogger('info', stream, format);
+  log.info({ table: 'crm_metrics_daily', date: '2026-11-29', token: 'abc', note: 'two words' }, 'refresh done');
+  log.error({ err: new Error('boom') }, 'task failed');
+  return text;
+}
+
+describe('LOG_FORMAT', () => {
+  test('json: one JSON object a line', () => {
+    const lines = logged('json').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ level: 30, msg: 'refresh done', table: 'crm_metrics_daily', token: '[redacted]', service: 'crm-materializer' });
+    expect(lines[1]).toMatchObject({ level: 50, msg: 'task failed', err: { message: 'boom' } });
+  });
+
+  test('pretty: time, level, message and fields on one line; the stack indented below', () => {
+    const text = logged('pretty');
+    expect(text).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3}Z INFO {2}refresh done table=crm_metrics_daily date=2026-11-29 token=\[redacted\] note="two words"$/m);
+    expect(text).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3}Z ERROR task failed\n {4}Error: boom\n +at /m);
+  });
+
+  test('auto: pretty on a terminal, JSON otherwise', () => {
+    expect(logged('auto', true)).toMatch(/^\S+Z INFO {2}refresh done/);
+    expect(() => JSON.parse(logged('auto', false).split('\n')[0] ?? '') as unknown).not.toThrow();
+  });
+});
