@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   '': ['start --demo', 'status', 'run --date 2026-11-29 --wait'],
   init: ['init'],
-  run: ['run --date 2026-11-29 --wait', 'run --date 2026-11-29 --force --wait --json', 'run --inline --date 2026-11-29 --tables crm_metrics_daily'],
+  run: ['run --date 2026-11-29 --wait', 'run --date 2026-11-29 --force --wait --json', 'run --inline --date 2026-11-29 --tables crm_metrics_daily', 'run --date 2026-11-29 --accept-anomaly --wait'],
   validate: ['validate --date 2026-11-29 --json'],
+  audit: ['audit', 'audit --inline --json'],
   sql: ['sql render --engine databricks --date 2026-11-29'],
   'sql render': ['sql render --engine duckdb --date 2026-11-29'],
   start: ['start --demo', 'start --roles worker'],
