@@ -1,5 +1,6 @@
 /** Waiting on queued work from the CLI (a child process) against a running service: exit codes, JSON, readable forced-run ids. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { systemClock } from '../../src/clock.js';
 import { parsePayload } from '../../src/queue/jobs.js';
 import { runCli } from '../support/cli.js';
 import { REDIS_URL } from '../support/redis.js';
@@ -12,7 +13,8 @@ let svc: TestService;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  svc = await startTestService({ sources: DEMO_SOURCES });
+  // The CLI in child processes runs on the system clock: so does the service here, or run durations would mix clocks.
+  svc = await startTestService({ sources: DEMO_SOURCES, clock: systemClock });
   env = { REDIS_URL, QUEUE_PREFIX: svc.prefix, DUCKDB_PATH: svc.fixture.path, BACKFILL_CHUNK_DAYS: '3', COLUMNS: '100' };
 });
 afterAll(() => svc.stop());
