@@ -25,10 +25,15 @@ return generation`;
 
 /**
  * A table task settled (KEYS[1] the table's hash; ARGV: task, D, outcome,
- * record JSON). `failed_<task>` holds the newest D whose task failed: a
- * success for that D or a later one clears it, an older D's success does not.
+ * record JSON, finished-at ms, rows written). `failed_<task>` holds the newest
+ * D whose task failed: a success for that D or a later one clears it, an
+ * older D's success does not. A successful refresh also sets last_success_ts
+ * and rows_written, in the same step as its record.
  */
 const TASK = `redis.call('HSET', KEYS[1], 'last_' .. ARGV[1], ARGV[4])
+if ARGV[1] == 'refresh' and ARGV[3] == 'success' then
+  redis.call('HSET', KEYS[1], 'last_success_ts', ARGV[5], 'rows_written', ARGV[6])
+end
 local failed = redis.call('HGET', KEYS[1], 'failed_' .. ARGV[1])
 if ARGV[3] == 'failure' then
   if not failed or ARGV[2] >= failed then redis.call('HSET', KEYS[1], 'failed_' .. ARGV[1], ARGV[2]) end
@@ -111,11 +116,9 @@ export class StateStore implements RunRecorder {
    */
   async recordTask(table: TableName, task: TableTask, rec: TableRecord): Promise<void> {
     if (rec.outcome === 'success' && (task === 'refresh' || (rec.rowsDeleted ?? 0) > 0)) await this.bumpGeneration(table, task === 'refresh' ? rec.date : '');
-    await this.redis.eval(TASK, 1, this.key('table', table), task, rec.date, rec.outcome, JSON.stringify(rec));
+    const rows = String(rec.rowsWritten ?? 0);
+    await this.redis.eval(TASK, 1, this.key('table', table), task, rec.date, rec.outcome, JSON.stringify(rec), String(rec.finishedAt), rows);
     await this.history.task(task, table, rec);
-    if (task === 'refresh' && rec.outcome === 'success') {
-      await this.redis.hset(this.key('table', table), { last_success_ts: String(rec.finishedAt), rows_written: String(rec.rowsWritten ?? 0) });
-    }
   }
 
   /**
