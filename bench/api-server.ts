@@ -6,14 +6,17 @@
  *
  *   ← { type: 'ready', port, apiKey, subjects }   subjects: [organization_id, location_id][]
  *   → { type: 'refresh', date }                   plan the daily run for date through the queue
- *   ← { type: 'refreshed', seconds }              its validation completed
+ *   ← { type: 'refreshed', seconds, loop }        its validation completed; loop: the event loop's
+ *                                                 delay while it ran (ms: p50, p99, max)
  *   → { type: 'stop' }                            stop, remove the scratch copy and the Redis prefix
  *
  * Environment: BENCH_DATA (the DuckDB file with the source data), BENCH_DATE,
- * CACHE_TTL_SECONDS.
+ * CACHE_TTL_SECONDS, API_MAX_IN_FLIGHT and API_RATE_LIMIT_PER_MINUTE when set, and BENCH_DUCKDB_THREADS
+ * (DuckDB's threads instead of the service's choice).
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { planDailyRun } from '../src/producer/scheduler.js';
 import { jobIds } from '../src/queue/jobs.js';
 import { provideSql, sleep } from './harness.js';
@@ -23,6 +26,26 @@ type Command = { type: 'refresh'; date: string } | { type: 'stop' };
 
 function send(message: object): void {
   process.send?.(message);
+}
+
+export interface LoopDelay {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** The run for date, planned through the queue, with the event loop's delay (10 ms resolution) while it ran. */
+async function runMonitored(svc: BenchService, date: string): Promise<{ seconds: number; loop: LoopDelay }> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  try {
+    const seconds = await runAndWait(svc, date);
+    h.disable();
+    const ms = (ns: number): number => ns / 1e6;
+    return { seconds, loop: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) } };
+  } finally {
+    h.disable();
+  }
 }
 
 async function runAndWait(svc: BenchService, date: string): Promise<number> {
@@ -46,8 +69,11 @@ async function main(): Promise<void> {
   const s = scratch('api');
   cpSync(data, s.duckdbPath);
   const apiKey = randomBytes(24).toString('hex');
-  const config = benchConfig(s, { API_KEYS: apiKey, CACHE_TTL_SECONDS: process.env.CACHE_TTL_SECONDS ?? '14400' });
-  const svc = await startBenchService(config, ['web', 'worker']);
+  // The variables the benchmarks set for the service (bench:api turns the per-client rate limit off: one client at full speed).
+  const passed = Object.fromEntries(['API_MAX_IN_FLIGHT', 'API_RATE_LIMIT_PER_MINUTE'].flatMap((k) => { const v = process.env[k]; return v === undefined ? [] : [[k, v]]; }));
+  const config = benchConfig(s, { API_KEYS: apiKey, CACHE_TTL_SECONDS: process.env.CACHE_TTL_SECONDS ?? '14400', ...passed });
+  const threads = process.env.BENCH_DUCKDB_THREADS ? Number(process.env.BENCH_DUCKDB_THREADS) : undefined;
+  const svc = await startBenchService(config, ['web', 'worker'], threads);
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -64,8 +90,8 @@ async function main(): Promise<void> {
     const subjects = rows.map((r) => [String(r.organization_id), String(r.location_id)]);
     process.on('message', (m: Command) => {
       if (m.type === 'refresh') {
-        runAndWait(svc, m.date).then(
-          (seconds) => send({ type: 'refreshed', seconds }),
+        runMonitored(svc, m.date).then(
+          ({ seconds, loop }) => send({ type: 'refreshed', seconds, loop }),
           (e: unknown) => send({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
         );
       } else if (m.type === 'stop') {

@@ -13,16 +13,20 @@
  * with the next day's run planned through the queue when half of the
  * requests are answered. The service (web + worker, embedded DuckDB) runs in
  * a process of its own (bench/api-server.ts). The same day is replayed with
- * CACHE_TTL_SECONDS=0 to count the warehouse queries the cache saves.
+ * CACHE_TTL_SECONDS=0 to count the warehouse queries the cache saves. Then
+ * the bytes on the wire of 90 days of whole-network metrics, plain, gzip and
+ * brotli (Accept-Encoding).
  *
  * `name=value` lines on stdout; progress on stderr.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { request } from 'node:http';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addDays } from '../src/dates.js';
 import { isDemoScale } from '../src/demo/seed.js';
+import { nextMessage, type Ready } from './api-child.js';
 import { dayOfLoads, PROFILE_MIX, runLoad, type LoadResult } from './api-load.js';
 import { ensureData } from './data.js';
 import { emit, flag, numberFlag, percentile, progress, provideSql } from './harness.js';
@@ -33,13 +37,6 @@ const D = '2026-11-25';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TARGETS = { hitRate: 0.95, hitP99Ms: 5, rps: 2000, reduction: 0.93 } as const;
 
-interface Ready {
-  readonly type: 'ready';
-  readonly port: number;
-  readonly apiKey: string;
-  readonly subjects: [string, string][];
-}
-
 interface Phase {
   readonly load: LoadResult;
   /** Distinct (organization, location) pairs the users are drawn from. */
@@ -48,30 +45,37 @@ interface Phase {
   readonly refreshSeconds: number;
   /** The refresh's validation completed before the last request was answered. */
   readonly refreshInLoad: boolean;
+  /** Bytes on the wire of 90 days of whole-network metrics, per Accept-Encoding. */
+  readonly metricsBytes: Readonly<Record<Encoding, number>>;
 }
 
-function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type']): Promise<T> {
+const ENCODINGS = ['identity', 'gzip', 'br'] as const;
+type Encoding = (typeof ENCODINGS)[number];
+
+/** The body's size as sent (node:http does not decompress), and the encoding the server chose. */
+function wireBytes(url: string, apiKey: string, encoding: Encoding): Promise<{ bytes: number; chosen: string }> {
   return new Promise((resolve, reject) => {
-    const onMessage = (m: { type: string; message?: string }): void => {
-      if (m.type === type) {
-        cleanup();
-        resolve(m as T);
-      } else if (m.type === 'error') {
-        cleanup();
-        reject(new Error(m.message));
-      }
-    };
-    const onExit = (code: number | null): void => {
-      cleanup();
-      reject(new Error(`the service process exited (${code}) before '${type}'`));
-    };
-    const cleanup = (): void => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
+    const req = request(url, { headers: { authorization: `Bearer ${apiKey}`, 'accept-encoding': encoding } }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => (res.statusCode === 200 ? resolve({ bytes, chosen: String(res.headers['content-encoding'] ?? 'identity') }) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
   });
+}
+
+/** 90 days of the whole network's metrics (the route's largest common answer), once per encoding. */
+async function metricsBytes(baseUrl: string, apiKey: string): Promise<Record<Encoding, number>> {
+  const url = `${baseUrl}/api/v1/metrics?from=${addDays(D, -89)}&to=${D}`;
+  const sizes = {} as Record<Encoding, number>;
+  for (const encoding of ENCODINGS) {
+    const { bytes, chosen } = await wireBytes(url, apiKey, encoding);
+    if (chosen !== encoding) throw new Error(`asked for ${encoding}, the API answered ${chosen}`);
+    sizes[encoding] = bytes;
+  }
+  return sizes;
 }
 
 /** Sum of a counter's series in a Prometheus text exposition. */
@@ -121,7 +125,9 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
     if (!refreshed) throw new Error('the refresh was never planned');
     const refreshSeconds = await refreshed;
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
-    return { load, subjects: ready.subjects.length, warehouseQueries: counterSum(metrics, 'crm_api_warehouse_queries_total'), refreshSeconds, refreshInLoad: refreshDoneAt <= loadDoneAt };
+    const warehouseQueries = counterSum(metrics, 'crm_api_warehouse_queries_total');
+    const bytes = await metricsBytes(baseUrl, ready.apiKey);
+    return { load, subjects: ready.subjects.length, warehouseQueries, refreshSeconds, refreshInLoad: refreshDoneAt <= loadDoneAt, metricsBytes: bytes };
   } finally {
     if (child.connected) child.send({ type: 'stop' });
     await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
@@ -182,6 +188,12 @@ async function main(args: readonly string[]): Promise<void> {
   emit('refresh_seconds', cached.refreshSeconds);
   emit('refresh_done_before_load_end', String(cached.refreshInLoad));
   emit('non_2xx', cached.load.non2xx + cached.load.errors);
+  const b = cached.metricsBytes;
+  emit('metrics_90d_bytes_identity', b.identity);
+  emit('metrics_90d_bytes_gzip', b.gzip);
+  emit('metrics_90d_bytes_br', b.br);
+  emit('metrics_90d_gzip_saving', 1 - b.gzip / b.identity);
+  emit('metrics_90d_br_saving', 1 - b.br / b.identity);
   if (uncached) {
     emit('uncached_rps', uncached.load.requests / uncached.load.seconds);
     emit('uncached_p50_ms', percentile(all(uncached.load), 50));

@@ -97,7 +97,7 @@ async function main(args: readonly string[]): Promise<void> {
     emit('data_seed_seconds', data.seededSeconds ?? 'cached');
     emit('duckdb_threads', String((await warehouse.query({ sql: `SELECT current_setting('threads') AS t` }))[0]?.t));
     emit('load_average_1m', `${loadAtStart.toFixed(2)}->${loadavg()[0]?.toFixed(2) ?? '?'}`);
-    emit('daily_run_includes', 'source_check+refresh(3_tables)+retention(3_tables)+validation(checks+summaries+source_anomalies)');
+    emit('daily_run_includes', 'source_check+refresh(3_tables)+retention(3_tables)+validation(checks+summaries+missing_days+source_anomalies)');
     emit('daily_run_seconds', m(daily, (d) => d.total));
     emit('daily_refresh_seconds', refresh.wall);
     for (const t of TABLE_NAMES) emit(`daily_refresh_${t}_seconds`, m(daily, (d) => d.refresh[t]));

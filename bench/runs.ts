@@ -31,8 +31,11 @@ export async function dailyRun(ctx: TaskContext, refDate: string, windowDays: nu
   const refresh = {} as Record<TableName, number>;
   const sources = await seconds(() => checkSources(ctx, TABLE_NAMES));
   let cpu = 0;
+  let counted: Awaited<ReturnType<typeof refreshTable>>['anomalies'];
   for (const table of refreshOrder(TABLE_NAMES)) {
-    const cost = await measure(() => refreshTable(ctx, table, refreshRange(table, refDate, windowDays)));
+    const cost = await measure(async () => {
+      counted = (await refreshTable(ctx, table, refreshRange(table, refDate, windowDays))).anomalies ?? counted;
+    });
     refresh[table] = cost.wall;
     cpu += cost.cpu;
   }
@@ -43,7 +46,7 @@ export async function dailyRun(ctx: TaskContext, refDate: string, windowDays: nu
     for (const table of TABLE_NAMES) await applyRetention(ctx, table, refDate, retentionDays, clock);
   });
   const validation = await seconds(async () => {
-    const report = await validate(ctx, refDate, TABLE_NAMES, windowDays);
+    const report = await validate(ctx, refDate, TABLE_NAMES, windowDays, new Date(), counted);
     if (!report.checksPassed) throw new Error(`validation failed for ${refDate}: ${JSON.stringify(report.checks)}`);
   });
   return { sources, refresh, refreshTotal: { wall, cpu }, retention, validation, total: sources + wall + retention + validation };

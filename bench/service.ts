@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../src/config/index.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { startService, type Role, type Service } from '../src/service.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb.js';
+import { engineThreadsBesideApi } from '../src/warehouse/duckdb-threads.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CATALOG = 'hs_franquia';
@@ -72,9 +73,11 @@ export interface BenchService {
 }
 
 /** startService as `crm-materializer start --roles …` would, on the scratch file and prefix. */
-export async function startBenchService(config: Config, roles: readonly Role[]): Promise<BenchService> {
+/** `threads`: DuckDB's threads; default as the service picks them (every core but one when web and worker share the process). */
+export async function startBenchService(config: Config, roles: readonly Role[], threads?: number): Promise<BenchService> {
   const log = createLogger(config.logLevel);
-  const warehouse = new DuckDbWarehouse({ path: config.duckdbPath, catalog: config.catalog });
+  const oneProcess = roles.includes('web') && roles.includes('worker');
+  const warehouse = new DuckDbWarehouse({ path: config.duckdbPath, catalog: config.catalog, threads: threads ?? (oneProcess ? engineThreadsBesideApi() : undefined) });
   const service = await startService(config, log, roles, { warehouse });
   return { service, config, log, baseUrl: `http://127.0.0.1:${service.port}`, stop: () => service.stop() };
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The layers of src/, enforced (part of `npm run lint`): a module imports from
 // its own layer or a lower one, never a higher one, and no file imports
-// itself back through a cycle. README.md ("Layers") says what each owns.
+// itself back through a cycle, and nothing in src/ imports from outside it
+// (tools/, test/). README.md ("Layers") says what each owns.
 // `import type { Config }` is the one exception: the shape of the
 // configuration is the vocabulary of every layer (values never go down).
 //
@@ -15,7 +16,7 @@ const SRC = join(ROOT, 'src');
 
 /** Lowest first. The key is the first path segment under src/ (a folder, or a file without .ts). */
 export const LAYERS = [
-  ['errors', 'log', 'log-pretty', 'text-table'],
+  ['errors', 'log', 'log-pretty', 'text-table', 'version'],
   ['dates', 'clock'],
   ['warehouse'],
   ['tables'],
@@ -55,6 +56,10 @@ export function check(src = SRC) {
     const edges = imports(file);
     graph.set(file, edges.map((e) => e.target));
     for (const { target, typeOnly } of edges) {
+      if (relative(src, target).startsWith('..')) {
+        problems.push(`${relative(ROOT, file)} imports ${relative(ROOT, target)}: src/ may not import from outside src/ (tools/ and test/ are not part of the service); move the code into src/`);
+        continue;
+      }
       const to = unit(target);
       if (typeOnly && to === 'config') continue;
       if ((LEVEL.get(to) ?? -1) > (LEVEL.get(from) ?? Infinity)) {
@@ -83,5 +88,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const problems = check();
   for (const p of problems) console.error(p);
   if (problems.length > 0) process.exitCode = 1;
-  else console.log(`layers: ${LAYERS.length} layers, no up-layer import, no cycle`);
+  else console.log(`layers: ${LAYERS.length} layers, no up-layer import, no cycle, no import from outside src/`);
 }

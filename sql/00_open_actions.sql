@@ -1,6 +1,8 @@
 -- Included by 06 as the CTE `abertas`: the actions open as of :ref_date, one
 -- row per ACTION_ID, with their priority order. Read and de-duplicated once per
 -- run: crm_action_priorities_daily is derived from the snapshot rows (05).
+-- The rows come from the refresh's stage of what it reads from vw_crm_action
+-- (19_actions_read.sql): the view is scanned once per run.
 --
 -- Open as of D: created on or before D, and not closed on or before D. A
 -- closed status without CLOSED_AT is never open (validation counts those).
@@ -27,7 +29,7 @@ abertas AS (
                  a.DUE_DATE NULLS LAST, a.ORGANIZATION_ID NULLS LAST, a.LOCATION_ID NULLS LAST,
                  a.VERIFICATION_ID NULLS LAST, a.RESPONSIBLE NULLS LAST, a.ACTION_TYPE NULLS LAST
       ) AS copia
-    FROM {{source}}.vw_crm_action AS a
+    FROM {{actions}} AS a
     WHERE a.ACTION_ID IS NOT NULL
       -- CAST(CREATED_AT AS DATE) <= D and CAST(CLOSED_AT AS DATE) > D, written on the
       -- bare columns so min-max statistics can skip files / row groups.

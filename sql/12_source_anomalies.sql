@@ -1,12 +1,15 @@
 -- Source anomalies among the rows the daily run read for :ref_date (reported
 -- by validation, never fatal). The run reads the actions that can be open on
 -- D: created on or before D and not closed before D. Among them, a closed
--- status without CLOSED_AT is an anomaly (never open). The run reads no
--- verification without a date and no question outside the window's
--- verifications: those whole-view anomalies are the source audit's
+-- status without CLOSED_AT is an anomaly (never open). The rows counted are
+-- the snapshot refresh's stage of them (19_actions_read.sql), read in the
+-- refresh's own session, so the view is not read again; the `validate` command
+-- and a validation run without that refresh read them from the view itself.
+-- The run reads no verification without a date and no question outside the
+-- window's verifications: those whole-view anomalies are the source audit's
 -- (13_source_audit.sql).
 SELECT COUNT(DISTINCT ACTION_ID) AS acoes_fechadas_sem_closed_at
-FROM {{source}}.vw_crm_action
+FROM {{actions}}
 WHERE ACTION_ID IS NOT NULL
   AND CREATED_AT < CAST(:ref_date AS TIMESTAMP) + INTERVAL 1 DAY
   AND CLOSED_AT IS NULL

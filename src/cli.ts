@@ -2,8 +2,8 @@
  * The command line: crm-materializer <command>. Exit codes: 0 ok, 1 a task
  * failed or a table is critical, 2 bad usage or configuration (nothing done).
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from './version.js';
 import { ConfigError, SourceMissingError, UsageError, toError } from './errors.js';
 import { registerAuditCommand } from './cli/audit.js';
 import { registerTableCommands } from './cli/commands.js';
@@ -40,11 +40,6 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerDemoCommands(program, io.out);
   addExamples(program);
   return program;
-}
-
-/** The version in package.json (read once, at start: dist/ and src/ are both one level below it). */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: readonly string[], io: CliIo = stdio): Promise<number> {

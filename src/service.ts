@@ -14,12 +14,15 @@ import { createMetrics } from './metrics/index.js';
 import type { PlannedRun } from './producer/planner.js';
 import { catchUp, scheduleProcessor, upsertSchedule, type PlanDeps } from './producer/scheduler.js';
 import { connectRedis } from './queue/redis.js';
+import { RedisHealth } from './queue/redis-health.js';
+import { DoneMarkers } from './state/done-markers.js';
 import { closeQueues, createFlowProducer, createQueues } from './queue/queues.js';
 import { StateStore } from './state/store.js';
 import { SqlBuilder } from './tables/statements.js';
 import { createApp } from './web/app.js';
 import { createWarehouse, dialectOf } from './warehouse/index.js';
 import { prepareDuckDbFolder } from './warehouse/duckdb-path.js';
+import { engineThreadsBesideApi } from './warehouse/duckdb-threads.js';
 import { WorkerPool } from './workers/factory.js';
 import { startWorkerRole } from './workers/index.js';
 import { TableLocks, tableLockTtlMs } from './state/table-lock.js';
@@ -54,14 +57,21 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   const clock = options.clock ?? systemClock;
   // An unusable DuckDB path is a start-up error (one line), not a task failing later.
   if (config.warehouse === 'duckdb' && options.warehouse === undefined) prepareDuckDbFolder(config.duckdbPath);
-  const engine = options.warehouse ?? (await createWarehouse(config, { log }));
+  // One process serving the API beside the workers: DuckDB leaves a core to the event loop (answers, probes).
+  const threads = config.warehouse === 'duckdb' && roles.includes('web') && roles.includes('worker') ? engineThreadsBesideApi() : undefined;
+  const engine = options.warehouse ?? (await createWarehouse(config, { log, threads }));
   const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:service`);
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
   const state = new StateStore(redis, config.queuePrefix, config.runsKeepDays);
   const metrics = createMetrics(config, { queues, state, clock, shared: roles.includes('web') });
-  const warehouse = metrics.instrument(engine);
-  const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks: new TableLocks(redis, config.queuePrefix, tableLockTtlMs(config)), observer: metrics.observer, clock };
+  const warehouse = metrics.instrument(engine, { scans: roles.includes('worker') });
+  const health = new RedisHealth(redis, config.redisUrl, log).start();
+  for (const [name, q] of Object.entries(queues)) q.on('error', health.onError({ queue: name }, 'queue error'));
+  flows.on('error', health.onError({}, 'flow producer error'));
+  const done = new DoneMarkers(redis, config.queuePrefix, config.runsKeepDays);
+  const locks = new TableLocks(redis, config.queuePrefix, tableLockTtlMs(config));
+  const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks, done, health, observer: metrics.observer, clock };
   const stops: (() => Promise<void>)[] = [];
   let address = { host: config.host, port: 0 };
   let api: Api | undefined;
@@ -70,7 +80,7 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   try {
     if (roles.includes('web')) api = await createApi({ config, log, warehouse, clock, metrics: metrics.api, withWorker: roles.includes('worker') });
     // Every role answers probes and serves its own metrics; the web role adds the board and the shared metrics.
-    const app = createApp({ config, log, redis, queues, state, metrics, board: roles.includes('web'), api: api?.router });
+    const app = createApp({ config, log, redis, health, queues, state, metrics, board: roles.includes('web'), api: api?.router });
     const server = await listen(app as RequestListener, config.port, config.host);
     const bound = server.address() as { address: string; port: number };
     address = { host: bound.address, port: bound.port };
@@ -94,6 +104,8 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   }
 
   async function closeAll(): Promise<void> {
+    // Connections close on purpose from here: not an outage.
+    health.stop();
     // Web first (no new board actions), then workers (they finish or requeue), then connections.
     for (const stop of stops) await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
     await api?.close();

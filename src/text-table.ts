@@ -19,15 +19,27 @@ export function textTable(headers: readonly string[], rows: readonly (readonly C
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
 }
 
-/** An instant as local time in `timeZone` with its UTC offset: 2026-11-29 06:00:00 -03:00 (without seconds when `short`). */
-export function formatInstant(at: Date | number, timeZone: string, short = false): string {
+/** An instant's wall-clock fields in `timeZone` and its UTC offset (`-03:00`). */
+function zoned(at: Date | number, timeZone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'offset', string> {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' })
       .formatToParts(new Date(at))
       .map((p) => [p.type, p.value]),
   ) as Record<string, string>;
   const offset = parts.timeZoneName === 'GMT' ? '+00:00' : (parts.timeZoneName ?? '').replace('GMT', '');
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}${short ? '' : `:${parts.second}`} ${offset}`;
+  return { year: parts.year ?? '', month: parts.month ?? '', day: parts.day ?? '', hour: parts.hour ?? '', minute: parts.minute ?? '', second: parts.second ?? '', offset };
+}
+
+/** An instant as local time in `timeZone` with its UTC offset: 2026-11-29 06:00:00 -03:00 (without seconds when `short`). */
+export function formatInstant(at: Date | number, timeZone: string, short = false): string {
+  const z = zoned(at, timeZone);
+  return `${z.year}-${z.month}-${z.day} ${z.hour}:${z.minute}${short ? '' : `:${z.second}`} ${z.offset}`;
+}
+
+/** An instant as RFC 3339 in `timeZone`'s local time with its offset (for JSON): 2026-11-29T06:00:00-03:00. */
+export function isoInstant(at: Date | number, timeZone: string): string {
+  const z = zoned(at, timeZone);
+  return `${z.year}-${z.month}-${z.day}T${z.hour}:${z.minute}:${z.second}${z.offset}`;
 }
 
 /** At most `width` characters, '…' marking a cut. */

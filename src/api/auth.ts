@@ -2,20 +2,28 @@
  * Credentials for the read API: an API key (`Authorization: Bearer <key>` or
  * `X-API-Key: <key>`), compared as SHA-256 digests in constant time against
  * every configured key; or a JWT bearer token (HS256/RS256) verified against
- * the JWKS file, the issuer (and audience when set), with an expiry required.
+ * the JWKS file or the identity provider's JWKS URL (jose's remote key set:
+ * fetch timeout, cooldown, cache, fetched again for an unknown `kid` so a key
+ * rotation needs no restart), the issuer (and audience when set), with an
+ * expiry required.
  * Anything else: 401. Credentials are never logged.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { jwtVerify, type JWTHeaderParameters } from 'jose';
+import { createRemoteJWKSet, jwtVerify, type FlattenedJWSInput, type JWTHeaderParameters } from 'jose';
 import type { ApiConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sha256 } from '../config/parsers.js';
+import { sendProblem } from './problem.js';
 import { JWT_ALGORITHMS, loadJwks, selectKey, type VerificationKey } from '../config/jwks.js';
 
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const CLOCK_TOLERANCE_SECONDS = 5;
+/** API_JWKS_URL: a fetch slower than this fails (the token is refused, the next one tries again). */
+export const JWKS_TIMEOUT_MS = 5_000;
+/** API_JWKS_URL: the fetched keys are used this long before being fetched again. */
+export const JWKS_CACHE_MAX_AGE_MS = 600_000;
 
 export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
   if (api.auth === 'off') {
@@ -28,9 +36,15 @@ export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
   }
   const hashes = api.keyHashes.map((h) => Buffer.from(h, 'hex'));
   const keys: VerificationKey[] = api.jwksFile !== undefined ? loadJwks(api.jwksFile) : [];
-  if (hashes.length === 0 && keys.length === 0) {
-    throw new UsageError('the web role needs read API credentials: set API_KEYS, or API_JWKS_FILE and API_JWT_ISSUER (or API_AUTH=off for a trusted network)');
+  // Asymmetric keys only from a URL (RS256): a shared HMAC secret is never fetched over the network.
+  const remote =
+    api.jwksUrl !== undefined
+      ? createRemoteJWKSet(new URL(api.jwksUrl), { timeoutDuration: JWKS_TIMEOUT_MS, cooldownDuration: api.jwksCooldownMs, cacheMaxAge: JWKS_CACHE_MAX_AGE_MS })
+      : undefined;
+  if (hashes.length === 0 && keys.length === 0 && !remote) {
+    throw new UsageError('the web role needs read API credentials: set API_KEYS, or API_JWT_ISSUER with API_JWKS_FILE or API_JWKS_URL (or API_AUTH=off for a trusted network)');
   }
+  let jwksFailing = false;
 
   const isKey = (presented: string): boolean => {
     const digest = sha256(presented);
@@ -40,14 +54,26 @@ export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
   };
 
   const jwtSubject = async (token: string): Promise<string | undefined> => {
-    if (keys.length === 0 || !JWT.test(token)) return undefined;
+    if ((keys.length === 0 && !remote) || !JWT.test(token)) return undefined;
     try {
       const { payload } = await jwtVerify(
         token,
-        (header: JWTHeaderParameters) => {
+        async (header: JWTHeaderParameters, input: FlattenedJWSInput) => {
           const key = selectKey(keys, header.alg, header.kid);
-          if (!key) throw new Error('no key for this token');
-          return key;
+          if (key) return key;
+          if (!remote || header.alg !== 'RS256') throw new Error('no key for this token');
+          try {
+            const fetched = await remote(header, input);
+            jwksFailing = false;
+            return fetched;
+          } catch (e) {
+            // The provider unreachable (not merely an unknown kid): one warning until it answers again.
+            if (e instanceof Error && /timeout|fetch|JWKSInvalid|ERR_JWKS_TIMEOUT|ECONN/i.test(`${e.name} ${(e as { code?: string }).code ?? ''} ${e.message}`) && !jwksFailing) {
+              jwksFailing = true;
+              log.warn({ err: e.message }, 'read API: API_JWKS_URL could not be fetched: JWTs it would verify are refused until it answers');
+            }
+            throw e;
+          }
         },
         {
           issuer: api.jwtIssuer,
@@ -81,7 +107,8 @@ export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
       res.locals.client = `jwt:${sha256(subject).toString('hex').slice(0, 16)}`;
       return next();
     }
-    res.setHeader('WWW-Authenticate', 'Bearer realm="crm-materializer"');
-    res.status(401).json({ error: 'authentication required: Authorization: Bearer <API key or JWT>, or X-API-Key: <API key>' });
+    sendProblem(res, 401, 'authentication required: Authorization: Bearer <API key or JWT>, or X-API-Key: <API key>', {
+      headers: { 'WWW-Authenticate': 'Bearer realm="crm-materializer"' },
+    });
   };
 }

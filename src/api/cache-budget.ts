@@ -1,6 +1,6 @@
 /**
- * The read API cache's memory budget in Redis (it shares Redis with the
- * queues, which must never run out): every stored answer is indexed by age
+ * The read API cache's memory budget in its Redis (CACHE_REDIS_URL; by
+ * default the queues' Redis, which must never run out): every stored answer is indexed by age
  * with its size, and storing one evicts the oldest until the total is within
  * API_CACHE_MAX_BYTES. An answer over API_CACHE_MAX_ENTRY_BYTES is served but
  * not stored. Entries that expired on their own stay counted until they are

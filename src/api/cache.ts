@@ -1,5 +1,6 @@
 /**
- * Cache-aside for the read API, in Redis.
+ * Cache-aside for the read API, in the cache's Redis (CACHE_REDIS_URL); the
+ * generations it keys on are read from the recorded state (REDIS_URL).
  *
  * - Keys carry the generation of every table the answer reads
  *   (`…:api:v1:<route>:<generations>:<hash of the parameters>`). A refresh bumps
@@ -15,6 +16,8 @@
  *   served, marked stale. With nothing to serve, ApiUnavailableError (503).
  * - Bounded: within API_CACHE_MAX_BYTES, oldest evicted first; answers over
  *   API_CACHE_MAX_ENTRY_BYTES are not stored (cache-budget.ts).
+ * - Redis unreachable: answered from the warehouse, uncached, within a
+ *   concurrency cap (cache-bypass.ts); cached again once Redis is back.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -24,6 +27,8 @@ import type { StateStore } from '../state/store.js';
 import type { TableName } from '../tables/registry.js';
 import { WarehouseError } from '../errors.js';
 import { CacheBudget } from './cache-budget.js';
+import type { CacheBypass } from './cache-bypass.js';
+import { ApiUnavailableError } from './problem.js';
 
 /** Bump when the answers' format changes, so a deploy never serves the old format. */
 const FORMAT = 'v1';
@@ -34,12 +39,6 @@ export interface CacheOutcome {
   /** The JSON answer, exactly as stored and sent (read from Redis as bytes: no decoding and re-encoding on a hit). */
   readonly body: string | Buffer;
   readonly result: CacheResult;
-}
-
-/** The warehouse could not answer and no earlier answer is cached: HTTP 503. */
-export class ApiUnavailableError extends Error {
-  override name = 'ApiUnavailableError';
-  readonly retryAfterSeconds = 5;
 }
 
 export interface CacheOptions {
@@ -56,7 +55,21 @@ export interface CacheOptions {
   readonly maxBytes: number;
   /** API_CACHE_MAX_ENTRY_BYTES: a larger answer is not stored. */
   readonly maxEntryBytes: number;
+  /** While Redis cannot answer: uncached reads within a cap. Without it, a Redis failure fails the request. */
+  readonly bypass?: CacheBypass;
 }
+
+/** An error of the cache's own Redis calls (not of the warehouse, nor a bad request): what sends a read past the cache. */
+class RedisUnavailable extends Error {
+  override name = 'RedisUnavailable';
+}
+const redisCall = async <T>(call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (e) {
+    throw new RedisUnavailable(e instanceof Error ? e.message : String(e), { cause: e });
+  }
+};
 
 export class ReadCache {
   private readonly inflight = new Map<string, Promise<CacheOutcome>>();
@@ -76,17 +89,34 @@ export class ReadCache {
 
   /** The answer for `params` of `route`, reading `tables`: from the cache, or from `load` (once per key at a time). */
   async get(route: ApiRoute, tables: readonly TableName[], params: unknown, load: () => Promise<string>): Promise<CacheOutcome> {
-    const outcome = await this.lookup(route, tables, params, load);
+    const outcome = await this.lookupOrBypass(route, tables, params, load);
     this.o.metrics?.cache(outcome.result);
     return outcome;
   }
 
-  private async lookup(route: ApiRoute, tables: readonly TableName[], params: unknown, load: () => Promise<string>): Promise<CacheOutcome> {
+  private async lookupOrBypass(route: ApiRoute, tables: readonly TableName[], params: unknown, load: () => Promise<string>): Promise<CacheOutcome> {
     if (!this.enabled) return { body: await load(), result: 'bypass' };
+    const bypass = this.o.bypass;
+    if (!bypass) return this.lookup(route, tables, params, load);
+    if (!bypass.redisReady) {
+      bypass.failed();
+      return { body: await bypass.load(load), result: 'bypass' };
+    }
+    try {
+      return await this.lookup(route, tables, params, load);
+    } catch (e) {
+      if (!(e instanceof RedisUnavailable)) throw e;
+      bypass.failed(e.cause);
+      return { body: await bypass.load(load), result: 'bypass' };
+    }
+  }
+
+  private async lookup(route: ApiRoute, tables: readonly TableName[], params: unknown, load: () => Promise<string>): Promise<CacheOutcome> {
     const id = createHash('sha256').update(JSON.stringify(params)).digest('base64url').slice(0, 22);
-    const generations = await this.o.state.generations(tables);
+    const generations = await redisCall(() => this.o.state.generations(tables));
+    this.o.bypass?.answered();
     const key = `${this.base}:${route}:${generations.join('.')}:${id}`;
-    const cached = await this.o.redis.getBuffer(key);
+    const cached = await redisCall(() => this.o.redis.getBuffer(key));
     if (cached !== null) return { body: cached, result: 'hit' };
     const pending = this.inflight.get(key);
     if (pending) {
@@ -102,10 +132,17 @@ export class ReadCache {
     const lockKey = `${key}:lock`;
     const token = randomUUID();
     for (;;) {
-      if ((await this.o.redis.set(lockKey, token, 'PX', this.lockMs, 'NX')) === 'OK') {
+      // A cache Redis that refuses writes (an evicting one at its maxmemory: OOM) still answers reads: load
+      // without the lock, as a miss. Any other error sends the read past the cache (RedisUnavailable).
+      const locked = await redisCall(() => this.o.redis.set(lockKey, token, 'PX', this.lockMs, 'NX')).catch((e: unknown) => {
+        if (e instanceof Error && e.message.startsWith('OOM')) return 'refused' as const;
+        throw e;
+      });
+      if (locked === 'refused') return this.loadAndStore(key, staleKey, load);
+      if (locked === 'OK') {
         try {
           // The pod that held the lock before may have stored the answer just before we looked.
-          const stored = await this.o.redis.getBuffer(key);
+          const stored = await redisCall(() => this.o.redis.getBuffer(key));
           if (stored !== null) return { body: stored, result: 'coalesced' };
           return await this.loadAndStore(key, staleKey, load);
         } finally {
@@ -134,10 +171,17 @@ export class ReadCache {
       this.o.log.debug({ key, bytes: Buffer.byteLength(body) }, 'read API: answer over API_CACHE_MAX_ENTRY_BYTES, served but not cached');
       return { body, result: 'miss' };
     }
-    await this.budget.store([
-      [key, body, ttl],
-      [staleKey, body, ttl + STALE_EXTRA_SECONDS],
-    ]);
+    // The answer is loaded: failing to store it costs a later miss, not this request.
+    await this.budget
+      .store([
+        [key, body, ttl],
+        [staleKey, body, ttl + STALE_EXTRA_SECONDS],
+      ])
+      .catch((err: unknown) => {
+        // A cache Redis at its maxmemory (OOM) answers; anything else is an outage.
+        if (err instanceof Error && err.message.startsWith('OOM')) this.o.log.warn({ err: err.message }, 'read API: answer served but not cached (the cache Redis refused it)');
+        else this.o.bypass?.failed(err);
+      });
     return { body, result: 'miss' };
   }
 
@@ -145,7 +189,7 @@ export class ReadCache {
   private async awaitOther(key: string, lockKey: string): Promise<Buffer | undefined> {
     for (let delay = 5; ; delay = Math.min(100, Math.ceil(delay * 1.5))) {
       await new Promise((r) => setTimeout(r, delay));
-      const [[, body] = [], [, held] = []] = (await this.o.redis.multi().getBuffer(key).exists(lockKey).exec()) ?? [];
+      const [[, body] = [], [, held] = []] = (await redisCall(() => this.o.redis.multi().getBuffer(key).exists(lockKey).exec())) ?? [];
       if (Buffer.isBuffer(body)) return body;
       if (held === 0) return undefined;
     }

@@ -9,6 +9,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { parseIsoDate } from '../dates.js';
 import { ParamError } from './params.js';
+import { ApiUnavailableError } from './problem.js';
 
 /** Sort key of a row: category order, dias_atraso (NULL as the lowest value), action_id. */
 export interface SortKey {
@@ -75,7 +76,7 @@ export class CursorCodec {
       return Buffer.from(hex, 'hex');
     })().catch((e: unknown) => {
       this.secret = undefined;
-      throw e;
+      throw new ApiUnavailableError('the cursor secret is in Redis, which did not answer: try again shortly', { cause: e });
     });
     return this.secret;
   }

@@ -8,6 +8,7 @@ import { todayIn, type Clock } from '../clock.js';
 import { dataLagDays } from '../dates.js';
 import type { StateStore, TableRecord } from '../state/store.js';
 import { TABLE_NAMES } from '../tables/registry.js';
+import type { FreshnessAnswer } from './schemas.js';
 
 type FreshnessState = Pick<StateStore, 'tables' | 'currentValidation' | 'generations'>;
 
@@ -31,7 +32,7 @@ function today(clock: Clock, zone: string): { now: Date; today: string } {
   return { now, today: cached.value };
 }
 
-export async function freshnessBody(state: FreshnessState, scheduleTz: string, clock: Clock): Promise<object> {
+export async function freshnessBody(state: FreshnessState, scheduleTz: string, clock: Clock): Promise<FreshnessAnswer> {
   const [tables, validation, generations] = await Promise.all([state.tables(TABLE_NAMES), state.currentValidation(), state.generations(TABLE_NAMES)]);
   const { now, today: day } = today(clock, scheduleTz);
   return {

@@ -15,6 +15,9 @@ import { dialectOf } from '../warehouse/index.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { apiAuth } from './auth.js';
 import { ReadCache } from './cache.js';
+import { CacheBypass } from './cache-bypass.js';
+import { recordedState } from './recorded-state.js';
+import { inFlightCap } from './in-flight.js';
 import { rateLimit } from './rate-limit.js';
 import { CursorCodec } from './cursor.js';
 import { freshnessBody } from './freshness.js';
@@ -52,24 +55,35 @@ export interface Api {
 export async function createApi(d: ApiDeps): Promise<Api> {
   const { config, log } = d;
   const auth = apiAuth(config.api, log); // no credentials: refuse before connecting anything
-  const redis = new Redis(config.redisUrl, {
-    connectionName: `crm-materializer:${config.queuePrefix}:api`,
-    lazyConnect: true,
-    // A read fails fast while Redis is away instead of queueing behind the reconnection.
-    maxRetriesPerRequest: 1,
-  });
-  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis connection error'));
+  const connect = (url: string, role: string): Redis => {
+    const c = new Redis(url, {
+      connectionName: `crm-materializer:${config.queuePrefix}:${role}`,
+      lazyConnect: true,
+      // A read fails fast while Redis is away instead of queueing behind the reconnection.
+      maxRetriesPerRequest: 1,
+    });
+    c.on('error', (err: Error) => log.debug({ err: err.message }, `read API: Redis connection error (${role})`));
+    return c;
+  };
+  // The recorded state (generations, freshness, the cursor secret) lives with the queues, never evicted;
+  // the cached answers and the rate limits in CACHE_REDIS_URL's Redis, which may evict (the same one unless set).
+  const redis = connect(config.redisUrl, 'api');
+  const separate = config.api.cacheRedisUrl !== config.redisUrl;
+  const cacheRedis = separate ? connect(config.api.cacheRedisUrl, 'api-cache') : redis;
   let subscriber: Redis | undefined;
   let warmup: Warmup | undefined;
   try {
-    await redis.connect();
+    await reach(redis, config.redisUrl, 'REDIS_URL');
+    if (separate) await reach(cacheRedis, config.api.cacheRedisUrl, 'CACHE_REDIS_URL');
     const state = new StateStore(redis, config.queuePrefix, config.runsKeepDays);
     const generations = async (): Promise<Record<string, number>> => {
       const values = await state.generations(TABLE_NAMES);
       return Object.fromEntries(TABLE_NAMES.map((t, i) => [t, values[i] ?? 0]));
     };
     const { cacheTtlSeconds: ttlSeconds, cacheMaxBytes: maxBytes, cacheMaxEntryBytes: maxEntryBytes } = config.api;
-    const cache = new ReadCache({ redis, state, prefix: config.queuePrefix, ttlSeconds, maxBytes, maxEntryBytes, log, metrics: d.metrics });
+    const bypass = new CacheBypass({ redis: cacheRedis, log, metrics: d.metrics, maxConcurrent: config.api.uncachedConcurrency });
+    const cache = new ReadCache({ redis: cacheRedis, state, prefix: config.queuePrefix, ttlSeconds, maxBytes, maxEntryBytes, log, metrics: d.metrics, bypass });
+    // crm_api_cache_keys / crm_api_cache_bytes: read from the cache's own Redis.
     d.metrics?.watchCache(() => cache.budget.usage());
     // A web-only process on DuckDB holds the file only while a read runs, so the worker process can take it.
     const releaseAfterRead = config.warehouse === 'duckdb' && !d.withWorker;
@@ -83,29 +97,41 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       metrics: d.metrics,
       releaseAfterRead,
       hot,
+      metricsMaxRows: config.api.metricsMaxRows,
     });
-    const limit = rateLimit({ redis, prefix: config.queuePrefix, perMinute: config.api.rateLimitPerMinute, burst: config.api.rateLimitBurst, log });
-    const router = apiRouter({ reads, freshness: () => freshnessBody(state, config.scheduleTz, d.clock), auth, limit, log, metrics: d.metrics });
+    const limit = rateLimit({ redis: cacheRedis, prefix: config.queuePrefix, perMinute: config.api.rateLimitPerMinute, burst: config.api.rateLimitBurst, log });
+    const inFlight = inFlightCap(config.api.maxInFlight).handler;
+    const freshness = () => recordedState(bypass, () => freshnessBody(state, config.scheduleTz, d.clock));
+    const router = apiRouter({ reads, freshness, auth, inFlight, limit, log, metrics: d.metrics });
     if (hot) {
+      // Generations are bumped (and announced) in the queues' Redis.
       subscriber = redis.duplicate({ connectionName: `crm-materializer:${config.queuePrefix}:api-events`, maxRetriesPerRequest: null });
       subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis subscriber error'));
       warmup = await subscribeWarmup(subscriber, state.generationChannel, reads, hot, log, generations);
     }
-    log.info({ cacheTtlSeconds: config.api.cacheTtlSeconds, warmUp: subscriber !== undefined, releaseAfterRead }, 'read API ready');
+    log.info({ cacheTtlSeconds: config.api.cacheTtlSeconds, separateCacheRedis: separate, warmUp: subscriber !== undefined, releaseAfterRead }, 'read API ready');
     return {
       router,
       warmupSettled: async () => warmup?.settled(await generations()) ?? true,
       close: async () => {
         await warmup?.stop();
-        for (const c of [subscriber, redis]) await c?.quit().catch(() => c.disconnect());
+        for (const c of [subscriber, separate ? cacheRedis : undefined, redis]) await c?.quit().catch(() => c.disconnect());
       },
     };
   } catch (e) {
     subscriber?.disconnect();
+    cacheRedis.disconnect();
     redis.disconnect();
-    if (e instanceof Error && !(e instanceof UsageError) && /connect|ECONNREFUSED|ENOTFOUND/i.test(e.message)) {
-      throw new UsageError(`Redis at ${redactUrl(config.redisUrl)} is unreachable for the read API (${e.message}): start it or set REDIS_URL`);
-    }
     throw e;
+  }
+}
+
+/** Connect, or fail in one line naming the variable that points at the unreachable Redis. */
+async function reach(redis: Redis, url: string, variable: 'REDIS_URL' | 'CACHE_REDIS_URL'): Promise<void> {
+  try {
+    await redis.connect();
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new UsageError(`Redis at ${redactUrl(url)} (${variable}) is unreachable for the read API (${why}): start it or set ${variable}`);
   }
 }

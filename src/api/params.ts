@@ -1,22 +1,16 @@
 /**
- * The read API's query parameters: each checked strictly, a bad one answered
- * with 400 naming it. Values reach the SQL only as bound parameters.
+ * The read API's query parameters, validated with the zod schemas of
+ * schemas.ts (the ones the OpenAPI document is generated from): each checked
+ * strictly, a bad one answered with 400 naming it. Values reach the SQL only
+ * as bound parameters.
  */
-import { daysBetween, parseIsoDate } from '../dates.js';
+import type { z } from 'zod';
+import { daysBetween } from '../dates.js';
+import { DEFAULT_PAGE_SIZE, MAX_RANGE_DAYS, QUERIES, paramMessage, type ParamName, type Prioridade } from './schemas.js';
 
-/** The priority categories of TABLES.md, in their order (`ordem` = index). */
-export const PRIORIDADES = ['Vencidas', 'S=0', 'S=1', 'S=2', 'S=3', 'S=4', 'Posterior a S=4', 'Sem vencimento'] as const;
-export type Prioridade = (typeof PRIORIDADES)[number];
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RANGE_DAYS, PRIORIDADES, type Prioridade } from './schemas.js';
 
-export const MAX_RANGE_DAYS = 366;
-export const MAX_PAGE_SIZE = 500;
-export const DEFAULT_PAGE_SIZE = 50;
-const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-// Names such as 'Fábio Nunes': any printable text, no control characters.
-const NAME = /^[^\p{Cc}]{1,128}$/u;
-const MAX_CURSOR_LENGTH = 1024;
-
-/** A bad query parameter: HTTP 400 `{ error, parameter }`. */
+/** A bad query parameter: HTTP 400 problem naming it. */
 export class ParamError extends Error {
   override name = 'ParamError';
   constructor(
@@ -48,70 +42,55 @@ export interface ActionsQuery extends Filters {
 }
 
 type Query = Readonly<Record<string, unknown>>;
+type Route = keyof typeof QUERIES;
 
-/** The value of a parameter given at most once; null when absent. */
-function single(query: Query, name: string): string | null {
-  const v = query[name];
-  if (v === undefined) return null;
-  if (typeof v !== 'string') throw new ParamError(name, `${name} must be given once, as a plain value`);
-  return v;
-}
-
-function onlyKnown(query: Query, allowed: readonly string[]): void {
-  for (const name of Object.keys(query)) {
-    if (!allowed.includes(name)) throw new ParamError(name, `unknown parameter ${name}: this endpoint accepts ${allowed.join(', ')}`);
+/** The query checked against the route's schema; the first problem becomes a ParamError naming its parameter. */
+function parse<R extends Route>(route: R, query: Query): z.infer<(typeof QUERIES)[R]> {
+  const result = QUERIES[route].safeParse(query);
+  if (result.success) return result.data as z.infer<(typeof QUERIES)[R]>;
+  const accepted = Object.keys(QUERIES[route].shape);
+  const unknown = result.error.issues.find((i) => i.code === 'unrecognized_keys');
+  if (unknown) {
+    const name = unknown.keys[0] ?? '';
+    throw new ParamError(name, `unknown parameter ${name}: ${accepted.length > 0 ? `this endpoint accepts ${accepted.join(', ')}` : 'this endpoint takes none'}`);
   }
+  const issue = result.error.issues[0];
+  const name = String(issue?.path[0] ?? '') as ParamName;
+  if (typeof query[name] !== 'string') throw new ParamError(name, `${name} must be given once, as a plain value`);
+  throw new ParamError(name, paramMessage(name));
 }
 
-function date(query: Query, name: string): string | null {
-  const v = single(query, name);
-  if (v === null) return null;
-  try {
-    return parseIsoDate(v, name);
-  } catch {
-    throw new ParamError(name, `${name} must be a real calendar date as YYYY-MM-DD, e.g. 2026-11-29`);
-  }
-}
-
-function id(query: Query, name: string): string | null {
-  const v = single(query, name);
-  if (v === null) return null;
-  if (!ID.test(v)) throw new ParamError(name, `${name} must be 1 to 64 characters: letters, digits, _ . : -`);
-  return v;
-}
-
-function filters(query: Query): Filters {
-  return { organization_id: id(query, 'organization_id'), location_id: id(query, 'location_id') };
-}
+const orNull = (v: string | undefined): string | null => v ?? null;
+const filters = (q: { organization_id?: string; location_id?: string }): Filters => ({ organization_id: orNull(q.organization_id), location_id: orNull(q.location_id) });
 
 export function metricsQuery(query: Query): MetricsQuery {
-  onlyKnown(query, ['from', 'to', 'organization_id', 'location_id']);
-  const from = date(query, 'from');
-  const to = date(query, 'to');
+  const q = parse('metrics', query);
+  const from = orNull(q.from);
+  const to = orNull(q.to);
   if (from !== null && to !== null) {
     if (from > to) throw new ParamError('from', `from (${from}) must not be after to (${to})`);
     if (daysBetween(from, to) + 1 > MAX_RANGE_DAYS) throw new ParamError('to', `the range from..to spans at most ${MAX_RANGE_DAYS} days`);
   }
-  return { from, to, ...filters(query) };
+  return { from, to, ...filters(q) };
 }
 
 export function prioritiesQuery(query: Query): PrioritiesQuery {
-  onlyKnown(query, ['date', 'organization_id', 'location_id']);
-  return { date: date(query, 'date'), ...filters(query) };
+  const q = parse('priorities', query);
+  return { date: orNull(q.date), ...filters(q) };
 }
 
 export function actionsQuery(query: Query): ActionsQuery {
-  onlyKnown(query, ['date', 'organization_id', 'location_id', 'responsavel', 'prioridade', 'page_size', 'cursor']);
-  const responsavel = single(query, 'responsavel');
-  if (responsavel !== null && !NAME.test(responsavel)) throw new ParamError('responsavel', 'responsavel must be 1 to 128 characters, without control characters');
-  const prioridade = single(query, 'prioridade');
-  if (prioridade !== null && !(PRIORIDADES as readonly string[]).includes(prioridade)) {
-    throw new ParamError('prioridade', `prioridade must be one of: ${PRIORIDADES.join(', ')}`);
-  }
-  const size = single(query, 'page_size');
-  const pageSize = size === null ? DEFAULT_PAGE_SIZE : /^\d{1,4}$/.test(size) ? Number(size) : NaN;
-  if (!(pageSize >= 1 && pageSize <= MAX_PAGE_SIZE)) throw new ParamError('page_size', `page_size must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
-  const cursor = single(query, 'cursor');
-  if (cursor !== null && (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH)) throw new ParamError('cursor', 'cursor is not one this API returned');
-  return { date: date(query, 'date'), ...filters(query), responsavel, prioridade: prioridade as Prioridade | null, page_size: pageSize, cursor };
+  const q = parse('actions', query);
+  return {
+    date: orNull(q.date),
+    ...filters(q),
+    responsavel: orNull(q.responsavel),
+    prioridade: (q.prioridade ?? null) as Prioridade | null,
+    page_size: q.page_size === undefined ? DEFAULT_PAGE_SIZE : Number(q.page_size),
+    cursor: orNull(q.cursor),
+  };
+}
+
+export function freshnessQuery(query: Query): void {
+  parse('freshness', query);
 }

@@ -1,14 +1,15 @@
 /**
- * A per-client rate limit for the read API: a token bucket in Redis (shared
- * by every web pod), per API key, JWT subject, or address when auth is off.
+ * A per-client rate limit for the read API: a token bucket in the cache's
+ * Redis (CACHE_REDIS_URL; shared by every web pod), per API key, JWT subject, or address when auth is off.
  * A client may burst up to API_RATE_LIMIT_BURST requests, refilled at
  * API_RATE_LIMIT_PER_MINUTE; past it: 429 with Retry-After. When Redis cannot
- * answer the request goes through (the cache cannot either: the warehouse is
- * then the limit).
+ * answer the request goes through (fail open): the cache cannot answer either,
+ * and the uncached reads are capped by API_UNCACHED_CONCURRENCY instead.
  */
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { sendProblem } from './problem.js';
 
 /** Refill, take one token if there is one; returns {1, 0} or {0, ms until a token}. The bucket expires once full again. */
 const TAKE = `local rate = tonumber(ARGV[1]) / 60000
@@ -45,6 +46,8 @@ export function rateLimit(o: RateLimitOptions): RequestHandler {
   const now = o.now ?? Date.now;
   return async (_req, res, next) => {
     const client = typeof res.locals.client === 'string' ? res.locals.client : 'unknown';
+    // Redis not connected: not limited (fail open); the uncached reads have their own cap (cache-bypass.ts).
+    if (o.redis.status !== 'ready') return next();
     let verdict: [number, number];
     try {
       verdict = (await o.redis.eval(TAKE, 1, `${o.prefix}:api:ratelimit:${client}`, o.perMinute, o.burst, now())) as [number, number];
@@ -55,7 +58,8 @@ export function rateLimit(o: RateLimitOptions): RequestHandler {
     const [allowed, waitMs] = verdict;
     if (allowed === 1) return next();
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    res.setHeader('Retry-After', String(seconds));
-    res.status(429).json({ error: `rate limit exceeded: at most ${o.perMinute} requests a minute per client (bursts of ${o.burst}); retry after ${seconds} s` });
+    sendProblem(res, 429, `rate limit exceeded: at most ${o.perMinute} requests a minute per client (bursts of ${o.burst}); retry after ${seconds} s`, {
+      retryAfterSeconds: seconds,
+    });
   };
 }

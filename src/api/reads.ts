@@ -12,6 +12,7 @@ import { ParamError, type ActionsQuery, type MetricsQuery, type PrioritiesQuery 
 import { actionsPage, metricsBody, prioritiesBody } from './shape.js';
 import type { ApiSql } from './statements.js';
 import type { HotKeys } from './hot-keys.js';
+import { checkRowCap } from './row-cap.js';
 
 /** Waits between attempts when the engine reports a transient error (about 1 s in all). */
 const RETRY_DELAYS_MS = [100, 250, 600];
@@ -30,6 +31,8 @@ export interface ReadsDeps {
   readonly releaseAfterRead?: boolean;
   /** Remembers the answers served, for the warm-up after a refresh. */
   readonly hot?: HotKeys;
+  /** API_METRICS_MAX_ROWS: a larger metrics range is refused, saying how to page it. */
+  readonly metricsMaxRows?: number;
 }
 
 export class ApiReads {
@@ -37,7 +40,11 @@ export class ApiReads {
 
   metrics(q: MetricsQuery): Promise<CacheOutcome> {
     this.d.hot?.note('crm_metrics_daily', JSON.stringify(q), () => this.metrics(q));
-    return this.d.cache.get('metrics', ['crm_metrics_daily'], q, async () => JSON.stringify(metricsBody(q, await this.query('metrics', this.d.sql.metrics(q)))));
+    return this.d.cache.get('metrics', ['crm_metrics_daily'], q, async () => {
+      const rows = await this.query('metrics', this.d.sql.metrics(q));
+      if (this.d.metricsMaxRows !== undefined) checkRowCap(rows, this.d.metricsMaxRows, q.from);
+      return JSON.stringify(metricsBody(q, rows));
+    });
   }
 
   priorities(q: PrioritiesQuery): Promise<CacheOutcome> {

@@ -2,6 +2,7 @@
 import { addDays, asIsoDate, daysBetween } from '../dates.js';
 import type { Row } from '../warehouse/types.js';
 import type { SortKey } from './cursor.js';
+import type { ActionsAnswer, MetricsAnswer, PrioritiesAnswer } from './schemas.js';
 import { MAX_RANGE_DAYS, PRIORIDADES, type ActionsQuery, type MetricsQuery, type PrioritiesQuery } from './params.js';
 
 const COUNTS = [
@@ -33,7 +34,7 @@ const wallClock = (v: unknown): string | null => (v instanceof Date ? v.toISOStr
 /** Percentage with two decimals; null when the denominator is 0. */
 export const pct = (part: number, whole: number): number | null => (whole === 0 ? null : Math.round((10_000 * part) / whole) / 100);
 
-export function metricsBody(q: MetricsQuery, rows: readonly Row[]): object {
+export function metricsBody(q: MetricsQuery, rows: readonly Row[]): MetricsAnswer {
   const ate = asIsoDate(rows[0]?.ate);
   // Without `to`, the range ends at the newest day, and spans at most MAX_RANGE_DAYS from `from`.
   const to = ate !== null && q.from !== null && q.to === null && daysBetween(q.from, ate) >= MAX_RANGE_DAYS ? addDays(q.from, MAX_RANGE_DAYS - 1) : ate;
@@ -47,11 +48,11 @@ export function metricsBody(q: MetricsQuery, rows: readonly Row[]): object {
       atualizado_em: timestamp(r.atualizado_em),
     }));
   const totals = Object.fromEntries(COUNTS.map((c) => [c, data.reduce((s, r) => s + r[c], 0)])) as Record<Count, number>;
-  const rates = Object.fromEntries(RATES.map(([name, part, whole]) => [name, pct(totals[part], totals[whole])]));
+  const rates = Object.fromEntries(RATES.map(([name, part, whole]) => [name, pct(totals[part], totals[whole])])) as MetricsAnswer['rates'];
   return { from: q.from ?? to, to, organization_id: q.organization_id, location_id: q.location_id, rows: data, totals, rates };
 }
 
-export function prioritiesBody(q: PrioritiesQuery, rows: readonly Row[]): object {
+export function prioritiesBody(q: PrioritiesQuery, rows: readonly Row[]): PrioritiesAnswer {
   const date = asIsoDate(rows[0]?.dia);
   const byName = new Map(rows.filter((r) => r.prioridade !== null && r.prioridade !== undefined).map((r) => [str(r.prioridade), num(r.total_acoes)]));
   const categories = PRIORIDADES.map((prioridade, ordem) => ({ prioridade, ordem, total_acoes: byName.get(prioridade) ?? 0 }));
@@ -65,7 +66,7 @@ export function prioritiesBody(q: PrioritiesQuery, rows: readonly Row[]): object
 }
 
 export interface ActionsPage {
-  readonly body: object;
+  readonly body: Omit<ActionsAnswer, 'next_cursor'>;
   /** The sort key of the page's last row when another page follows. */
   readonly next: SortKey | undefined;
 }

@@ -2,10 +2,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { jobIds } from '../queue/jobs.js';
-import { defaultJobOptions } from '../queue/queues.js';
-import { formatAudit, runSourceAudit } from '../tasks/audit.js';
-import { withQueues } from './queue-client.js';
-import { withServices } from './services.js';
 
 type Out = (text: string) => void;
 
@@ -16,6 +12,8 @@ export function registerAuditCommand(program: Command, out: Out): void {
     .option('--inline', 'run the audit in this process instead of the queue')
     .option('--json', 'print the report (or the queued job) as JSON')
     .action(async (opts: { inline?: boolean; json?: boolean }) => {
+      // Loaded when the command runs: `--help` and the other commands never load the queue or the engines.
+      const [{ withQueues }, { defaultJobOptions }] = await Promise.all([import('./queue-client.js'), import('../queue/queues.js')]);
       if (!opts.inline) {
         await withQueues(async (c) => {
           const id = jobIds.sourceAudit(Date.now());
@@ -24,6 +22,7 @@ export function registerAuditCommand(program: Command, out: Out): void {
         });
         return;
       }
+      const [{ withServices }, { formatAudit, runSourceAudit }] = await Promise.all([import('./services.js'), import('../tasks/audit.js')]);
       await withServices(async ({ ctx }) => {
         const report = await runSourceAudit({ ...ctx, tag: { task: 'source-audit', runId: 'inline-audit' } });
         // Recorded like a queued audit, so its metrics and the staleness alert see it.

@@ -1,6 +1,7 @@
 /** `backfill`: rebuild a date range through the queue in chunks; --wait follows the chunks and exits with their outcome. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
+import { parseOperatorFlag } from './operator.js';
 import { parseRunDateFlag, parseTablesFlag } from './options.js';
 
 type Out = (text: string) => void;
@@ -13,6 +14,7 @@ interface BackfillOpts {
   dryRun?: boolean;
   force?: boolean;
   wait?: boolean;
+  operator?: string;
   json?: boolean;
 }
 
@@ -27,6 +29,7 @@ export function registerBackfillCommand(program: Command, out: Out, setExit: (co
     .option('--force', `allow more than 730 days`)
     .option('--allow-future', 'accept dates after today (retention is not part of a backfill)')
     .option('--wait', 'follow the chunks live and exit with their outcome (0 all succeeded, 1 any failed)')
+    .option('--operator <name>', "who runs it, kept in each chunk's run record (default: the OS user)")
     .option('--json', 'print the plan (and with --wait each chunk\'s outcome) as JSON')
     .action(async (opts: BackfillOpts) => setExit(await backfill(opts, out)));
 }
@@ -42,7 +45,8 @@ async function backfill(opts: BackfillOpts, out: Out): Promise<number> {
   const allowFuture = opts.allowFuture ?? false;
   const from = parseRunDateFlag(opts.from, config.scheduleTz, { flag: '--from', allowFuture });
   const to = parseRunDateFlag(opts.to, config.scheduleTz, { flag: '--to', allowFuture });
-  const plans = planBackfill(config, { from, to, tables: parseTablesFlag(opts.tables), force: opts.force ?? false, allowFuture });
+  const operator = parseOperatorFlag(opts.operator);
+  const plans = planBackfill(config, { from, to, tables: parseTablesFlag(opts.tables), force: opts.force ?? false, allowFuture, operator });
   const jobs = plans.reduce((n, p) => n + countJobs(buildFlow(p, config)), 0);
   const chunks = plans.map((p) => ({ runId: p.runId, from: p.from ?? p.date, to: p.date, tables: p.tables }));
   const text = opts.json ? () => undefined : out;

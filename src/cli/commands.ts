@@ -1,26 +1,31 @@
 /** The table commands: init, run (queued or --inline), validate, sql render. The queue client loads only for a queued run. */
 import type { Command } from 'commander';
-import { dialectFor } from '../warehouse/dialect.js';
 import { loadConfig } from '../config/index.js';
 import { FUTURE_TOLERANCE_DAYS } from '../dates.js';
 import { UsageError } from '../errors.js';
-import { planStatements, type PlannedStep } from '../tables/plan.js';
-import { SqlBuilder } from '../tables/statements.js';
+import { systemClock } from '../clock.js';
+import { TABLE_NAMES } from '../tables/registry.js';
 import { runInline } from '../tasks/run-inline.js';
+import { parseOperatorFlag } from './operator.js';
 import { validate } from '../tasks/validation.js';
 import { parseChoice, parseDateFlag, parseRunDateFlag, parseTablesFlag, parseTasksFlag } from './options.js';
 import { formatRunSummary, formatValidation } from '../tasks/report.js';
 import { withServices } from './services.js';
+import { renderSteps } from './sql-render.js';
 
 type Out = (text: string) => void;
 
 export function registerTableCommands(program: Command, out: Out, setExit: (code: number) => void): void {
   program
     .command('init')
-    .description('create the schema and the three tables if missing (idempotent)')
+    .description('create the schema and the three tables if missing (idempotent); says which existed and their layout, and prints the migration of an old layout (never runs it)')
     .action(() =>
-      withServices(async ({ sql, warehouse }) => {
+      withServices(async ({ sql, warehouse, ctx }) => {
+        const { inspectLayouts, formatLayouts } = await import('../tasks/layout.js');
+        // Read before creating: which tables were there, and how their rows are laid out.
+        const layouts = await inspectLayouts(ctx, TABLE_NAMES);
         for (const s of sql.init()) await warehouse.execute(s);
+        out(formatLayouts(layouts));
         out(`tables ready in ${sql.table('crm_metrics_daily').split('.').slice(0, 2).join('.')}`);
       }, { create: true }),
     );
@@ -36,8 +41,10 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
     .option('--inline', 'run the tasks in this process instead of the queue')
     .option('--allow-future', `accept a --date more than ${FUTURE_TOLERANCE_DAYS} day after today (retention still deletes nothing for it)`)
     .option('--accept-anomaly', 'publish refreshed days the publish guard held (PUBLISH_MIN_RATIO); queued, it runs the date again as --force does')
+    .option('--operator <name>', "who runs it, kept in the run's record (default: the OS user)")
     .option('--json', 'print one JSON object: the queued run (with --wait its outcome and tasks), or the inline summary and validation')
-    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; allowFuture?: boolean; acceptAnomaly?: boolean; json?: boolean }) => {
+    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; allowFuture?: boolean; acceptAnomaly?: boolean; operator?: string; json?: boolean }) => {
+      const operator = parseOperatorFlag(opts.operator);
       if (!opts.inline) {
         if (opts.tasks !== undefined) throw new UsageError('--tasks works with --inline: a queued run always runs refresh, retention and validation');
       } else if (opts.wait || opts.force) {
@@ -45,7 +52,7 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
       }
       if (!opts.inline) {
         const { runQueued } = await import('./run-queued.js');
-        setExit(await runQueued(loadConfig(), opts, out));
+        setExit(await runQueued(loadConfig(), { ...opts, operator }, out));
         return;
       }
       // Every flag is checked before the engine is opened: a refused date changes nothing.
@@ -56,7 +63,7 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
       await withServices(async ({ ctx }) => {
         // With --json, stdout is the JSON object only: a note about Redis goes to stderr.
         const note = opts.json ? (t: string) => process.stderr.write(`${t}\n`) : out;
-        const summary = await withRecorder(config, note, (recorder) => runInline(ctx, config, req, { recorder }));
+        const summary = await withRecorder(config, note, (recorder) => runInline(ctx, config, req, { recorder }), operator);
         if (opts.json) out(JSON.stringify(summary, null, 2));
         else {
           out(formatRunSummary(summary));
@@ -91,24 +98,6 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
       const config = loadConfig();
       const engine = parseChoice(opts.engine, ['databricks', 'duckdb'] as const, '--engine');
       const date = parseDateFlag(opts.date, config.scheduleTz);
-      const sql = new SqlBuilder(config, dialectFor(engine));
-      for (const step of planStatements(sql, config, date)) out(formatStep(step, engine));
+      for (const { text } of renderSteps(config, engine, date, systemClock.now())) out(text);
     });
-}
-
-/** A planned step as SQL text: a comment with its bound values, then its statements. */
-function formatStep(step: PlannedStep, engine: string): string {
-  const params = Object.assign({}, ...step.statements.map((s) => s.params ?? {})) as Record<string, unknown>;
-  const bound = Object.entries(params).map(([k, v]) => `${k}=${describe(v)}`).join(', ');
-  const body = step.statements.map((s) => `${s.sql};`);
-  const wrapped = step.atomic && engine === 'duckdb' ? ['BEGIN TRANSACTION;', ...body, 'COMMIT;'] : body;
-  return [`-- ${step.title}${bound ? `  [${bound}]` : ''}`, ...wrapped, ''].join('\n');
-}
-
-function describe(v: unknown): string {
-  if (v !== null && typeof v === 'object' && 'kind' in v && 'value' in v) {
-    const { kind, value } = v as { kind: string; value: unknown };
-    return `${kind.toUpperCase()} ${value instanceof Date ? value.toISOString() : String(value)}`;
-  }
-  return JSON.stringify(v);
 }

@@ -10,7 +10,8 @@ import type { RunRecorder } from '../tasks/recorder.js';
 
 const CONNECT_TIMEOUT_MS = 2000;
 
-export async function withRecorder<T>(config: Config, note: (line: string) => void, fn: (recorder: RunRecorder | undefined) => Promise<T>): Promise<T> {
+/** `operator`: who runs it, kept in the inline run's record. */
+export async function withRecorder<T>(config: Config, note: (line: string) => void, fn: (recorder: RunRecorder | undefined) => Promise<T>, operator?: string): Promise<T> {
   const untold = (why: string): void =>
     note(`note: Redis at ${redactUrl(config.redisUrl)} ${why}: the read API's cache and the freshness state were not told about this run (the next run that reaches Redis updates them)`);
   let redis;
@@ -37,7 +38,7 @@ export async function withRecorder<T>(config: Config, note: (line: string) => vo
   const recorder: RunRecorder = {
     recordTask: guard(state.recordTask.bind(state)),
     recordValidation: guard(state.recordValidation.bind(state)),
-    recordInlineRun: guard(state.recordInlineRun.bind(state)),
+    recordInlineRun: guard((rec) => state.recordInlineRun({ ...rec, ...(operator ? { operator } : {}) })),
   };
   try {
     return await fn(recorder);

@@ -3,18 +3,12 @@ import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { UsageError } from '../errors.js';
 import { formatInstant } from '../text-table.js';
+import { parseOperatorFlag } from './operator.js';
 
 type Out = (text: string) => void;
 
 /** The pause operations and a queue client, loaded when a schedule command runs. */
 const load = () => Promise.all([import('../producer/pause.js'), import('./queue-client.js')]);
-
-function operatorOf(raw: string | undefined, defaultOperator: () => string): string {
-  if (raw === undefined) return defaultOperator();
-  const name = raw.trim();
-  if (!/^[\w.@+-]{1,64}$/.test(name)) throw new UsageError(`--operator '${raw}' is not valid: use 1-64 letters, digits or . @ + - _ (e.g. --operator jane.doe)`);
-  return name;
-}
 
 export function registerScheduleCommands(program: Command, out: Out): void {
   const schedule = program.command('schedule').description('pause or resume the daily schedule (manual runs and backfills still work while paused)');
@@ -25,8 +19,8 @@ export function registerScheduleCommands(program: Command, out: Out): void {
     .option('--reason <text>', 'why (shown in status and the audit log)')
     .option('--operator <name>', 'who pauses (default: the OS user)')
     .action(async (opts: { reason?: string; operator?: string }) => {
-      const [{ defaultOperator, pauseSchedule }, { withQueues }] = await load();
-      const operator = operatorOf(opts.operator, defaultOperator);
+      const [{ pauseSchedule }, { withQueues }] = await load();
+      const operator = parseOperatorFlag(opts.operator);
       const reason = opts.reason?.trim();
       if (reason !== undefined && (reason === '' || reason.length > 500)) throw new UsageError('--reason must be 1-500 characters: say why the schedule is paused');
       return withQueues(async (c) => {
@@ -42,8 +36,8 @@ export function registerScheduleCommands(program: Command, out: Out): void {
     .option('--operator <name>', 'who resumes (default: the OS user)')
     .option('--no-catch-up', "do not plan today's run even if today's tick passed while paused")
     .action(async (opts: { operator?: string; catchUp: boolean }) => {
-      const [{ defaultOperator, resumeSchedule }, { withQueues }] = await load();
-      const operator = operatorOf(opts.operator, defaultOperator);
+      const [{ resumeSchedule }, { withQueues }] = await load();
+      const operator = parseOperatorFlag(opts.operator);
       return withQueues(async (c) => {
         const r = await resumeSchedule({ ...c, clock: systemClock }, operator, { catchUp: opts.catchUp });
         out(r.ended ? `schedule resumed (paused since ${formatInstant(r.ended.at, c.config.scheduleTz)} by ${r.ended.by})` : 'schedule was not paused: nothing changed');

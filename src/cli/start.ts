@@ -11,6 +11,8 @@ import type { Role } from '../service-roles.js';
 import { seedWithProgress } from './demo.js';
 import { withServices } from './services.js';
 import { watchRun } from './watch.js';
+import { defaultOperator } from './operator.js';
+import { formatInstant } from '../text-table.js';
 import { formatValidation } from '../tasks/report.js';
 import type { WorkerRuntime } from '../workers/runtime.js';
 
@@ -36,7 +38,7 @@ export async function startCommand(roles: readonly Role[], opts: { demo?: boolea
   if (opts.demo && roles.includes('scheduler')) {
     const planned = await planDemoRun(service, config, log);
     out(planned.message);
-    reported = reportWhenDone(service.runtime, planned.runId, out, watching.signal);
+    if (planned.runId !== undefined) reported = reportWhenDone(service.runtime, planned.runId, out, watching.signal);
   }
   log.info({ signal: await stopSignal }, 'shutting down');
   watching.abort();
@@ -52,15 +54,21 @@ function urlHost(host: string): string {
 
 /**
  * `start --demo`: today's run, told as one story: planned by the start-up
- * catch-up (today's tick had passed), planned now, or planned before this start.
+ * catch-up (today's tick had passed), planned now, or planned before this
+ * start; none while the schedule is paused (an operator paused it on purpose).
  */
-async function planDemoRun(service: Service, config: Config, log: Logger): Promise<{ runId: string; message: string }> {
+async function planDemoRun(service: Service, config: Config, log: Logger): Promise<{ runId?: string; message: string }> {
   const { runtime, caughtUp } = service;
   const today = todayIn(runtime.clock, config.scheduleTz);
   if (caughtUp?.added && caughtUp.date === today) {
     return { runId: caughtUp.runId, message: `today's run ${caughtUp.runId} is queued (today's scheduled time had passed when the scheduler started)` };
   }
-  const planned = await planDailyRun({ config, flows: runtime.flows, state: runtime.state, log, clock: runtime.clock }, today);
+  const pause = await runtime.state.schedulePause();
+  if (pause) {
+    const since = `${formatInstant(pause.at, config.scheduleTz)} by ${pause.by}${pause.reason ? ` (${pause.reason})` : ''}`;
+    return { message: `the schedule is paused (since ${since}): today's run is not planned; 'crm-materializer schedule resume' plans it, 'crm-materializer run' runs it now` };
+  }
+  const planned = await planDailyRun({ config, flows: runtime.flows, state: runtime.state, log, clock: runtime.clock }, today, { trigger: 'manual', operator: defaultOperator() });
   return { runId: planned.runId, message: planned.added ? `today's run ${planned.runId} is queued` : `today's run ${planned.runId} was planned before this start: following it` };
 }
 

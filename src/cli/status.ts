@@ -5,7 +5,7 @@ import { nextFireTimes, SCHEDULER_ID } from '../producer/scheduler.js';
 import { QUEUE_NAMES } from '../queue/jobs.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 import type { TableRecord } from '../state/store.js';
-import { formatInstant, outputWidth, textTable, truncate } from '../text-table.js';
+import { formatInstant, isoInstant, outputWidth, textTable, truncate } from '../text-table.js';
 import type { QueueClient } from './queue-client.js';
 
 export interface StatusReport {
@@ -35,7 +35,6 @@ export interface StatusReport {
   readonly failed: { queue: string; id: string; failedReason: string; finishedOn: string | null }[];
 }
 
-const iso = (ms: string | number | undefined): string | null => (ms === undefined || ms === '' ? null : new Date(Number(ms)).toISOString());
 
 export async function statusReport(c: QueueClient, clock: Clock = systemClock): Promise<StatusReport> {
   const { config, state, queues } = c;
@@ -49,6 +48,8 @@ export async function statusReport(c: QueueClient, clock: Clock = systemClock): 
     state.latestFullRun(),
   ]);
   const today = todayIn(clock, config.scheduleTz);
+  // Instants in SCHEDULE_TZ with their offset (RFC 3339), as the text output shows them.
+  const iso = (ms: string | number | undefined): string | null => (ms === undefined || ms === '' ? null : isoInstant(Number(ms), config.scheduleTz));
   const counts: Record<string, Record<string, number>> = {};
   const failed: StatusReport['failed'] = [];
   for (const name of QUEUE_NAMES) {
@@ -66,9 +67,9 @@ export async function statusReport(c: QueueClient, clock: Clock = systemClock): 
       cron: config.scheduleCron,
       tz: config.scheduleTz,
       registered: scheduler !== undefined,
-      next: nextFireTimes(config, 3, clock.now()).map((d) => d.toISOString()),
+      next: nextFireTimes(config, 3, clock.now()).map((d) => isoInstant(d, config.scheduleTz)),
       lastEnqueuedAt: iso(recorded.lastEnqueuedAt),
-      paused: pause ? { since: new Date(pause.at).toISOString(), by: pause.by, reason: pause.reason ?? null } : null,
+      paused: pause ? { since: iso(pause.at) ?? '', by: pause.by, reason: pause.reason ?? null } : null,
     },
     latestRun: latest ? { runId: latest.runId, date: latest.date, outcome: latest.outcome ?? 'running', finishedAt: iso(latest.finishedAt), failed: latest.failed ?? [] } : null,
     tables: TABLE_NAMES.map((t) => {

@@ -88,7 +88,11 @@ export interface ApiConfig {
   readonly jwtIssuer: string | undefined;
   readonly jwtAudience: string | undefined;
   readonly jwksFile: string | undefined;
+  readonly jwksUrl: string | undefined;
+  readonly jwksCooldownMs: number;
   readonly auth: 'on' | 'off';
+  /** CACHE_REDIS_URL: where the cached answers and the rate limits live (default: REDIS_URL). */
+  readonly cacheRedisUrl: string;
   /** 0 = cache off. */
   readonly cacheTtlSeconds: number;
   readonly cacheMaxBytes: number;
@@ -96,6 +100,12 @@ export interface ApiConfig {
   /** 0 = no limit. */
   readonly rateLimitPerMinute: number;
   readonly rateLimitBurst: number;
+  /** Requests served at once by one process; 0 = no cap. */
+  readonly maxInFlight: number;
+  /** Most rows in one metrics answer. */
+  readonly metricsMaxRows: number;
+  /** Warehouse reads at once per web process while Redis is unreachable. */
+  readonly uncachedConcurrency: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -105,14 +115,16 @@ class Reader {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
 
-  /** The parsed value; `fallback` when unset without default or invalid. */
-  get<T>(v: VarSpec<T>, fallback: T): T;
-  get<T>(v: VarSpec<T>): T | undefined;
+  /** A variable with a default: its value, or its declared default (VARS holds every default, once). */
+  get<T>(v: VarSpec<T, string>, fallback?: never): T;
+  /** A variable without a default: its value, or `fallback` (e.g. another variable's value) when unset. */
+  get<T>(v: VarSpec<T, undefined>, fallback: T): T;
+  get<T>(v: VarSpec<T, undefined>): T | undefined;
   get<T>(v: VarSpec<T>, fallback?: T): T | undefined {
     const raw = this.env[v.name];
     if (raw !== undefined && raw.trim() === '' && v.emptyIsError) {
       this.problems.push(`${v.name} is set but empty: set a value or unset it for the default${v.default === undefined ? '' : ` '${v.default}'`}`);
-      return fallback;
+      return v.default === undefined ? fallback : v.parse(v.default);
     }
     const value = raw !== undefined && raw !== '' ? raw : v.default;
     if (value === undefined) return fallback;
@@ -121,19 +133,20 @@ class Reader {
     } catch (why) {
       const reason = why instanceof Error ? why.message : String(why);
       this.problems.push(`${v.name}=${v.secret ? '(hidden)' : `'${value}'`} ${reason}`);
-      return fallback;
+      // Reading goes on to report every problem; the default stands in for the bad value meanwhile.
+      return v.default === undefined || value === v.default ? fallback : v.parse(v.default);
     }
   }
 }
 
 export function loadConfig(env: Env = process.env): Config {
   const r = new Reader(env);
-  const warehouse = r.get(VARS.WAREHOUSE, 'duckdb');
-  const catalog = r.get(VARS.CRM_CATALOG, 'hs_franquia');
-  const schema = r.get(VARS.CRM_SCHEMA, 'gold_connect_bot');
+  const warehouse = r.get(VARS.WAREHOUSE);
+  const catalog = r.get(VARS.CRM_CATALOG);
+  const schema = r.get(VARS.CRM_SCHEMA);
   const sourceCatalog = r.get(VARS.CRM_SOURCE_CATALOG, catalog);
   const sourceSchema = r.get(VARS.CRM_SOURCE_SCHEMA, schema);
-  const refreshWindowDays = r.get(VARS.REFRESH_WINDOW_DAYS, 7);
+  const refreshWindowDays = r.get(VARS.REFRESH_WINDOW_DAYS);
   const retentionDays = readRetention(r, refreshWindowDays);
   const databricks: DatabricksConfig = Object.freeze({
     host: r.get(VARS.DATABRICKS_HOST),
@@ -142,87 +155,94 @@ export function loadConfig(env: Env = process.env): Config {
     clientId: r.get(VARS.DATABRICKS_CLIENT_ID),
     clientSecret: r.get(VARS.DATABRICKS_CLIENT_SECRET),
     caCertFile: r.get(VARS.DATABRICKS_CA_CERT_FILE),
-    statementTimeoutSeconds: r.get(VARS.DATABRICKS_STATEMENT_TIMEOUT_SECONDS, 1800),
-    startupWaitMs: r.get(VARS.DATABRICKS_STARTUP_WAIT_MS, 600_000),
-    socketTimeoutMs: r.get(VARS.DATABRICKS_SOCKET_TIMEOUT_MS, 300_000),
-    telemetry: r.get(VARS.DATABRICKS_DRIVER_TELEMETRY, false),
+    statementTimeoutSeconds: r.get(VARS.DATABRICKS_STATEMENT_TIMEOUT_SECONDS),
+    startupWaitMs: r.get(VARS.DATABRICKS_STARTUP_WAIT_MS),
+    socketTimeoutMs: r.get(VARS.DATABRICKS_SOCKET_TIMEOUT_MS),
+    telemetry: r.get(VARS.DATABRICKS_DRIVER_TELEMETRY),
   });
   if (warehouse === 'databricks') r.problems.push(...databricksProblems(databricks));
   if (warehouse === 'duckdb' && sourceCatalog !== catalog) {
     r.problems.push(`CRM_SOURCE_CATALOG='${sourceCatalog}' must equal CRM_CATALOG='${catalog}' with WAREHOUSE=duckdb (the DuckDB file is one catalog): set only CRM_SOURCE_SCHEMA`);
   }
-  const vacuumRetainHours = r.get(VARS.VACUUM_RETAIN_HOURS, 168);
-  const vacuumAllowShortRetention = r.get(VARS.VACUUM_ALLOW_SHORT_RETENTION, false);
+  const vacuumRetainHours = r.get(VARS.VACUUM_RETAIN_HOURS);
+  const vacuumAllowShortRetention = r.get(VARS.VACUUM_ALLOW_SHORT_RETENTION);
   if (vacuumRetainHours < 168 && !vacuumAllowShortRetention) {
     r.problems.push(`VACUUM_RETAIN_HOURS=${vacuumRetainHours} is below 168 hours, which breaks concurrent readers and time travel: use at least 168, or set VACUUM_ALLOW_SHORT_RETENTION=true`);
   }
+  const redisUrl = r.get(VARS.REDIS_URL);
   const config: Config = {
     warehouse,
-    duckdbPath: r.get(VARS.DUCKDB_PATH, './data/crm.duckdb'),
+    duckdbPath: r.get(VARS.DUCKDB_PATH),
     catalog,
     schema,
     sourceCatalog,
     sourceSchema,
-    scheduleTz: r.get(VARS.SCHEDULE_TZ, 'America/Sao_Paulo'),
+    scheduleTz: r.get(VARS.SCHEDULE_TZ),
     refreshWindowDays,
-    publishMinRatio: r.get(VARS.PUBLISH_MIN_RATIO, 0.5),
+    publishMinRatio: r.get(VARS.PUBLISH_MIN_RATIO),
     retentionDays,
     databricks,
     vacuumRetainHours,
     vacuumAllowShortRetention,
-    optimizeAfterRefresh: r.get(VARS.OPTIMIZE_AFTER_REFRESH, false),
-    logLevel: r.get(VARS.LOG_LEVEL, 'info'),
-    logFormat: r.get(VARS.LOG_FORMAT, 'auto'),
-    redisUrl: r.get(VARS.REDIS_URL, 'redis://127.0.0.1:6379'),
-    queuePrefix: r.get(VARS.QUEUE_PREFIX, '{crm}'),
-    host: r.get(VARS.HOST, '127.0.0.1'),
-    port: r.get(VARS.PORT, 3000),
-    trustProxy: r.get(VARS.TRUST_PROXY, false),
-    scheduleCron: r.get(VARS.SCHEDULE_CRON, '0 6 * * *'),
-    sourceAuditCron: r.get(VARS.SOURCE_AUDIT_CRON, '0 7 * * 0'),
-    schedulePauseAlertHours: r.get(VARS.SCHEDULE_PAUSE_ALERT_HOURS, 24),
+    optimizeAfterRefresh: r.get(VARS.OPTIMIZE_AFTER_REFRESH),
+    logLevel: r.get(VARS.LOG_LEVEL),
+    logFormat: r.get(VARS.LOG_FORMAT),
+    redisUrl,
+    queuePrefix: r.get(VARS.QUEUE_PREFIX),
+    host: r.get(VARS.HOST),
+    port: r.get(VARS.PORT),
+    trustProxy: r.get(VARS.TRUST_PROXY),
+    scheduleCron: r.get(VARS.SCHEDULE_CRON),
+    sourceAuditCron: r.get(VARS.SOURCE_AUDIT_CRON),
+    schedulePauseAlertHours: r.get(VARS.SCHEDULE_PAUSE_ALERT_HOURS),
     jobs: Object.freeze({
-      attempts: r.get(VARS.JOB_ATTEMPTS, 3),
-      backoffMs: r.get(VARS.JOB_BACKOFF_MS, 300_000),
-      timeoutMs: r.get(VARS.JOB_TIMEOUT_MS, 1_800_000),
-      lockMs: r.get(VARS.JOB_LOCK_MS, 30_000),
-      shutdownGraceMs: r.get(VARS.SHUTDOWN_GRACE_MS, 30_000),
-      keepCompletedDays: r.get(VARS.KEEP_COMPLETED_DAYS, 14),
-      keepFailedDays: r.get(VARS.KEEP_FAILED_DAYS, 90),
-      keepCompletedJobs: r.get(VARS.KEEP_COMPLETED_JOBS, 10_000),
-      keepFailedJobs: r.get(VARS.KEEP_FAILED_JOBS, 10_000),
-      backfillChunkDays: r.get(VARS.BACKFILL_CHUNK_DAYS, 31),
+      attempts: r.get(VARS.JOB_ATTEMPTS),
+      backoffMs: r.get(VARS.JOB_BACKOFF_MS),
+      timeoutMs: r.get(VARS.JOB_TIMEOUT_MS),
+      lockMs: r.get(VARS.JOB_LOCK_MS),
+      shutdownGraceMs: r.get(VARS.SHUTDOWN_GRACE_MS),
+      keepCompletedDays: r.get(VARS.KEEP_COMPLETED_DAYS),
+      keepFailedDays: r.get(VARS.KEEP_FAILED_DAYS),
+      keepCompletedJobs: r.get(VARS.KEEP_COMPLETED_JOBS),
+      keepFailedJobs: r.get(VARS.KEEP_FAILED_JOBS),
+      backfillChunkDays: r.get(VARS.BACKFILL_CHUNK_DAYS),
       concurrency: Object.freeze({
-        refresh: r.get(VARS.REFRESH_CONCURRENCY, 2),
-        retention: r.get(VARS.RETENTION_CONCURRENCY, 1),
-        validation: r.get(VARS.VALIDATION_CONCURRENCY, 1),
+        refresh: r.get(VARS.REFRESH_CONCURRENCY),
+        retention: r.get(VARS.RETENTION_CONCURRENCY),
+        validation: r.get(VARS.VALIDATION_CONCURRENCY),
       }),
     }),
-    runsKeepDays: r.get(VARS.RUNS_KEEP_DAYS, 90),
-    warehouseCheckIntervalMs: r.get(VARS.WAREHOUSE_CHECK_INTERVAL_MS, 30_000),
-    slowRunSeconds: r.get(VARS.SLOW_RUN_SECONDS, 900),
+    runsKeepDays: r.get(VARS.RUNS_KEEP_DAYS),
+    warehouseCheckIntervalMs: r.get(VARS.WAREHOUSE_CHECK_INTERVAL_MS),
+    slowRunSeconds: r.get(VARS.SLOW_RUN_SECONDS),
     board: Object.freeze({
       user: r.get(VARS.BOARD_USER),
       password: r.get(VARS.BOARD_PASSWORD),
       token: r.get(VARS.BOARD_TOKEN),
-      auth: r.get(VARS.BOARD_AUTH, 'on'),
-      readOnly: r.get(VARS.BOARD_READ_ONLY, false),
+      auth: r.get(VARS.BOARD_AUTH),
+      readOnly: r.get(VARS.BOARD_READ_ONLY),
     }),
     api: Object.freeze({
       keyHashes: r.get(VARS.API_KEYS, []),
       jwtIssuer: r.get(VARS.API_JWT_ISSUER),
       jwtAudience: r.get(VARS.API_JWT_AUDIENCE),
       jwksFile: r.get(VARS.API_JWKS_FILE),
-      auth: r.get(VARS.API_AUTH, 'on'),
-      cacheTtlSeconds: r.get(VARS.CACHE_TTL_SECONDS, 14_400),
-      cacheMaxBytes: r.get(VARS.API_CACHE_MAX_BYTES, 67_108_864),
-      cacheMaxEntryBytes: r.get(VARS.API_CACHE_MAX_ENTRY_BYTES, 1_048_576),
-      rateLimitPerMinute: r.get(VARS.API_RATE_LIMIT_PER_MINUTE, 3000),
-      rateLimitBurst: r.get(VARS.API_RATE_LIMIT_BURST, 600),
+      jwksUrl: r.get(VARS.API_JWKS_URL),
+      jwksCooldownMs: r.get(VARS.API_JWKS_COOLDOWN_MS),
+      auth: r.get(VARS.API_AUTH),
+      cacheRedisUrl: r.get(VARS.CACHE_REDIS_URL) ?? redisUrl,
+      cacheTtlSeconds: r.get(VARS.CACHE_TTL_SECONDS),
+      cacheMaxBytes: r.get(VARS.API_CACHE_MAX_BYTES),
+      cacheMaxEntryBytes: r.get(VARS.API_CACHE_MAX_ENTRY_BYTES),
+      rateLimitPerMinute: r.get(VARS.API_RATE_LIMIT_PER_MINUTE),
+      rateLimitBurst: r.get(VARS.API_RATE_LIMIT_BURST),
+      maxInFlight: r.get(VARS.API_MAX_IN_FLIGHT),
+      uncachedConcurrency: r.get(VARS.API_UNCACHED_CONCURRENCY),
+      metricsMaxRows: r.get(VARS.API_METRICS_MAX_ROWS),
     }),
   };
-  if ((config.api.jwksFile === undefined) !== (config.api.jwtIssuer === undefined)) {
-    r.problems.push('API_JWKS_FILE and API_JWT_ISSUER go together: set both to accept JWTs, or neither');
+  if ((config.api.jwksFile === undefined && config.api.jwksUrl === undefined) !== (config.api.jwtIssuer === undefined)) {
+    r.problems.push('API_JWT_ISSUER goes with API_JWKS_FILE or API_JWKS_URL: set the issuer and a key source to accept JWTs, or neither');
   }
   if ((config.board.user === undefined) !== (config.board.password === undefined)) {
     r.problems.push('BOARD_USER and BOARD_PASSWORD go together: set both, or use BOARD_TOKEN');
@@ -233,7 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** RETENTION_DAYS, overridden per table, never below the table's refresh window. */
 function readRetention(r: Reader, refreshWindowDays: number): Readonly<Record<TableName, number>> {
-  const fallback = r.get(VARS.RETENTION_DAYS, 90);
+  const fallback = r.get(VARS.RETENTION_DAYS);
   const out = {} as Record<TableName, number>;
   for (const table of TABLE_NAMES) {
     const name = retentionEnvVar(table);

@@ -16,6 +16,20 @@ export const apiKeyHashes = (raw: string): readonly string[] => {
   return Object.freeze([...new Set(keys)].map((k) => sha256(k).toString('hex')));
 };
 
+/** API_JWKS_URL: an https URL (http only on loopback, e.g. a local identity provider in development). */
+export const jwksUrl = (raw: string): string => {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new RangeError('must be a URL, e.g. https://login.example.com/.well-known/jwks.json');
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new RangeError('must be an https:// URL (http:// only on loopback)');
+  if (url.username !== '' || url.password !== '') throw new RangeError('must not carry credentials');
+  return url.toString();
+};
+
 /** API_JWKS_FILE: a readable JWKS whose every key is usable; returns the path. */
 export const jwksFile = (raw: string): string => {
   const path = raw.trim();

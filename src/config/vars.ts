@@ -6,16 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { isValidTimeZone } from '../dates.js';
-import { apiKeyHashes, jwksFile } from './parsers.js';
+import { apiKeyHashes, jwksFile, jwksUrl } from './parsers.js';
 import { IDENTIFIER } from '../tables/sql-files.js';
 import { LOG_FORMATS } from '../log.js';
 
 export { IDENTIFIER };
 
-export interface VarSpec<T> {
+export interface VarSpec<T, D extends string | undefined = string | undefined> {
   readonly name: string;
-  /** Raw default; undefined = unset unless given. */
-  readonly default: string | undefined;
+  /** Raw default, parsed like a set value: the only place a default is written. undefined = unset unless given. */
+  readonly default: D;
   readonly doc: string;
   /** Never echoed in errors, logs or metrics. */
   readonly secret?: boolean;
@@ -25,7 +25,8 @@ export interface VarSpec<T> {
   readonly emptyIsError?: boolean;
 }
 
-function spec<T>(s: VarSpec<T>): VarSpec<T> {
+/** Keeps whether the variable has a default in its type (the config loader relies on it). */
+function spec<T, D extends string | undefined>(s: VarSpec<T, D>): VarSpec<T, D> {
   return s;
 }
 
@@ -148,6 +149,7 @@ export const VARS = {
   VACUUM_ALLOW_SHORT_RETENTION: spec({ name: 'VACUUM_ALLOW_SHORT_RETENTION', default: 'false', doc: 'Allow VACUUM_RETAIN_HOURS below 168 (breaks concurrent readers and time travel; logs a warning).', parse: bool }),
   OPTIMIZE_AFTER_REFRESH: spec({ name: 'OPTIMIZE_AFTER_REFRESH', default: 'false', doc: 'Databricks: run OPTIMIZE on a table after its refresh.', parse: bool }),
   REDIS_URL: spec({ name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', doc: 'Redis for the queues, job history and recorded state (rediss:// for TLS). Never evicting keys: maxmemory-policy noeviction.', secret: true, parse: redisUrl }),
+  CACHE_REDIS_URL: spec({ name: 'CACHE_REDIS_URL', default: undefined, doc: "Redis for the read API's cached answers and rate limits (default: REDIS_URL). An instance of its own may evict (maxmemory with maxmemory-policy allkeys-lru) without touching the queues and the recorded state, which stay on REDIS_URL (noeviction); a database number of its own on the same instance only keeps the keys apart.", secret: true, parse: redisUrl }),
   QUEUE_PREFIX: spec({ name: 'QUEUE_PREFIX', default: '{crm}', doc: 'Prefix of every Redis key; the {hash tag} keeps them in one Redis Cluster slot. Set but empty is refused (it would share the default prefix).', emptyIsError: true, parse: (raw) => { if (!/^[A-Za-z0-9_{}:.-]{1,64}$/.test(raw)) throw new RangeError('must be 1-64 characters: letters, digits, _ { } : . -'); return raw; } }),
   HOST: spec({ name: 'HOST', default: '127.0.0.1', doc: 'Address every role listens on: loopback by default; the container image and the manifests set 0.0.0.0 (all interfaces).', parse: nonEmpty }),
   TRUST_PROXY: spec({ name: 'TRUST_PROXY', default: 'false', doc: 'true behind a reverse proxy or ingress that sets X-Forwarded-Proto/Host (and terminates TLS): requests are then judged by what the client used, and HTTPS ones get Strict-Transport-Security. Leave false when clients reach the port directly.', parse: bool }),
@@ -184,13 +186,18 @@ export const VARS = {
   LOG_LEVEL: spec({ name: 'LOG_LEVEL', default: 'info', doc: 'Log level: fatal, error, warn, info, debug, trace or silent.', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) }),
   LOG_FORMAT: spec({ name: 'LOG_FORMAT', default: 'auto', doc: 'Log lines on stderr: `json` (one JSON object a line, for log collectors), `pretty` (readable lines), or `auto`: pretty on a terminal, JSON otherwise.', parse: oneOf(LOG_FORMATS) }),
   API_KEYS: spec({ name: 'API_KEYS', default: undefined, doc: 'Read API keys, comma-separated, at least 16 characters each (`Authorization: Bearer <key>` or `X-API-Key: <key>`); kept in memory only as SHA-256 hashes.', secret: true, parse: apiKeyHashes }),
-  API_JWT_ISSUER: spec({ name: 'API_JWT_ISSUER', default: undefined, doc: 'Read API: the `iss` a JWT bearer token must carry (with API_JWKS_FILE).', parse: nonEmpty }),
+  API_JWT_ISSUER: spec({ name: 'API_JWT_ISSUER', default: undefined, doc: 'Read API: the `iss` a JWT bearer token must carry (with API_JWKS_FILE or API_JWKS_URL).', parse: nonEmpty }),
   API_JWT_AUDIENCE: spec({ name: 'API_JWT_AUDIENCE', default: undefined, doc: 'Read API: the `aud` a JWT must carry; unset = not checked.', parse: nonEmpty }),
   API_JWKS_FILE: spec({ name: 'API_JWKS_FILE', default: undefined, doc: 'Read API: JWKS file of the keys that verify JWTs: `oct` keys for HS256, `RSA` keys for RS256 (with API_JWT_ISSUER).', parse: jwksFile }),
-  API_AUTH: spec({ name: 'API_AUTH', default: 'on', doc: '`off` serves the read API without credentials (logs a warning); otherwise the web role refuses to start without API_KEYS or API_JWKS_FILE.', parse: oneOf(['on', 'off'] as const) }),
-  API_CACHE_MAX_BYTES: spec({ name: 'API_CACHE_MAX_BYTES', default: '67108864', doc: 'Read API: most bytes the cached answers may take in Redis (64 MiB); storing one evicts the oldest beyond it. The cache shares Redis with the queues, which must never run out of memory.', parse: integer(65_536, 17_179_869_184) }),
+  API_JWKS_URL: spec({ name: 'API_JWKS_URL', default: undefined, doc: "Read API: URL of the identity provider's JWKS (https; http only on loopback): its `RSA` keys verify RS256 JWTs, besides API_JWKS_FILE. Fetched with a 5 s timeout, kept 10 minutes, fetched again at once for a token whose `kid` it does not know (key rotation), at most once per API_JWKS_COOLDOWN_MS.", parse: jwksUrl }),
+  API_JWKS_COOLDOWN_MS: spec({ name: 'API_JWKS_COOLDOWN_MS', default: '30000', doc: 'Read API: least time between two fetches of API_JWKS_URL (ms): a flood of tokens with unknown `kid`s cannot make it fetch more often.', parse: integer(0, 3_600_000) }),
+  API_AUTH: spec({ name: 'API_AUTH', default: 'on', doc: '`off` serves the read API without credentials (logs a warning); otherwise the web role refuses to start without API_KEYS, API_JWKS_FILE or API_JWKS_URL.', parse: oneOf(['on', 'off'] as const) }),
+  API_CACHE_MAX_BYTES: spec({ name: 'API_CACHE_MAX_BYTES', default: '67108864', doc: "Read API: most bytes the cached answers may take in the cache's Redis (64 MiB); storing one evicts the oldest beyond it. Without CACHE_REDIS_URL the cache shares Redis with the queues, which must never run out of memory.", parse: integer(65_536, 17_179_869_184) }),
   API_CACHE_MAX_ENTRY_BYTES: spec({ name: 'API_CACHE_MAX_ENTRY_BYTES', default: '1048576', doc: 'Read API: an answer larger than this (1 MiB) is served but not cached.', parse: integer(1024, 67_108_864) }),
   API_RATE_LIMIT_PER_MINUTE: spec({ name: 'API_RATE_LIMIT_PER_MINUTE', default: '3000', doc: 'Read API: sustained requests a minute per client (API key, JWT subject, or address with API_AUTH=off), shared by every web pod; past it 429 with Retry-After. The dashboard backend reads for all its users with one key: size it for its peak. 0 = no limit.', parse: integer(0, 1_000_000) }),
+  API_MAX_IN_FLIGHT: spec({ name: 'API_MAX_IN_FLIGHT', default: '64', doc: 'Read API: requests one process serves at once; past it 503 with Retry-After, answered before authentication or any Redis or warehouse work, so a burst (e.g. while a refresh runs in the same process) cannot queue up behind the engine. /healthz is never counted. 0 = no cap.', parse: integer(0, 100_000) }),
   API_RATE_LIMIT_BURST: spec({ name: 'API_RATE_LIMIT_BURST', default: '600', doc: 'Read API: requests a client may make at once before the per-minute rate applies.', parse: integer(1, 1_000_000) }),
+  API_METRICS_MAX_ROWS: spec({ name: 'API_METRICS_MAX_ROWS', default: '4000', doc: 'Read API: most rows one /api/v1/metrics answer may hold (about 1 MB); a range over it is refused with 400 naming the last day that fits, to ask for the range in parts or filter it.', parse: integer(1, 1_000_000) }),
+  API_UNCACHED_CONCURRENCY: spec({ name: 'API_UNCACHED_CONCURRENCY', default: '4', doc: 'Read API: while Redis is unreachable, answers come straight from the warehouse (X-Cache: bypass), at most this many at once per web process; past it 503 with Retry-After.', parse: integer(1, 1000) }),
   CACHE_TTL_SECONDS: spec({ name: 'CACHE_TTL_SECONDS', default: '14400', doc: "Read API: how long a cached answer lives in Redis (a refresh invalidates it sooner); 0 turns the cache off (every read queries the warehouse).", parse: integer(0, 604_800) }),
 } as const;

@@ -16,7 +16,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export const API_ROUTES = ['metrics', 'priorities', 'actions', 'freshness', 'other'] as const;
 export type ApiRoute = (typeof API_ROUTES)[number];
 
-/** hit: served from Redis; miss: this request queried the warehouse; coalesced: waited for another request's query; stale: the warehouse failed and an older answer was served; bypass: cache off. */
+/** hit: served from Redis; miss: this request queried the warehouse; coalesced: waited for another request's query; stale: the warehouse failed and an older answer was served; bypass: cache off or Redis unreachable. */
 export const CACHE_RESULTS = ['hit', 'miss', 'coalesced', 'stale', 'bypass'] as const;
 export type CacheResult = (typeof CACHE_RESULTS)[number];
 
@@ -24,6 +24,8 @@ export interface ApiMetrics {
   request(route: ApiRoute, status: number, seconds: number): void;
   cache(result: CacheResult): void;
   warehouseQuery(route: ApiRoute): void;
+  /** A read answered from the warehouse past the cache because Redis was unreachable. */
+  cacheBypass(): void;
   /** Read the cache's size at scrape time (crm_api_cache_keys, crm_api_cache_bytes). */
   watchCache(usage: () => Promise<{ keys: number; bytes: number }>): void;
 }
@@ -44,7 +46,7 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
   });
   const cache = new Counter({
     name: 'crm_api_cache_total',
-    help: 'Read API cache lookups by result: hit, miss (queried the warehouse), coalesced (waited for a concurrent query), stale (warehouse failed, older answer served), bypass (cache off).',
+    help: 'Read API cache lookups by result: hit, miss (queried the warehouse), coalesced (waited for a concurrent query), stale (warehouse failed, older answer served), bypass (cache off, or Redis unreachable).',
     labelNames: ['result'],
     registers: [registry],
   });
@@ -52,6 +54,11 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
     name: 'crm_api_warehouse_queries_total',
     help: 'Warehouse queries issued by the read API (what the cache saves), by route.',
     labelNames: ['route'],
+    registers: [registry],
+  });
+  const bypass = new Counter({
+    name: 'crm_api_cache_bypass_total',
+    help: 'Read API: reads answered straight from the warehouse because the cache (Redis) was unreachable (at most API_UNCACHED_CONCURRENCY at once per process).',
     registers: [registry],
   });
   let usage: (() => Promise<{ keys: number; bytes: number }>) | undefined;
@@ -80,6 +87,7 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
     },
     cache: (result) => cache.inc({ result }),
     warehouseQuery: (route) => queries.inc({ route }),
+    cacheBypass: () => bypass.inc(),
     watchCache: (fn) => {
       usage = fn;
     },

@@ -19,8 +19,8 @@ import { instrumentWarehouse } from './warehouse.js';
 export interface Metrics {
   readonly registry: Registry;
   readonly observer: TaskObserver;
-  /** The same engine, with every statement timed. */
-  instrument(warehouse: Warehouse): Warehouse;
+  /** The same engine, with every statement timed; `scans`: also count the rows each task's statements read (worker role). */
+  instrument(warehouse: Warehouse, opts?: { scans?: boolean }): Warehouse;
   /** Refresh the values read at scrape time, then render the text format. */
   scrape(): Promise<string>;
   /** The read API's metrics (web role only). */
@@ -35,7 +35,11 @@ export function createMetrics(config: Config, deps: { queues: Queues; state: Sta
   return {
     registry,
     observer: task.observer,
-    instrument: (w) => instrumentWarehouse(w, task.statementDuration),
+    instrument: (w, opts) => {
+      // Rows read per task where the engine reports them (DuckDB's profiler).
+      if (opts?.scans) w.observeScans?.(task.rowsScanned);
+      return instrumentWarehouse(w, task.statementDuration);
+    },
     api: deps.shared ? registerApiMetrics(registry) : undefined,
     scrape: async () => {
       await refreshShared();

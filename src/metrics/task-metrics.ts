@@ -4,16 +4,21 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { TABLE_NAMES } from '../tables/registry.js';
+import type { QueryTag } from '../warehouse/types.js';
 import type { TaskObserver } from '../workers/runtime.js';
 
-/** 900 s (the slow-run line) is a boundary; up to an hour. */
-export const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600];
+/** From 10 ms (a DuckDB task takes well under a second) up to an hour; 900 s (the slow-run line) and 1800 s (the default JOB_TIMEOUT_MS) are bounds. */
+export const DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600];
 const OUTCOMES = ['success', 'failure', 'retry'] as const;
 
 export interface TaskMetrics {
   readonly observer: TaskObserver;
   readonly statementDuration: Histogram<'engine' | 'task' | 'outcome'>;
+  /** Rows a statement's scans read (engines that report them: DuckDB), counted by its tag's task and table. */
+  readonly rowsScanned: (scan: { readonly rowsScanned: Readonly<Record<string, number>>; readonly tag?: QueryTag }) => void;
 }
+
+const TASKS = ['refresh', 'retention', 'validation', 'source-audit'] as const;
 
 export function registerTaskMetrics(registry: Registry, opts: { slowRunSeconds: number; timeoutSeconds: number }): TaskMetrics {
   const taskDuration = new Histogram({
@@ -51,9 +56,34 @@ export function registerTaskMetrics(registry: Registry, opts: { slowRunSeconds: 
     registers: [registry],
   });
 
+  const rowsWritten = new Counter({
+    name: 'crm_task_rows_written_total',
+    help: 'Rows written by successful tasks: refresh = rows inserted, retention = rows deleted.',
+    labelNames: ['task', 'table'],
+    registers: [registry],
+  });
+  const rowsScanned = new Counter({
+    name: 'crm_task_rows_scanned_total',
+    help: 'Rows the warehouse read for a task (every scan of its statements, sources and tables), where the engine reports it (DuckDB).',
+    labelNames: ['task', 'table'],
+    registers: [registry],
+  });
+  for (const task of ['refresh', 'retention'] as const) for (const table of TABLE_NAMES) rowsWritten.inc({ task, table }, 0);
+
   return {
     statementDuration,
+    rowsScanned(scan) {
+      const task = scan.tag?.task;
+      // Bounded labels: only the service's tasks, a known table or 'all'.
+      if (!task || !(TASKS as readonly string[]).includes(task)) return;
+      const table = scan.tag?.table && (TABLE_NAMES as readonly string[]).includes(scan.tag.table) ? scan.tag.table : 'all';
+      const rows = Object.values(scan.rowsScanned).reduce((n, r) => n + r, 0);
+      if (rows > 0) rowsScanned.inc({ task, table }, rows);
+    },
     observer: {
+      rowsWritten(task, table, rows) {
+        rowsWritten.inc({ task, table }, rows);
+      },
       taskSettled(task, table, outcome, seconds) {
         taskDuration.observe({ task, table, outcome }, seconds);
         taskRuns.inc({ task, table, outcome });

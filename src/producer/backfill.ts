@@ -23,6 +23,8 @@ export interface BackfillRequest {
   readonly force: boolean;
   /** Dates after today were accepted explicitly (--allow-future). */
   readonly allowFuture?: boolean;
+  /** Who asked for the backfill (kept in each chunk's run record). */
+  readonly operator?: string;
 }
 
 export function planBackfill(config: Config, req: BackfillRequest): RunPlan[] {
@@ -34,7 +36,7 @@ export function planBackfill(config: Config, req: BackfillRequest): RunPlan[] {
   const plans: RunPlan[] = [];
   for (let start = req.from; start <= req.to; start = addDays(start, config.jobs.backfillChunkDays)) {
     const end = [addDays(start, config.jobs.backfillChunkDays - 1), req.to].sort()[0] as string;
-    plans.push({ runId: `bf_${start}_${end}`, date: end, from: start, tables: req.tables, retention: false, priority: BACKFILL_PRIORITY, ...(req.allowFuture ? { allowFuture: true } : {}) });
+    plans.push({ runId: `bf_${start}_${end}`, date: end, from: start, tables: req.tables, retention: false, priority: BACKFILL_PRIORITY, ...(req.allowFuture ? { allowFuture: true } : {}), origin: { trigger: 'backfill', ...(req.operator ? { operator: req.operator } : {}) } });
   }
   return plans;
 }

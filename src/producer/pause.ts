@@ -4,7 +4,6 @@
  * resumes it. Resuming plans today's run when today's tick passed while paused
  * (the same catch-up as at start-up). Both are audit-logged with the operator.
  */
-import { userInfo } from 'node:os';
 import type { SchedulePause } from '../state/store.js';
 import { catchUp, type PlanDeps } from './scheduler.js';
 import type { PlannedRun } from './planner.js';
@@ -22,15 +21,6 @@ export interface ResumeResult {
   readonly caughtUp?: PlannedRun;
 }
 
-/** Who is acting: the OS user, or 'unknown' where the process has none (a container without a passwd entry). */
-export function defaultOperator(): string {
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
-}
-
 export async function pauseSchedule(deps: Pick<PlanDeps, 'state' | 'log' | 'clock'>, operator: string, reason?: string): Promise<PauseResult> {
   const wanted: SchedulePause = { at: deps.clock.now().getTime(), by: operator, ...(reason ? { reason } : {}) };
   const paused = await deps.state.pauseSchedule(wanted);
@@ -45,6 +35,6 @@ export async function resumeSchedule(deps: PlanDeps, operator: string, opts: { c
     { audit: true, operator, action: 'schedule resume', changed: ended !== undefined, pausedAt: ended ? new Date(ended.at).toISOString() : undefined, pausedBy: ended?.by },
     ended ? 'schedule resumed' : 'schedule resume requested: it was not paused',
   );
-  const caughtUp = opts.catchUp ? await catchUp(deps) : undefined;
+  const caughtUp = opts.catchUp ? await catchUp(deps, operator) : undefined;
   return { ended, caughtUp };
 }

@@ -12,7 +12,7 @@ import { dateRange } from '../dates.js';
 import { TABLES, TABLE_NAMES, derivedFrom, refreshOrder, type TableName } from '../tables/registry.js';
 import { jobIds, type Payload, type TaskRef } from '../queue/jobs.js';
 import { defaultJobOptions } from '../queue/queues.js';
-import type { RunRecord, StateStore } from '../state/store.js';
+import type { RunOrigin, RunRecord, StateStore } from '../state/store.js';
 
 export interface RunPlan {
   readonly runId: string;
@@ -29,6 +29,8 @@ export interface RunPlan {
   readonly allowFuture?: boolean;
   /** `run --accept-anomaly`: the refreshes publish what the publish guard would hold. */
   readonly acceptAnomaly?: boolean;
+  /** What planned it and who asked, kept in its run record (default: a manual run). */
+  readonly origin?: RunOrigin;
 }
 
 export interface PlannedRun {
@@ -148,7 +150,8 @@ export async function isLostClaim(flows: FlowProducer, run: RunRecord, now: Date
  */
 export async function enqueueRun(flows: FlowProducer, state: StateStore, config: Config, plan: RunPlan, now: Date = new Date()): Promise<PlannedRun> {
   const planned = { runId: plan.runId, date: plan.date, validationJobId: jobIds.validation(plan.runId) };
-  if (!(await state.startRun(plan.runId, plan.date, { tracked: plan.from === undefined, plannedAt: now.getTime() }))) {
+  const origin = plan.origin ?? { trigger: plan.from === undefined ? 'manual' : 'backfill' };
+  if (!(await state.startRun(plan.runId, plan.date, { tracked: plan.from === undefined, plannedAt: now.getTime(), origin }))) {
     const claim = await state.run(plan.runId);
     if (claim === undefined || !(await isLostClaim(flows, claim, now))) return { ...planned, added: false };
     await state.resumeRun(claim);

@@ -12,7 +12,7 @@ import type { Config } from '../config/index.js';
 import { dateInZone } from '../dates.js';
 import type { Logger } from '../log.js';
 import { defaultJobOptions, type Queues } from '../queue/queues.js';
-import type { StateStore } from '../state/store.js';
+import type { RunOrigin, StateStore } from '../state/store.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 import type { Processor } from '../workers/factory.js';
 import { enqueueRun, isLostClaim, type PlannedRun } from './planner.js';
@@ -50,9 +50,9 @@ export interface PlanDeps {
 }
 
 /** The daily run for D, with all tables. Recorded for the scheduler's dead-man switch. */
-export async function planDailyRun(deps: PlanDeps, date: string): Promise<PlannedRun> {
+export async function planDailyRun(deps: PlanDeps, date: string, origin: RunOrigin = { trigger: 'scheduled' }): Promise<PlannedRun> {
   const now = deps.clock.now();
-  const planned = await enqueueRun(deps.flows, deps.state, deps.config, { runId: date, date, tables: TABLE_NAMES, retention: true }, now);
+  const planned = await enqueueRun(deps.flows, deps.state, deps.config, { runId: date, date, tables: TABLE_NAMES, retention: true, origin }, now);
   await deps.state.recordScheduler({ lastEnqueuedAt: now.getTime(), nextRunAt: nextFireTimes(deps.config, 1, now)[0]?.getTime() });
   const message = planned.repaired ? 'run had been claimed without its jobs (an interrupted planning): planned again' : planned.added ? 'run planned' : 'run for this date was planned before: nothing added';
   deps.log[planned.repaired ? 'warn' : 'info']({ date, added: planned.added }, message);
@@ -85,7 +85,7 @@ export function scheduleProcessor(deps: PlanDeps): Processor<'schedule'> {
  * jobs, plan it now (unless the schedule is paused: then ticks and catch-up
  * plan nothing).
  */
-export async function catchUp(deps: PlanDeps): Promise<PlannedRun | undefined> {
+export async function catchUp(deps: PlanDeps, operator?: string): Promise<PlannedRun | undefined> {
   const tz = deps.config.scheduleTz;
   const now = deps.clock.now();
   const last = previousFireTime(deps.config, now);
@@ -100,5 +100,5 @@ export async function catchUp(deps: PlanDeps): Promise<PlannedRun | undefined> {
   }
   const why = claim ? "catch-up: today's run was claimed but its jobs were never added: planning it again" : "catch-up: today's tick passed while no scheduler ran: planning today's run now";
   deps.log.info({ date: today, tick: last.toISOString() }, why);
-  return planDailyRun(deps, today);
+  return planDailyRun(deps, today, { trigger: 'catch-up', ...(operator ? { operator } : {}) });
 }

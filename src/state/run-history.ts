@@ -2,7 +2,8 @@
  * Run history: every run's record (in the runs hash, written by StateStore)
  * indexed by planning time, and each run's settled table tasks. Bounded:
  * planning a run drops the runs planned more than RUNS_KEEP_DAYS before it,
- * and each run's task list expires on its own after that long.
+ * with their task lists and their places among the runs in progress, and
+ * each run's task list expires on its own after that long.
  */
 import type { Redis } from 'ioredis';
 import type { TableRecord, TableTask } from '../tasks/recorder.js';
@@ -12,11 +13,17 @@ export interface RunTask extends TableRecord {
   readonly table: string;
 }
 
-/** Remove the runs planned before ARGV[1] (KEYS: index, runs hash; ARGV[2]: the tasks key prefix). */
+/**
+ * Remove the runs planned before ARGV[1] (KEYS: index, runs hash, runs in
+ * progress; ARGV[2..]: prefixes of the keys kept per run — task lists, done
+ * markers): a claim that never finished leaves the runs in progress with its
+ * record.
+ */
 const PRUNE = `local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 for _, id in ipairs(old) do
   redis.call('HDEL', KEYS[2], id)
-  redis.call('DEL', ARGV[2] .. id)
+  redis.call('ZREM', KEYS[3], id)
+  for i = 2, #ARGV do redis.call('DEL', ARGV[i] .. id) end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 return #old`;
@@ -27,6 +34,8 @@ export class RunHistory {
     /** `<prefix>:state:runs`: the runs hash; the index and task lists are beside it. */
     private readonly runsKey: string,
     private readonly keepDays: number,
+    /** Prefixes of other keys kept per run (`<prefix><run id>`), dropped with it. */
+    private readonly perRunKeyPrefixes: readonly string[] = [],
   ) {}
 
   private get indexKey(): string {
@@ -40,7 +49,7 @@ export class RunHistory {
   /** Index a run by its planning time and drop the runs older than the kept period; returns how many were dropped. */
   async index(runId: string, plannedAt: number): Promise<number> {
     await this.redis.zadd(this.indexKey, String(plannedAt), runId);
-    const dropped = await this.redis.eval(PRUNE, 2, this.indexKey, this.runsKey, String(plannedAt - this.keepDays * 86_400_000), `${this.runsKey}:tasks:`);
+    const dropped = await this.redis.eval(PRUNE, 3, this.indexKey, this.runsKey, `${this.runsKey}:active`, String(plannedAt - this.keepDays * 86_400_000), `${this.runsKey}:tasks:`, ...this.perRunKeyPrefixes);
     return Number(dropped);
   }
 

@@ -4,6 +4,8 @@
  * runs in progress, the last validation and the scheduler's dead-man switch.
  */
 import type { Redis } from 'ioredis';
+import { BoardRetries } from './board-retries.js';
+import { doneMarkersKeyPrefix } from './done-markers.js';
 import { RunHistory } from './run-history.js';
 import { tableLockKey } from './table-lock.js';
 import type { TableName } from '../tables/registry.js';
@@ -28,9 +30,15 @@ return generation`;
  * record JSON, finished-at ms, rows written). `failed_<task>` holds the newest
  * D whose task failed: a success for that D or a later one clears it, an
  * older D's success does not. A successful refresh also sets last_success_ts
- * and rows_written, in the same step as its record.
+ * and rows_written, in the same step as its record. With KEYS[2] (a run's
+ * done markers, see done-markers.ts; ARGV[7] the field, ARGV[8] its lifetime
+ * in seconds) a success is recorded once: 0 when it was recorded before.
  */
-const TASK = `redis.call('HSET', KEYS[1], 'last_' .. ARGV[1], ARGV[4])
+const TASK = `if #KEYS > 1 and ARGV[3] == 'success' then
+  if redis.call('HSETNX', KEYS[2], ARGV[7], '1') == 0 then return 0 end
+  redis.call('EXPIRE', KEYS[2], ARGV[8])
+end
+redis.call('HSET', KEYS[1], 'last_' .. ARGV[1], ARGV[4])
 if ARGV[1] == 'refresh' and ARGV[3] == 'success' then
   redis.call('HSET', KEYS[1], 'last_success_ts', ARGV[5], 'rows_written', ARGV[6])
 end
@@ -39,7 +47,8 @@ if ARGV[3] == 'failure' then
   if not failed or ARGV[2] >= failed then redis.call('HSET', KEYS[1], 'failed_' .. ARGV[1], ARGV[2]) end
 elseif failed and ARGV[2] >= failed then
   redis.call('HDEL', KEYS[1], 'failed_' .. ARGV[1])
-end`;
+end
+return 1`;
 
 /**
  * A validation finished (KEYS[1] the validation hash, KEYS[2..] the tables'
@@ -71,13 +80,54 @@ while redis.call('HEXISTS', KEYS[2], ARGV[1] .. '#' .. n) == 1 do n = redis.call
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return n`;
 
+/**
+ * A run finished (KEYS: the runs hash, the runs in progress; ARGV: the id,
+ * the updated record): it leaves the runs in progress, and its record is
+ * replaced only if it is still there, so a record dropped from the history
+ * meanwhile is not written back unindexed. Returns 1 when written.
+ */
+const FINISH = `redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`;
+
+/**
+ * Claim a run (KEYS: the runs hash, the history's index, the runs in
+ * progress; ARGV: the id, the record, planned-at ms, '1' when tracked): the
+ * record and its place in the index are written in one step, so no record is
+ * ever left out of the index (and of the history's pruning). 0 when claimed before.
+ */
+const CLAIM = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+if ARGV[4] == '1' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) end
+return 1`;
+
 /** Ids of runs of every table for one date: the daily run `D` and its forced re-runs `D#n`. */
 const FULL_RUN_ID = /^\d{4}-\d{2}-\d{2}(#\d+)?$/;
+
+/**
+ * What planned a run: the schedule's tick, the catch-up of a tick missed while
+ * nothing ran (at start-up or on `schedule resume`), an operator's `run`
+ * (`forced` with --force or --accept-anomaly), a backfill chunk.
+ */
+export const RUN_TRIGGERS = ['scheduled', 'catch-up', 'manual', 'forced', 'backfill'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+/** How a run came to be and who asked (an operator for manual, forced, backfill and a resume's catch-up; none for the schedule). */
+export interface RunOrigin {
+  readonly trigger: RunTrigger;
+  readonly operator?: string;
+}
 
 export interface RunRecord {
   readonly runId: string;
   readonly date: string;
   readonly plannedAt: number;
+  /** Absent on records written before triggers were recorded. */
+  readonly trigger?: RunTrigger;
+  readonly operator?: string;
+  /** Validated again after a board retry completed the run's failed tasks: when, and who retried. */
+  readonly revalidated?: { readonly at: number; readonly by?: string };
   /** Counted in crm_run_in_progress_seconds and crm_run_duration_seconds (daily runs; not backfill chunks). */
   readonly tracked?: boolean;
   readonly finishedAt?: number;
@@ -95,13 +145,16 @@ export interface SchedulePause {
 export class StateStore implements RunRecorder {
   /** Every run's record by planning time, with its tasks (kept `runsKeepDays`). */
   readonly history: RunHistory;
+  /** Who retried which job on the board, until that job settles again. */
+  readonly retries: BoardRetries;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     runsKeepDays = 90,
   ) {
-    this.history = new RunHistory(redis, this.key('runs'), runsKeepDays);
+    this.history = new RunHistory(redis, this.key('runs'), runsKeepDays, [doneMarkersKeyPrefix(prefix)]);
+    this.retries = new BoardRetries(redis, this.key('retries'), runsKeepDays * 86_400);
   }
 
   private key(...parts: string[]): string {
@@ -115,10 +168,23 @@ export class StateStore implements RunRecorder {
    * first (the read API's cached answers are old from that moment).
    */
   async recordTask(table: TableName, task: TableTask, rec: TableRecord): Promise<void> {
+    await this.recordTaskOnce(table, task, rec);
+  }
+
+  /**
+   * recordTask; with `once` (a queued task: its run's done markers, see
+   * done-markers.ts), a success recorded before is not recorded again: false.
+   */
+  async recordTaskOnce(table: TableName, task: TableTask, rec: TableRecord, once?: { key: string; field: string; keepSeconds: number }): Promise<boolean> {
+    if (once && rec.outcome === 'success' && (await this.redis.hexists(once.key, once.field)) === 1) return false;
     if (rec.outcome === 'success' && (task === 'refresh' || (rec.rowsDeleted ?? 0) > 0)) await this.bumpGeneration(table, task === 'refresh' ? rec.date : '');
     const rows = String(rec.rowsWritten ?? 0);
-    await this.redis.eval(TASK, 1, this.key('table', table), task, rec.date, rec.outcome, JSON.stringify(rec), String(rec.finishedAt), rows);
+    const keys = once ? [this.key('table', table), once.key] : [this.key('table', table)];
+    const extra = once ? [once.field, String(once.keepSeconds)] : [];
+    const recorded = await this.redis.eval(TASK, keys.length, ...keys, task, rec.date, rec.outcome, JSON.stringify(rec), String(rec.finishedAt), rows, ...extra);
+    if (Number(recorded) !== 1) return false;
     await this.history.task(task, table, rec);
+    return true;
   }
 
   /**
@@ -146,13 +212,13 @@ export class StateStore implements RunRecorder {
    * progress until finishRun (a backfill's chunks are not tracked: a long
    * backfill is not a slow daily run).
    */
-  async startRun(runId: string, date: string, opts: { tracked: boolean; plannedAt?: number } = { tracked: true }): Promise<boolean> {
+  async startRun(runId: string, date: string, opts: { tracked: boolean; plannedAt?: number; origin?: RunOrigin } = { tracked: true }): Promise<boolean> {
     const plannedAt = opts.plannedAt ?? Date.now();
-    const rec: RunRecord = { runId, date, plannedAt, tracked: opts.tracked };
-    const added = await this.redis.hsetnx(this.key('runs'), runId, JSON.stringify(rec));
-    if (added === 1) await this.history.index(runId, plannedAt);
-    if (added === 1 && opts.tracked) await this.redis.zadd(this.key('runs', 'active'), String(plannedAt), runId);
-    return added === 1;
+    const rec: RunRecord = { runId, date, plannedAt, ...(opts.origin ?? {}), tracked: opts.tracked };
+    const added = await this.redis.eval(CLAIM, 3, this.key('runs'), this.key('runs', 'index'), this.key('runs', 'active'), runId, JSON.stringify(rec), String(plannedAt), opts.tracked ? '1' : '0');
+    // Then drop the runs planned more than the kept period before this one.
+    if (Number(added) === 1) await this.history.index(runId, plannedAt);
+    return Number(added) === 1;
   }
 
   /** A claim re-planned after its flow was lost: counted as in progress again (from its planning time). */
@@ -165,12 +231,17 @@ export class StateStore implements RunRecorder {
     await this.redis.multi().hdel(this.key('runs'), runId).zrem(this.key('runs', 'active'), runId).zrem(this.key('runs', 'index'), runId).exec();
   }
 
-  async finishRun(runId: string, outcome: 'success' | 'failure', failed: readonly string[] = [], at = Date.now()): Promise<RunRecord | undefined> {
+  /**
+   * Record a run's outcome; `revalidation`: it ran again after a board retry (by that operator).
+   * A record dropped from the history meanwhile is not written back (it would be unindexed).
+   */
+  async finishRun(runId: string, outcome: 'success' | 'failure', failed: readonly string[] = [], at = Date.now(), revalidation?: { by?: string }): Promise<RunRecord | undefined> {
     const raw = await this.redis.hget(this.key('runs'), runId);
     if (raw === null) return undefined;
-    const rec: RunRecord = { ...(JSON.parse(raw) as RunRecord), finishedAt: at, outcome, failed };
-    await this.redis.multi().hset(this.key('runs'), runId, JSON.stringify(rec)).zrem(this.key('runs', 'active'), runId).exec();
-    return rec;
+    const revalidated = revalidation ? { revalidated: { at, ...(revalidation.by ? { by: revalidation.by } : {}) } } : {};
+    const rec: RunRecord = { ...(JSON.parse(raw) as RunRecord), finishedAt: at, outcome, failed, ...revalidated };
+    const written = await this.redis.eval(FINISH, 2, this.key('runs'), this.key('runs', 'active'), runId, JSON.stringify(rec));
+    return Number(written) === 1 ? rec : undefined;
   }
 
   /** Age source of crm_run_in_progress_seconds: the oldest unfinished run's planning time. */
@@ -216,7 +287,8 @@ export class StateStore implements RunRecorder {
 
   /** Record a run done in one process (`run --inline`): no claim, its outcome as it ended. */
   async recordInlineRun(rec: InlineRunRecord): Promise<void> {
-    await this.redis.hset(this.key('runs'), rec.runId, JSON.stringify({ ...rec, tracked: false }));
+    // Record and index entry in one step (no record is ever left out of the history's pruning), then prune.
+    await this.redis.multi().hset(this.key('runs'), rec.runId, JSON.stringify({ ...rec, trigger: 'manual', tracked: false })).zadd(this.key('runs', 'index'), String(rec.plannedAt), rec.runId).exec();
     await this.history.index(rec.runId, rec.plannedAt);
   }
 

@@ -28,6 +28,12 @@ export interface TableSpec {
   /** SQL files under sql/: the column DDL and the SELECT that computes rows for the window. */
   readonly sql: { readonly create: string; readonly select: string };
   /**
+   * Validation: the SQL file listing the days of the run's window whose
+   * sources had rows, i.e. the days the table must hold (a day without source
+   * rows legitimately has none).
+   */
+  readonly expectedDays: string;
+  /**
    * Guarded publish (docs/data-contract-notes.md): what a refreshed day is
    * compared on with the days before it: the sum of `column` (null: the row
    * count) over the `spanDays` days ending D.
@@ -50,6 +56,8 @@ export const TABLES = {
     refreshMode: 'rolling-window',
     sources: ['vw_crm_verification', 'vw_crm_verification_question'],
     sql: { create: '01_create_crm_metrics_daily.sql', select: '04_refresh_crm_metrics_daily.sql' },
+    // A day of the window with a verification has rows.
+    expectedDays: '17_window_days_verifications.sql',
     // A week always has working days: weekends without verifications are no anomaly.
     publishGuard: { column: 'total_verificacoes', spanDays: 7, what: 'verifications in the 7 days ending' },
     // A weekend without verifications leaves the metrics table behind: only a warning.
@@ -63,6 +71,8 @@ export const TABLES = {
     sources: [],
     derivedFrom: 'crm_actions_open_snapshot',
     sql: { create: '02_create_crm_action_priorities_daily.sql', select: '05_refresh_crm_action_priorities_daily.sql' },
+    // D has rows when an action is open as of D (as the snapshot it is counted from).
+    expectedDays: '18_window_days_open_actions.sql',
     publishGuard: { column: null, spanDays: 1, what: 'rows on' },
     freshness: { warningLagDays: 1, criticalLagDays: 2, maxWriteAgeHours: 48 },
   },
@@ -72,6 +82,7 @@ export const TABLES = {
     refreshMode: 'daily-snapshot',
     sources: ['vw_crm_action'],
     sql: { create: '03_create_crm_actions_open_snapshot.sql', select: '06_refresh_crm_actions_open_snapshot.sql' },
+    expectedDays: '18_window_days_open_actions.sql',
     publishGuard: { column: null, spanDays: 1, what: 'open actions on' },
     freshness: { warningLagDays: 1, criticalLagDays: 2, maxWriteAgeHours: 48 },
   },

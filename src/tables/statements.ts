@@ -17,6 +17,8 @@ export type { DateRange };
 
 const PUBLISH_HISTORY_FILE = '14_publish_history.sql';
 const PUBLISH_CANDIDATE_FILE = '15_publish_candidate.sql';
+const ACTIONS_READ_FILE = '19_actions_read.sql';
+const WINDOW_DAYS_HELD_FILE = '16_window_days_held.sql';
 
 export type SqlSettings = Pick<Config, 'catalog' | 'schema' | 'sourceCatalog' | 'sourceSchema' | 'vacuumRetainHours' | 'optimizeAfterRefresh'>;
 
@@ -32,10 +34,10 @@ export class SqlBuilder {
       source: qualified(settings.sourceCatalog, settings.sourceSchema),
     };
     // Wiring gaps fail now, not at 06:00: every file must be readable.
-    for (const t of TABLE_NAMES) [TABLES[t].sql.create, TABLES[t].sql.select].forEach(sqlFile);
+    for (const t of TABLE_NAMES) [TABLES[t].sql.create, TABLES[t].sql.select, TABLES[t].expectedDays].forEach(sqlFile);
     TABLE_NAMES.forEach(derivedFrom);
     for (const c of CHECKS) sqlFile(c.file);
-    [ANOMALIES_FILE, AUDIT_FILE, PUBLISH_HISTORY_FILE, PUBLISH_CANDIDATE_FILE].forEach(sqlFile);
+    [ANOMALIES_FILE, AUDIT_FILE, PUBLISH_HISTORY_FILE, PUBLISH_CANDIDATE_FILE, ACTIONS_READ_FILE, WINDOW_DAYS_HELD_FILE].forEach(sqlFile);
   }
 
   table(name: TableName): string {
@@ -72,8 +74,44 @@ export class SqlBuilder {
       throw new Error(`${table} is a daily snapshot: refresh one date at a time`);
     }
     const params: Params = { window_start: sqlDate(range.from), ref_date: sqlDate(range.to), written_at: sqlTimestamp(writtenAt) };
-    const query = fillTemplate(sqlFile(spec.sql.select), this.names);
-    return this.dialect.replaceWhere(this.table(table), predicate, query, clusteringColumns(table)).map((sql) => this.dialect.bind(sql, params));
+    const query = this.selectOf(table, range.to);
+    const replace = this.dialect.replaceWhere(this.table(table), predicate, query, clusteringColumns(table)).map((sql) => this.dialect.bind(sql, params));
+    // DuckDB stages inside the replace's transaction (one connection); Databricks before it (stage()).
+    return this.dialect.checksInsideReplace && readsActions(table) ? [this.createStage(range.to), ...replace] : replace;
+  }
+
+  /**
+   * Before the replace, outside its transaction: the stage of the actions the
+   * refresh reads for D, where the engine keeps it in the session (Databricks).
+   */
+  stage(table: TableName, range: DateRange): Statement[] {
+    if (!readsActions(table) || this.dialect.checksInsideReplace) return [];
+    return [{ sql: this.dialect.dropStage(stageName(range.to)) }, this.createStage(range.to)];
+  }
+
+  /** After the refresh (also when it failed): drop the stage (DuckDB's ends with its connection). */
+  unstage(table: TableName, range: DateRange): Statement[] {
+    return readsActions(table) && !this.dialect.checksInsideReplace ? [{ sql: this.dialect.dropStage(stageName(range.to)) }] : [];
+  }
+
+  /**
+   * Source anomalies among the actions the refresh read for D, counted from its
+   * stage (no second read of the view): inside the replace's transaction on
+   * DuckDB, after it on Databricks. Undefined for a table that reads no actions.
+   */
+  stagedAnomalies(table: TableName, range: DateRange): Statement | undefined {
+    if (!readsActions(table)) return undefined;
+    return this.stmt(ANOMALIES_FILE, { ref_date: sqlDate(range.to) }, { actions: stageName(range.to) });
+  }
+
+  private createStage(refDate: string): Statement {
+    const query = fillTemplate(sqlFile(ACTIONS_READ_FILE), this.names);
+    return this.dialect.bind(this.dialect.createStage(stageName(refDate), query), { ref_date: sqlDate(refDate) });
+  }
+
+  /** The table's SELECT for D, reading the refresh's stage where it reads actions. */
+  private selectOf(table: TableName, refDate: string): string {
+    return fillTemplate(sqlFile(TABLES[table].sql.select), { ...this.names, actions: stageName(refDate) });
   }
 
   /** Guarded publish: the published measure per day of [from, to] (14_publish_history.sql). */
@@ -89,7 +127,7 @@ export class SqlBuilder {
   publishCandidate(table: TableName, range: DateRange, spanStart: string, writtenAt: Date): Statement {
     if (this.dialect.checksInsideReplace) return this.publishHistory(table, spanStart, range.to);
     const params: Params = { span_start: sqlDate(spanStart), window_start: sqlDate(range.from), ref_date: sqlDate(range.to), written_at: sqlTimestamp(writtenAt) };
-    const candidate = fillTemplate(sqlFile(TABLES[table].sql.select), this.names);
+    const candidate = this.selectOf(table, range.to);
     return this.stmt(PUBLISH_CANDIDATE_FILE, params, { ...this.guardNames(table), candidate });
   }
 
@@ -113,13 +151,28 @@ export class SqlBuilder {
     return this.stmt('08_validation_summary.sql', {}, { table: this.table(table), date_column: TABLES[table].dateColumn });
   }
 
+  /** Validation: the days of `range` (the run's window for the table) the table holds rows for. */
+  windowDaysHeld(table: TableName, range: DateRange): Statement {
+    const params = { window_start: sqlDate(range.from), ref_date: sqlDate(range.to) };
+    return this.stmt(WINDOW_DAYS_HELD_FILE, params, { table: this.table(table), date_column: TABLES[table].dateColumn });
+  }
+
+  /** Validation: the days of `range` whose sources had rows (the days the table must hold). */
+  expectedDays(table: TableName, range: DateRange): Statement {
+    return this.stmt(TABLES[table].expectedDays, { window_start: sqlDate(range.from), ref_date: sqlDate(range.to) });
+  }
+
   check(check: CheckSpec, refDate: string, windowDays: number): Statement {
     return this.stmt(check.file, { ref_date: sqlDate(refDate), window_start: sqlDate(addDays(refDate, -(windowDays - 1))) });
   }
 
-  /** Anomalies among the rows the daily run for `refDate` read. */
+  /**
+   * Anomalies among the actions a run for `refDate` reads, from the view itself:
+   * for a validation whose run did not refresh the snapshot (the `validate`
+   * command, a validation-only run). A daily run counts them from its stage.
+   */
   anomalies(refDate: string): Statement {
-    return this.stmt(ANOMALIES_FILE, { ref_date: sqlDate(refDate) });
+    return this.stmt(ANOMALIES_FILE, { ref_date: sqlDate(refDate) }, { actions: `${this.names.source}.vw_crm_action` });
   }
 
   /** The source audit: anomalies over the whole views. */
@@ -135,4 +188,15 @@ export class SqlBuilder {
   private stmt(file: string, params: Params, extra: Record<string, string> = {}): Statement {
     return this.dialect.bind(fillTemplate(sqlFile(file), { ...this.names, ...extra }), params);
   }
+}
+
+/** The refresh of this table reads vw_crm_action (through the stage). */
+function readsActions(table: TableName): boolean {
+  return (TABLES[table].sources as readonly SourceView[]).includes('vw_crm_action');
+}
+
+/** The session-scoped stage of the actions read for D (one per date: backfills refresh several dates in one session). */
+function stageName(refDate: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(refDate)) throw new Error(`'${refDate}' is not a date`);
+  return `crm_acoes_lidas_${refDate.replaceAll('-', '')}`;
 }

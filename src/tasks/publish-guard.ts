@@ -56,11 +56,32 @@ export function baseline(daily: ReadonlyMap<string, number>, refDate: string, sp
 
 const sum = (daily: ReadonlyMap<string, number>): number => [...daily.values()].reduce((a, b) => a + b, 0);
 
-/** Replace `range` of the table with `statements`, unless the new day looks broken next to the days before it. */
-export async function guardedReplace(ctx: TaskContext, table: TableName, range: DateRange, statements: readonly Statement[], guard: PublishGuard, writtenAt: Date): Promise<ExecResult> {
+export interface ReplaceResult extends ExecResult {
+  /** The rows of `alsoRead`, read in the replace's session (inside its transaction where the engine allows). */
+  readonly alsoRead?: Row[];
+}
+
+/**
+ * Replace `range` of the table with `statements`, unless the new day looks
+ * broken next to the days before it. `alsoRead` is a query on what the
+ * statements staged in the session (e.g. the anomalies among the rows read).
+ */
+export async function guardedReplace(ctx: TaskContext, table: TableName, range: DateRange, statements: readonly Statement[], guard: PublishGuard, writtenAt: Date, alsoRead?: Statement): Promise<ReplaceResult> {
   const opts = { signal: ctx.signal, tag: ctx.tag };
-  const replace = (beforeCommit?: (q: (s: Statement) => Promise<Row[]>) => Promise<void>): Promise<ExecResult> =>
-    ctx.warehouse.executeAtomic(statements, { ...opts, beforeCommit });
+  const inside = ctx.sql.dialect.checksInsideReplace;
+  const replace = async (check?: (q: (s: Statement) => Promise<Row[]>) => Promise<void>): Promise<ReplaceResult> => {
+    let read: Row[] | undefined;
+    const beforeCommit =
+      inside && (check || alsoRead)
+        ? async (q: (s: Statement) => Promise<Row[]>): Promise<void> => {
+            await check?.(q);
+            if (alsoRead) read = await q(alsoRead);
+          }
+        : undefined;
+    const result = await ctx.warehouse.executeAtomic(statements, { ...opts, beforeCommit });
+    if (alsoRead && !inside) read = await ctx.warehouse.query(alsoRead, opts);
+    return { ...result, ...(read ? { alsoRead: read } : {}) };
+  };
   if (guard.accept || guard.minRatio <= 0) return replace();
   const refDate = range.to;
   const { history, candidate } = guardStatements(ctx.sql, table, range, writtenAt);

@@ -19,6 +19,10 @@ export interface TableRecord {
   readonly rowsDeleted?: number;
   readonly finishedAt: number; // unix ms
   readonly error?: string;
+  /** Attempts BullMQ made of the job so far, this one included (they add up across retries from the board); absent for `run --inline`. */
+  readonly attempts?: number;
+  /** This settlement followed a retry from the board: by whom (the board user, or 'token'). */
+  readonly retriedBy?: string;
 }
 
 export interface InlineRunRecord {
@@ -28,6 +32,8 @@ export interface InlineRunRecord {
   readonly finishedAt: number;
   readonly outcome: 'success' | 'failure';
   readonly failed: readonly string[];
+  /** Who ran it (the CLI's --operator or the OS user). */
+  readonly operator?: string;
 }
 
 export interface RunRecorder {

@@ -10,7 +10,7 @@ import { TABLE_NAMES, derivedFrom, refreshOrder, type TableName } from '../table
 import { systemClock, type Clock } from '../clock.js';
 import type { TaskContext } from './context.js';
 import type { RunRecorder, TableTask } from './recorder.js';
-import { refreshTable } from './refresh.js';
+import { refreshTable, type RefreshResult } from './refresh.js';
 import { refreshRange } from '../tables/windows.js';
 import { applyRetention } from './retention.js';
 import { checkSources } from './sources.js';
@@ -61,6 +61,8 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
   const plannedAt = clock.now().getTime();
   const runId = `inline-${date}`;
   const outcomes: TaskOutcome[] = [];
+  // The anomalies the snapshot's refresh counted among the actions it read for D.
+  let counted: RefreshResult['anomalies'];
   const attempt = async (task: TaskKind, table: TableName | 'all', fn: (c: TaskContext) => Promise<{ rows: number | null; seconds: number }>): Promise<void> => {
     const started = performance.now();
     // Tagged like a queued task, so the warehouse's query history attributes inline runs too.
@@ -90,6 +92,7 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
         }
         const guard = { minRatio: config.publishMinRatio, accept: req.acceptAnomaly ?? false };
         const r = await refreshTable(c, table, refreshRange(table, date, config.refreshWindowDays), clock.now(), guard);
+        counted = r.anomalies ?? counted;
         return { rows: r.rowsWritten, seconds: r.seconds };
       });
     }
@@ -105,7 +108,7 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
   let validation: ValidationReport | undefined;
   if (tasks.includes('validation')) {
     await attempt('validation', 'all', async (c) => {
-      validation = await validate(c, date, tables, config.refreshWindowDays, clock.now());
+      validation = await validate(c, date, tables, config.refreshWindowDays, clock.now(), counted);
       await recorder?.recordValidation(validation, clock.now().getTime());
       if (!validation.checksPassed) throw new Error(`consistency checks failed: ${validation.checks.filter((c) => c.falhas > 0).map((c) => c.name).join(', ')}`);
       return { rows: null, seconds: validation.seconds };

@@ -9,6 +9,10 @@ export interface TableSummary {
   readonly registros: number;
   readonly ultimaData: string | null;
   readonly ultimaAtualizacao: Date | null;
+  /** Days of the run's window the table lacks although their sources had rows (validation.ts). */
+  readonly missingDays?: readonly string[];
+  /** The sources could not be read: missingDays are all the days the table lacks, with this error. */
+  readonly missingDaysSourceError?: string;
 }
 
 export interface StatusVerdict {
@@ -35,6 +39,12 @@ export function tableStatus(spec: TableSpec, s: TableSummary, refDate: string, n
     const { criticalLagDays, warningLagDays } = spec.freshness;
     if (criticalLagDays !== null && diasAtraso > criticalLagDays) raise('critical', `data lag ${diasAtraso} days (> ${criticalLagDays})`);
     else if (diasAtraso > warningLagDays) raise('warning', `data lag ${diasAtraso} days (> ${warningLagDays})`);
+  }
+  const missing = s.missingDays ?? [];
+  if (missing.length > 0) {
+    const days = missing.length === 1 ? `day ${missing[0]}` : `days ${missing.join(', ')}`;
+    const why = s.missingDaysSourceError === undefined ? `although the sources have rows for ${missing.length === 1 ? 'it' : 'them'}` : `and its sources could not be read to tell whether it should (${s.missingDaysSourceError})`;
+    raise('critical', `${spec.name} lacks ${days} ${why}: re-run the date with \`crm-materializer run --date ${refDate} --tables ${spec.name} --force\``);
   }
   return { status, diasAtraso, reasons };
 }

@@ -3,10 +3,11 @@
  * the consistency checks (failing the validation) and the source anomalies
  * among the rows the run read (reported only).
  */
-import { asIsoDate } from '../dates.js';
+import { asIsoDate, dateRange } from '../dates.js';
 import { ANOMALIES, CHECKS, type AnomalyName } from '../tables/checks.js';
 import { TABLES, type TableName } from '../tables/registry.js';
 import { StatementCancelledError, WarehouseFileError } from '../errors.js';
+import { refreshRange } from '../tables/windows.js';
 import type { ExecOptions } from '../warehouse/types.js';
 import { elapsedSeconds, type TaskContext } from './context.js';
 import { tableStatus, type TableStatus } from './status.js';
@@ -20,6 +21,8 @@ export interface TableValidation {
   readonly status: TableStatus;
   readonly reasons: readonly string[];
   readonly failed_checks: readonly string[];
+  /** Days of the run's window the table lacks although their sources had rows (each makes it `critical`). */
+  readonly dias_faltando?: readonly string[];
 }
 
 export interface CheckResult {
@@ -45,7 +48,20 @@ export interface ValidationReport {
   readonly seconds: number;
 }
 
-export async function validate(ctx: TaskContext, refDate: string, tables: readonly TableName[], windowDays: number, now = new Date()): Promise<ValidationReport> {
+/**
+ * `counted`: the anomalies the run's refresh of the snapshot counted among the
+ * actions it read for D (from its stage: the view is not read again). Without
+ * them (the `validate` command, a run that did not refresh the snapshot) they
+ * are counted from the view.
+ */
+export async function validate(
+  ctx: TaskContext,
+  refDate: string,
+  tables: readonly TableName[],
+  windowDays: number,
+  now = new Date(),
+  counted?: Readonly<Record<AnomalyName, number>>,
+): Promise<ValidationReport> {
   const started = performance.now();
   const opts = { signal: ctx.signal, tag: ctx.tag };
   const checks: CheckResult[] = [];
@@ -60,6 +76,7 @@ export async function validate(ctx: TaskContext, refDate: string, tables: readon
       registros: Number(row?.registros ?? 0),
       ultimaData: asIsoDate(row?.ultima_data),
       ultimaAtualizacao: row?.ultima_atualizacao instanceof Date ? row.ultima_atualizacao : null,
+      ...(await missingDays(ctx, table, refDate, windowDays, opts)),
     };
     const verdict = tableStatus(TABLES[table], summary, refDate, now);
     rows.push({
@@ -71,9 +88,10 @@ export async function validate(ctx: TaskContext, refDate: string, tables: readon
       status: verdict.status,
       reasons: verdict.reasons,
       failed_checks: checks.filter((c) => c.falhas > 0 && c.tables.includes(table)).map((c) => c.name),
+      dias_faltando: summary.missingDays,
     });
   }
-  const { anomalies, anomaliesError } = await countAnomalies(ctx, refDate, opts);
+  const { anomalies, anomaliesError } = counted ? { anomalies: { ...counted }, anomaliesError: undefined } : await countAnomalies(ctx, refDate, opts);
   const report: ValidationReport = {
     date: refDate,
     tables: rows,
@@ -86,6 +104,29 @@ export async function validate(ctx: TaskContext, refDate: string, tables: readon
   };
   ctx.log.info({ date: refDate, worstStatus: report.worstStatus, checksPassed: report.checksPassed, anomalies }, 'validation done');
   return report;
+}
+
+/**
+ * The days of the run's window for the table ([D-(W-1), D], or D for a
+ * snapshot) that it lacks although their sources had rows: days the run
+ * should have written. The sources are read only when the table lacks a day,
+ * and only for the window. Sources that cannot be read cannot clear an absent
+ * day: every absent day is then missing, with the error.
+ */
+async function missingDays(ctx: TaskContext, table: TableName, refDate: string, windowDays: number, opts: ExecOptions): Promise<{ missingDays: string[]; missingDaysSourceError?: string }> {
+  const range = refreshRange(table, refDate, windowDays);
+  const held = new Set((await ctx.warehouse.query(ctx.sql.windowDaysHeld(table, range), opts)).map((r) => asIsoDate(r.dia)));
+  const absent = dateRange(range.from, range.to).filter((d) => !held.has(d));
+  if (absent.length === 0) return { missingDays: [] };
+  try {
+    const expected = new Set((await ctx.warehouse.query(ctx.sql.expectedDays(table, range), opts)).map((r) => asIsoDate(r.dia)));
+    return { missingDays: absent.filter((d) => expected.has(d)) };
+  } catch (e) {
+    if (e instanceof StatementCancelledError || e instanceof WarehouseFileError) throw e;
+    const missingDaysSourceError = e instanceof Error ? e.message : String(e);
+    ctx.log.warn({ table, error: missingDaysSourceError }, 'the sources of the days a table lacks could not be read');
+    return { missingDays: absent, missingDaysSourceError };
+  }
 }
 
 /** Source anomalies are information: a source that cannot be read is reported, not fatal. */

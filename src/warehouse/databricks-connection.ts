@@ -13,11 +13,9 @@ import type { ConnectionOptions } from '@databricks/sql/dist/contracts/IDBSQLCli
 import type { Config } from '../config/index.js';
 import { UsageError, WarehouseError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { DatabricksClient, DatabricksSession } from './databricks-client.js';
 import { drainHttpBody, httpStatusOf, isWarehouseStarting, toWarehouseError, type ErrorContext } from './databricks-errors.js';
 import { SESSION_TAGS, splitHost } from './databricks-params.js';
-
-/** The driver's session (IDBSQLSession). */
-export type DriverSession = Awaited<ReturnType<DBSQLClient['openSession']>>;
 
 /** Delta refuses VACUUM below 168 hours unless this is false in the session. */
 export const RETENTION_CHECK_CONF = 'spark.databricks.delta.retentionDurationCheck.enabled';
@@ -74,8 +72,16 @@ export function credentialVars(s: DatabricksSettings): string {
   return s.auth.kind === 'token' ? 'DATABRICKS_TOKEN' : 'DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET (OAuth M2M)';
 }
 
+/** Makes connected clients: the real driver below, or a scripted one in tests. */
+export interface DatabricksDriver {
+  connect(settings: DatabricksSettings, log: Logger, redact: (text: string) => string): Promise<DatabricksClient>;
+}
+
+/** The real driver, @databricks/sql. */
+export const realDriver: DatabricksDriver = { connect: connectClient };
+
 /** A client connected (no request is made yet); the driver's own log goes to ours at debug level. */
-export async function connectClient(s: DatabricksSettings, log: Logger, redact: (text: string) => string): Promise<DBSQLClient> {
+export async function connectClient(s: DatabricksSettings, log: Logger, redact: (text: string) => string): Promise<DatabricksClient> {
   const client = new DBSQLClient({ logger: { log: (level, message) => log.debug({ driverLevel: level }, redact(message)) } });
   client.on('error', (err: unknown) => log.debug({ error: redact(String(err)) }, 'Databricks driver connection error'));
   const { host, port } = splitHost(s.hostPort);
@@ -96,18 +102,32 @@ export async function connectClient(s: DatabricksSettings, log: Logger, redact: 
       : // A Databricks service principal's OAuth secret (also on Azure, where the driver would otherwise use Entra ID).
         { ...base, authType: 'databricks-oauth', oauthClientId: s.auth.clientId, oauthClientSecret: s.auth.clientSecret, useDatabricksOAuthInAzure: true };
   await client.connect(options);
-  return client;
+  return {
+    openSession: (request) => client.openSession(request),
+    close: async () => {
+      const agent = await client
+        .getConnectionProvider()
+        .then((p) => p.getAgent())
+        .catch(() => undefined);
+      try {
+        await client.close();
+      } finally {
+        // The kept-alive sockets would hold the process open.
+        agent?.destroy();
+      }
+    },
+  };
 }
 
 /**
  * Open the session, waiting for a starting warehouse within the budget.
  * `signal` is the warehouse object's lifetime: close() stops the wait.
  */
-export async function openSession(client: DBSQLClient, s: DatabricksSettings, log: Logger, errors: ErrorContext, signal: AbortSignal): Promise<DriverSession> {
+export async function openSession(client: DatabricksClient, s: DatabricksSettings, log: Logger, errors: ErrorContext, signal: AbortSignal): Promise<DatabricksSession> {
   const started = Date.now();
   let backoff = 500;
   for (let attempt = 1; ; attempt += 1) {
-    let session: DriverSession;
+    let session: DatabricksSession;
     try {
       session = await client.openSession({
         initialCatalog: s.catalog,
@@ -140,7 +160,7 @@ export async function openSession(client: DBSQLClient, s: DatabricksSettings, lo
 }
 
 /** Only when VACUUM below 168 hours was explicitly allowed (warned about at start-up). */
-async function disableRetentionCheck(session: DriverSession, errors: ErrorContext): Promise<void> {
+async function disableRetentionCheck(session: DatabricksSession, errors: ErrorContext): Promise<void> {
   try {
     const op = await session.executeStatement(`SET ${RETENTION_CHECK_CONF} = false`);
     try {

@@ -8,10 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { thrift } from '@databricks/sql';
 import { StatementCancelledError, WarehouseError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DriverSession } from './databricks-connection.js';
-
-/** The driver's operation (IOperation). */
-export type DriverOperation = Awaited<ReturnType<DriverSession['executeStatement']>>;
+import type { DatabricksOperation } from './databricks-client.js';
 
 const State = thrift.TCLIService_types.TOperationState;
 const FIRST_POLL_MS = 20;
@@ -28,7 +25,7 @@ export interface OperationContext {
 const cancelled = (signal: AbortSignal): StatementCancelledError => new StatementCancelledError(`statement cancelled: ${String(signal.reason ?? 'aborted')}`);
 
 /** Run `consume` once the operation has finished; the operation is cancelled on abort and closed in every case. */
-export async function runOperation<T>(op: DriverOperation, ctx: OperationContext, consume: (op: DriverOperation) => Promise<T>): Promise<T> {
+export async function runOperation<T>(op: DatabricksOperation, ctx: OperationContext, consume: (op: DatabricksOperation) => Promise<T>): Promise<T> {
   let cancelling: Promise<unknown> | undefined;
   const cancel = (): void => {
     cancelling ??= op.cancel().catch((e: unknown) => ctx.log.debug({ error: String(e) }, 'cancelling a Databricks statement failed'));
@@ -46,7 +43,7 @@ export async function runOperation<T>(op: DriverOperation, ctx: OperationContext
   }
 }
 
-async function awaitOperation(op: DriverOperation, ctx: OperationContext, cancel: () => void): Promise<void> {
+async function awaitOperation(op: DatabricksOperation, ctx: OperationContext, cancel: () => void): Promise<void> {
   const { signal, log } = ctx;
   let queuedSince: number | undefined;
   let nextLog = 0;

@@ -3,22 +3,23 @@
  * over HTTPS). One session per warehouse object (one per worker process),
  * opened on the first statement and closed by close(). Every statement is
  * tagged for system.query.history, bound with typed parameters, cancelled
- * in the warehouse when its task aborts, and closed when done.
+ * in the warehouse when its task aborts, and closed when done. The driver is
+ * reached through a DatabricksDriver (databricks-client.ts).
  */
-import type { DBSQLClient } from '@databricks/sql';
 import { StatementCancelledError, WarehouseError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { DatabricksClient, DatabricksOperation, DatabricksSession } from './databricks-client.js';
 import {
-  connectClient,
   credentialVars,
   openSession,
+  realDriver,
   secretsOf,
   RETENTION_CHECK_CONF,
+  type DatabricksDriver,
   type DatabricksSettings,
-  type DriverSession,
 } from './databricks-connection.js';
 import { describeFailure, isInvalidSession, type ErrorContext } from './databricks-errors.js';
-import { rowsAffectedOf, runOperation, type DriverOperation } from './databricks-operation.js';
+import { rowsAffectedOf, runOperation } from './databricks-operation.js';
 import { statementTags, toDriverParams } from './databricks-params.js';
 import { normalizeRow } from './rows.js';
 import type { ExecOptions, ExecResult, Row, Statement, Warehouse, AtomicOptions } from './types.js';
@@ -27,14 +28,16 @@ export class DatabricksWarehouse implements Warehouse {
   readonly engine = 'databricks' as const;
   private readonly log: Logger;
   private readonly secrets: readonly string[];
-  private client: DBSQLClient | undefined;
-  private opening: Promise<DriverSession> | undefined;
-  private current: DriverSession | undefined;
+  private client: DatabricksClient | undefined;
+  private opening: Promise<DatabricksSession> | undefined;
+  private current: DatabricksSession | undefined;
   private lifetime = new AbortController();
 
   constructor(
     private readonly settings: DatabricksSettings,
     log: Logger,
+    /** How clients are made: the real driver unless a test scripts one. */
+    private readonly driver: DatabricksDriver = realDriver,
   ) {
     this.log = log.child({ engine: 'databricks' });
     this.secrets = secretsOf(settings).filter((s) => s.length >= 4);
@@ -80,17 +83,10 @@ export class DatabricksWarehouse implements Warehouse {
         .then(() => this.log.debug('Databricks session closed'))
         .catch((e: unknown) => this.log.warn({ error: this.redact(String(e)) }, 'closing the Databricks session failed'));
     }
-    if (client) {
-      const agent = await client
-        .getConnectionProvider()
-        .then((p) => p.getAgent())
-        .catch(() => undefined);
-      await client.close().catch((e: unknown) => this.log.debug({ error: this.redact(String(e)) }, 'closing the Databricks client failed'));
-      agent?.destroy();
-    }
+    await client?.close().catch((e: unknown) => this.log.debug({ error: this.redact(String(e)) }, 'closing the Databricks client failed'));
   }
 
-  private async run<T>(statement: Statement, options: ExecOptions, consume: (op: DriverOperation) => Promise<T>): Promise<T> {
+  private async run<T>(statement: Statement, options: ExecOptions, consume: (op: DatabricksOperation) => Promise<T>): Promise<T> {
     const { signal } = options;
     if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
     const errors = this.errorContext(signal);
@@ -100,7 +96,7 @@ export class DatabricksWarehouse implements Warehouse {
     } catch (e) {
       throw new WarehouseError(`cannot bind the statement's parameters: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    let op: DriverOperation | undefined;
+    let op: DatabricksOperation | undefined;
     for (let attempt = 1; op === undefined; attempt += 1) {
       const session = await this.session(signal);
       try {
@@ -123,7 +119,7 @@ export class DatabricksWarehouse implements Warehouse {
   }
 
   /** The shared session, opened once; a caller whose task aborts stops waiting for it. */
-  private session(signal: AbortSignal | undefined): Promise<DriverSession> {
+  private session(signal: AbortSignal | undefined): Promise<DatabricksSession> {
     this.opening ??= this.open().catch((e: unknown) => {
       this.opening = undefined;
       throw e;
@@ -131,10 +127,10 @@ export class DatabricksWarehouse implements Warehouse {
     return untilAborted(this.opening, signal);
   }
 
-  private async open(): Promise<DriverSession> {
+  private async open(): Promise<DatabricksSession> {
     const errors = this.errorContext(undefined);
     try {
-      this.client ??= await connectClient(this.settings, this.log, (t) => this.redact(t));
+      this.client ??= await this.driver.connect(this.settings, this.log, (t) => this.redact(t));
     } catch (e) {
       throw await describeFailure(e, errors);
     }
@@ -144,7 +140,7 @@ export class DatabricksWarehouse implements Warehouse {
     return session;
   }
 
-  private forget(session: DriverSession): void {
+  private forget(session: DatabricksSession): void {
     if (this.current === session) {
       this.opening = undefined;
       this.current = undefined;

@@ -25,6 +25,13 @@ export interface Dialect {
    * (Databricks: a REPLACE WHERE cannot be stopped half-way).
    */
   readonly checksInsideReplace: boolean;
+  /**
+   * A session-scoped table holding `query`'s rows, read by later statements of
+   * the same session (a refresh's source rows, read once): DuckDB creates it
+   * inside the replace's transaction, Databricks before the REPLACE WHERE.
+   */
+  createStage(name: string, query: string): string;
+  dropStage(name: string): string;
   /** Run once per session before anything else. */
   readonly sessionSetup: readonly string[];
   /** Bind `:name` markers: keeps only the parameters the SQL uses; throws if one is missing. */
@@ -55,6 +62,8 @@ export const databricksDialect: Dialect = {
   afterDelete: (table, retainHours) => [`VACUUM ${table} RETAIN ${retainHours} HOURS`],
   afterRefresh: (table) => [`OPTIMIZE ${table}`],
   checksInsideReplace: false,
+  createStage: (name, query) => `CREATE TEMPORARY TABLE ${name} AS\n${query}`,
+  dropStage: (name) => `DROP TEMPORARY TABLE IF EXISTS ${name}`,
   sessionSetup: [],
   bind: (sql, params) => bindMarkers(sql, params, (name) => `:${name}`),
 };
@@ -71,6 +80,8 @@ export const duckdbDialect: Dialect = {
   afterDelete: () => [],
   afterRefresh: () => [],
   checksInsideReplace: true,
+  createStage: (name, query) => `CREATE OR REPLACE TEMP TABLE ${name} AS\n${query}`,
+  dropStage: (name) => `DROP TABLE IF EXISTS temp.main.${name}`,
   // Spark's datediff(end, start), beside DuckDB's own three-argument datediff.
   sessionSetup: [`CREATE OR REPLACE TEMP MACRO datediff(end_date, start_date) AS date_diff('day', start_date, end_date)`],
   bind: (sql, params) => bindMarkers(sql, params, (name) => `$${name}`),

@@ -8,11 +8,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { QueryTag } from './types.js';
 
 export interface StatementProfile {
   readonly sql: string;
   /** Rows read per table (three-part name, as DuckDB reports it), summed over its scans. */
   readonly rowsScanned: Readonly<Record<string, number>>;
+  /** Who ran it (task, table), as the statement was tagged. */
+  readonly tag?: QueryTag;
 }
 
 export type ProfileListener = (profile: StatementProfile) => void;

@@ -29,6 +29,12 @@ export interface DuckDbOptions {
   readonly mustExist?: boolean;
   /** Keep the file open this long after the last statement (ms). */
   readonly idleCloseMs?: number;
+  /**
+   * DuckDB's worker threads (its `threads` setting); default: one per core.
+   * Fewer when the read API shares the process (engineThreadsBesideApi).
+   * The first warehouse to open a file decides (one instance per file).
+   */
+  readonly threads?: number;
   /** Profile every statement and report the rows its scans read (benchmarks, tests). */
   readonly onProfile?: ProfileListener;
 }
@@ -43,6 +49,7 @@ class SharedFile {
   private instance: Promise<DuckDBInstance> | undefined;
   private leases = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly options: DuckDbOptions,
@@ -71,13 +78,38 @@ class SharedFile {
     this.idleTimer.unref();
   }
 
-  async close(): Promise<void> {
+  /** Close now if no statement is running; concurrent calls share one closing. */
+  close(): Promise<void> {
     clearTimeout(this.idleTimer);
+    this.closing ??= this.closeIdle().finally(() => (this.closing = undefined));
+    return this.closing;
+  }
+
+  private async closeIdle(): Promise<void> {
     if (this.leases > 0) return;
     const pending = this.instance;
+    const instance = await pending?.catch(() => undefined);
+    // Closing writes the WAL into the file, synchronously: seconds of a blocked
+    // event loop after a refresh. A CHECKPOINT first does that work on the
+    // thread pool, leaving closeSync nothing to write.
+    if (instance && !this.options.readOnly) await checkpoint(instance, this.options.catalog);
+    if (this.leases > 0 || this.instance !== pending) return; // a statement started meanwhile: keep the file
     this.instance = undefined;
-    if (pending) (await pending.catch(() => undefined))?.closeSync();
+    instance?.closeSync();
     this.onClosed();
+  }
+}
+
+async function checkpoint(instance: DuckDBInstance, catalog: string): Promise<void> {
+  try {
+    const c = await instance.connect();
+    try {
+      await c.run(`CHECKPOINT ${catalog}`);
+    } finally {
+      c.closeSync();
+    }
+  } catch {
+    // Left to closeSync, as before (a full disk, a damaged file: the next open reports it).
   }
 }
 
@@ -96,7 +128,14 @@ function sharedFile(options: DuckDbOptions): SharedFile {
 export class DuckDbWarehouse implements Warehouse {
   readonly engine = 'duckdb' as const;
 
+  private scanObserver: ProfileListener | undefined;
+
   constructor(private readonly options: DuckDbOptions) {}
+
+  /** From now on, profile every statement and report the rows its scans read, with its tag (the task metrics). */
+  observeScans(listener: ProfileListener): void {
+    this.scanObserver = listener;
+  }
 
   async execute(statement: Statement, options: ExecOptions = {}): Promise<ExecResult> {
     return this.withConnection(options, async (c, p) => ({ rowsAffected: await run(c, statement, p) }));
@@ -143,7 +182,7 @@ export class DuckDbWarehouse implements Warehouse {
     }
     let connection: DuckDBConnection | undefined;
     const interrupt = (): void => connection?.interrupt();
-    const { onProfile } = this.options;
+    const onProfile = this.options.onProfile ?? this.scanObserver;
     const profiler = onProfile ? new ConnectionProfiler() : undefined;
     try {
       connection = await instance.connect();
@@ -151,7 +190,7 @@ export class DuckDbWarehouse implements Warehouse {
       await profiler?.enable(connection);
       signal?.addEventListener('abort', interrupt, { once: true });
       if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
-      return await fn(connection, profiler && onProfile ? (sql) => onProfile(profiler.read(sql)) : undefined);
+      return await fn(connection, profiler && onProfile ? (sql) => onProfile({ ...profiler.read(sql), ...(options.tag ? { tag: options.tag } : {}) }) : undefined);
     } catch (e) {
       throw duckDbError(e, resolve(this.options.path), signal);
     } finally {
@@ -167,7 +206,7 @@ async function openInstance(o: DuckDbOptions): Promise<DuckDBInstance> {
   const path = resolve(o.path);
   if (!o.readOnly) prepareDuckDbFolder(o.path);
   if (o.mustExist || o.readOnly) requireDuckDbFile(o.path);
-  const instance = await DuckDBInstance.create(':memory:');
+  const instance = await DuckDBInstance.create(':memory:', o.threads === undefined ? undefined : { threads: String(o.threads) });
   try {
     const c = await instance.connect();
     try {

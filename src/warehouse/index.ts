@@ -13,6 +13,8 @@ export interface WarehouseOptions {
   readonly readOnly?: boolean;
   /** May create the DuckDB file (`init`, `demo seed`); everything else refuses a missing file. */
   readonly create?: boolean;
+  /** DuckDB: its worker threads (default: one per core). */
+  readonly threads?: number;
   /** Where the engine logs (waiting for a starting warehouse, warnings); silent if not given. */
   readonly log?: Logger;
 }
@@ -21,7 +23,7 @@ export async function createWarehouse(config: Config, options: WarehouseOptions 
   switch (config.warehouse) {
     case 'duckdb': {
       const { DuckDbWarehouse } = await import('./duckdb.js');
-      return new DuckDbWarehouse({ path: config.duckdbPath, catalog: config.catalog, readOnly: options.readOnly, mustExist: !options.create });
+      return new DuckDbWarehouse({ path: config.duckdbPath, catalog: config.catalog, readOnly: options.readOnly, mustExist: !options.create, threads: options.threads });
     }
     case 'databricks': {
       const [{ databricksSettings }, { DatabricksWarehouse }] = await Promise.all([import('./databricks-connection.js'), import('./databricks.js')]);

@@ -70,6 +70,12 @@ export interface Warehouse {
    * `rowsAffected` is the last statement's (the INSERT of a replace).
    */
   executeAtomic(statements: readonly Statement[], options?: AtomicOptions): Promise<ExecResult>;
+  /**
+   * Report the rows each statement's scans read, per table, with the
+   * statement's tag, where the engine can tell (DuckDB's profiler; the
+   * Databricks driver does not return them: see system.query.history).
+   */
+  observeScans?(listener: (scan: { readonly rowsScanned: Readonly<Record<string, number>>; readonly tag?: QueryTag }) => void): void;
   /** Release the engine (connections, file locks, sessions). Safe to call twice. */
   close(): Promise<void>;
 }

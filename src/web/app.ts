@@ -10,9 +10,12 @@ import type { Logger } from '../log.js';
 import type { Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
 import { auditLog, boardAuth } from './auth.js';
+import { boardRetryNotes, runsRoutes } from './runs-routes.js';
 import { notFound, sameOriginWrites, securityHeaders } from './security.js';
 import { API_PATH } from '../api/router.js';
 import { missingDuckDbFile } from '../warehouse/duckdb-errors.js';
+import { boundedPing, type RedisHealth } from '../queue/redis-health.js';
+import { sendProblem } from '../api/problem.js';
 
 export const BOARD_PATH = '/admin/queues';
 /** The warehouse must have answered a worker's check within this long (or two check intervals) for /readyz. */
@@ -22,6 +25,8 @@ export interface WebDeps {
   readonly config: Config;
   readonly log: Logger;
   readonly redis: Redis;
+  /** The process's Redis watcher: while it sees an outage, probes and the board answer 503 at once. */
+  readonly health?: RedisHealth;
   readonly queues: Queues;
   readonly state: StateStore;
   readonly metrics: Pick<Metrics, 'scrape' | 'registry'>;
@@ -37,20 +42,25 @@ export function createApp(deps: WebDeps): Express {
   app.disable('x-powered-by');
   // Behind a proxy (ingress) that terminates TLS: X-Forwarded-Proto/Host say how the client addressed us.
   app.set('trust proxy', config.trustProxy);
-  app.use(securityHeaders(), sameOriginWrites());
-
+  app.use(securityHeaders());
+  // First: liveness never waits on Redis, the engine or another route.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Read-only: the runs page and /api/v1/runs (operators), then the read API (another method is its own 405).
+  if (deps.board) app.use(runsRoutes(deps, BOARD_PATH));
+  if (deps.api) app.use(API_PATH, deps.api);
+  // The writes (the board's) need a same-origin request; who retries is noted before the board acts.
+  app.use(sameOriginWrites());
+  if (deps.board) app.use(boardRetryNotes(deps, BOARD_PATH));
+  // Where a person landing on the service finds everything: the API's index lists the API, the board and /metrics.
+  if (deps.api) app.get('/', (_req, res) => res.redirect(302, `${API_PATH}/`));
 
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, string> = {};
-    try {
-      await deps.redis.ping();
-      checks.redis = 'ok';
-    } catch (e) {
-      checks.redis = `unreachable: ${e instanceof Error ? e.message : String(e)}`;
-    }
+    // Bounded: the connection waits for Redis forever (BullMQ needs it), a probe must answer.
+    const redisProblem = await redisUnusable(deps);
+    checks.redis = redisProblem === undefined ? 'ok' : `unreachable: ${redisProblem}`;
     // A deleted database file is not ready, whatever the last check said.
     const missing = config.warehouse === 'duckdb' ? missingDuckDbFile(config.duckdbPath) : undefined;
     if (missing) checks.warehouse_file = missing;
@@ -68,14 +78,14 @@ export function createApp(deps: WebDeps): Express {
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.scrape());
   });
-  if (deps.api) app.use(API_PATH, deps.api);
   if (deps.board) mountBoard(app, deps);
   // Answered here rather than by Express's default page, which would replace the security headers.
   app.use(notFound());
   return app;
 }
 
-function mountBoard(app: Express, { config, log, queues }: WebDeps): void {
+function mountBoard(app: Express, deps: WebDeps): void {
+  const { config, log, queues } = deps;
   const board = new ExpressAdapter();
   board.setBasePath(BOARD_PATH);
   createBullBoard({
@@ -85,5 +95,35 @@ function mountBoard(app: Express, { config, log, queues }: WebDeps): void {
   });
   const boardApp = board.getRouter() as express.Express;
   boardApp.disable('x-powered-by'); // the board is an express app of its own
-  app.use(BOARD_PATH, boardAuth(config, log), auditLog(log), boardApp);
+  app.use(BOARD_PATH, boardAuth(config, log), auditLog(log), redisGate(deps), boardApp);
+}
+
+/** Why Redis cannot be used now (the watcher saw an outage, or a PING got no answer in time), or undefined. */
+async function redisUnusable({ redis, health }: Pick<WebDeps, 'redis' | 'health'>): Promise<string | undefined> {
+  if (health && !health.up) return 'an outage is in progress (the connection gets no answer)';
+  return boundedPing(redis);
+}
+
+/**
+ * The board's API routes read Redis on every call: while Redis does not
+ * answer they would hang, so they answer 503 at once (its pages and assets
+ * need no Redis and are served as usual).
+ */
+function redisGate(deps: WebDeps): express.RequestHandler {
+  return (req, res, next) => {
+    if (!req.path.startsWith('/api/')) {
+      next();
+      return;
+    }
+    redisUnusable(deps).then(
+      (problem) => {
+        if (problem === undefined) {
+          next();
+          return;
+        }
+        sendProblem(res, 503, `Redis is unreachable (${problem}): the board needs it; try again once /readyz answers 200`, { retryAfterSeconds: 5 });
+      },
+      (e: unknown) => next(e),
+    );
+  };
 }

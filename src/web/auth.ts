@@ -8,6 +8,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { sendProblem } from '../api/problem.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 const same = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b));
@@ -15,11 +16,12 @@ const same = (a: string, b: string): boolean => timingSafeEqual(digest(a), diges
 /** Who made a request: the basic-auth user, 'token' for the bearer, or 'anonymous' when auth is off. */
 export type Operator = string;
 
-export function boardAuth(config: Config, log: Logger): RequestHandler {
+/** `warn: false` for a second guard of the same credentials (the runs routes): the board's logs the BOARD_AUTH=off warning once. */
+export function boardAuth(config: Config, log: Logger, opts: { warn?: boolean } = {}): RequestHandler {
   const { user, password, token, auth } = config.board;
   const hasCredentials = (user !== undefined && password !== undefined) || token !== undefined;
   if (auth === 'off') {
-    log.warn('BOARD_AUTH=off: Bull Board is served without credentials; anyone who reaches the port can retry, add and remove jobs');
+    if (opts.warn !== false) log.warn('BOARD_AUTH=off: Bull Board is served without credentials; anyone who reaches the port can retry, add and remove jobs');
     return (_req, res, next) => {
       res.locals.operator = 'anonymous';
       next();
@@ -43,8 +45,9 @@ export function boardAuth(config: Config, log: Logger): RequestHandler {
         return next();
       }
     }
-    res.setHeader('WWW-Authenticate', 'Basic realm="crm-materializer", charset="UTF-8"');
-    res.status(401).json({ error: 'authentication required: basic (BOARD_USER/BOARD_PASSWORD) or bearer (BOARD_TOKEN)' });
+    sendProblem(res, 401, 'authentication required: basic (BOARD_USER/BOARD_PASSWORD) or bearer (BOARD_TOKEN)', {
+      headers: { 'WWW-Authenticate': 'Basic realm="crm-materializer", charset="UTF-8"' },
+    });
   };
 }
 

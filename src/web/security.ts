@@ -8,6 +8,7 @@
  * origin rule: a browser never adds a bearer token on its own.
  */
 import type { Request, RequestHandler } from 'express';
+import { sendProblem } from '../api/problem.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** HSTS on HTTPS responses: a year, subdomains included. */
@@ -54,7 +55,7 @@ function hasNonJsonBody(req: Request): boolean {
   return hasBody && !/^application\/([\w.+-]*\+)?json\b/i.test(req.get('content-type') ?? '');
 }
 
-/** Refuse state-changing requests from another site (403) and non-JSON bodies (415), each with one line of JSON. */
+/** Refuse state-changing requests from another site (403) and non-JSON bodies (415), each a one-line problem+json. */
 export function sameOriginWrites(): RequestHandler {
   return (req, res, next) => {
     if (READ_METHODS.has(req.method)) return next();
@@ -62,23 +63,25 @@ export function sameOriginWrites(): RequestHandler {
       const own = ownOrigin(req);
       const claimed = claimedOrigin(req);
       if (own === undefined || claimed !== own) {
-        res.status(403).json({
-          error: `cross-site request refused: a ${req.method} needs an Origin or Referer of ${own ?? 'this site'} (got ${claimed ?? 'none'}); act from the board's own page, or authenticate with a bearer token`,
-        });
+        sendProblem(
+          res,
+          403,
+          `cross-site request refused: a ${req.method} needs an Origin or Referer of ${own ?? 'this site'} (got ${claimed ?? 'none'}); act from the board's own page, or authenticate with a bearer token`,
+        );
         return;
       }
     }
     if (hasNonJsonBody(req)) {
-      res.status(415).json({ error: `a ${req.method} body must be JSON: send Content-Type: application/json` });
+      sendProblem(res, 415, `a ${req.method} body must be JSON: send Content-Type: application/json`);
       return;
     }
     next();
   };
 }
 
-/** 404 as one line of JSON, keeping the security headers. */
+/** 404 as a one-line problem+json, keeping the security headers. */
 export function notFound(): RequestHandler {
   return (req, res) => {
-    res.status(404).json({ error: `no such page: ${req.method} ${req.path}` });
+    sendProblem(res, 404, `no such page: ${req.method} ${req.path}`);
   };
 }

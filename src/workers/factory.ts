@@ -52,7 +52,8 @@ export class WorkerPool {
       // Jobs queued by the service wait JOB_BACKOFF_MS between attempts, whatever the queuing process was configured with.
       settings: { backoffStrategy: () => config.jobs.backoffMs },
     });
-    worker.on('error', (err) => this.rt.log.error({ queue, err }, 'worker error'));
+    // During a Redis outage BullMQ reports every reconnection attempt: the health watcher logs the outage once.
+    worker.on('error', this.rt.health ? this.rt.health.onError({ queue }, 'worker error') : (err) => this.rt.log.error({ queue, err }, 'worker error'));
     // Failed without running the processor (stalled too often, e.g. its workers crashed): the same failure path as a processor error.
     worker.on('failed', (job, err) => {
       if (job?.deferredFailure === undefined) return;

@@ -111,6 +111,20 @@ describe('docker-compose.yml services', () => {
     expect(dig(redis, 'healthcheck', 'test')).toEqual(['CMD', 'redis-cli', 'ping']);
   });
 
+  it('an optional cache Redis (profile cache) may evict and keeps nothing; only the web role is told about it', () => {
+    const stack = duckdb();
+    expect(stack.active).not.toContain('redis-cache');
+    const cache = composeService(stack, 'redis-cache');
+    expect(dig(cache, 'profiles')).toEqual(['cache']);
+    const command = asStrings(cache['command'], 'redis-cache command').join(' ');
+    expect(command).toMatch(/--maxmemory \d+mb/);
+    expect(command).toContain('--maxmemory-policy allkeys-lru');
+    expect(command).toContain('--appendonly no');
+    expect(volumes(stack, 'redis-cache')).toEqual([]);
+    expect(composeEnvironment(stack, 'web')['CACHE_REDIS_URL']).toBe('');
+    for (const name of ['scheduler', 'worker']) expect(Object.keys(composeEnvironment(databricks(), name))).not.toContain('CACHE_REDIS_URL');
+  });
+
   it('the application services run one image, wait for a healthy Redis and reach it by its service name', () => {
     const stack = databricks();
     expect(new Set(APP_SERVICES.map((s) => composeService(stack, s)['image'])).size).toBe(1);

@@ -65,8 +65,10 @@ describe('crm-materializer start', () => {
     expect(r.code).toBe(0);
     const status = await runCli(['status', '--json'], env);
     expect(status.code).toBe(0);
-    const report = JSON.parse(status.stdout) as { schedule: { registered: boolean }; tables: { lastRefresh: { outcome: string } | null }[] };
+    const report = JSON.parse(status.stdout) as { schedule: { registered: boolean; next: string[] }; tables: { lastRefresh: { outcome: string } | null }[] };
     expect(report.schedule.registered).toBe(true);
+    // Times in SCHEDULE_TZ with their offset, like the text output: the 06:00 ticks.
+    expect(report.schedule.next[0]).toMatch(/^\d{4}-\d{2}-\d{2}T06:00:00-03:00$/);
     expect(report.tables.every((t) => t.lastRefresh?.outcome === 'success')).toBe(true);
   });
 

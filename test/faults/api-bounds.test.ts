@@ -77,7 +77,7 @@ describe('rate limit', () => {
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(refused.body.error).toBe(`rate limit exceeded: at most 1 requests a minute per client (bursts of 3); retry after ${retryAfter} s`);
+    expect(refused.body.detail).toBe(`rate limit exceeded: at most 1 requests a minute per client (bursts of 3); retry after ${retryAfter} s`);
     expect((await apiGet(svc, '/freshness', { 'x-api-key': OTHER_KEY })).status).toBe(200);
   });
 });

@@ -30,14 +30,15 @@ describe('board security', () => {
     ['a POST from a page of another site (Referer only)', { referer: 'https://evil.example/x', 'content-type': 'application/json' }, 'https://evil.example'],
     ['a POST from a sandboxed page (Origin: null)', { origin: 'null', 'content-type': 'application/json' }, 'null'],
     ['a POST saying nothing of where it comes from', { 'content-type': 'application/json' }, 'none'],
-  ])('%s is refused with 403 and one line of JSON; nothing is added', async (_name, headers, got) => {
+  ])('%s is refused with 403 and a one-line problem+json; nothing is added', async (_name, headers, got) => {
     const res = await add(headers);
     expect(res.status).toBe(403);
     const text = await res.text();
     expect(text).not.toContain('\n');
-    expect((JSON.parse(text) as { error: string }).error).toBe(
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(text) as { status: number; detail: string }).toMatchObject({ status: 403, detail:
       `cross-site request refused: a POST needs an Origin or Referer of ${base} (got ${got}); act from the board's own page, or authenticate with a bearer token`,
-    );
+    });
     expect(await jobs()).toBe(0);
   });
 
@@ -56,7 +57,7 @@ describe('board security', () => {
     const before = await jobs();
     const res = await add({ origin: base, 'content-type': 'text/plain' });
     expect(res.status).toBe(415);
-    expect(await res.json()).toEqual({ error: 'a POST body must be JSON: send Content-Type: application/json' });
+    expect(await res.json()).toMatchObject({ status: 415, title: 'Unsupported media type', detail: 'a POST body must be JSON: send Content-Type: application/json' });
     expect(await jobs()).toBe(before);
   });
 

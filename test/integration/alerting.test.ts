@@ -61,6 +61,13 @@ const CONTRACT_METRICS = new Set<string>([
   'crm_source_anomalies',
   'crm_source_audit_last_success_timestamp_seconds',
   ...histogram('crm_warehouse_statement_duration_seconds'),
+  'crm_api_requests_total',
+  ...histogram('crm_api_request_duration_seconds'),
+  'crm_api_cache_total',
+  'crm_api_cache_bypass_total',
+  'crm_api_warehouse_queries_total',
+  'crm_api_cache_keys',
+  'crm_api_cache_bytes',
 ]);
 
 function histogram(name: string): string[] {
@@ -592,9 +599,9 @@ describe('Grafana dashboard', () => {
     expect(exprs.length).toBeGreaterThanOrEqual(10);
   });
 
-  it('uses the provisioned Prometheus datasource', () => {
+  it('queries the Prometheus datasource through DS_PROMETHEUS, a variable of the provisioned datasource type', () => {
     const provisioning = asRecord(readYaml(GRAFANA_DATASOURCES), GRAFANA_DATASOURCES);
-    const uids = asArray(provisioning['datasources'], 'datasources').map((d) => asRecord(d, 'datasource')['uid']);
+    const types = asArray(provisioning['datasources'], 'datasources').map((d) => asRecord(d, 'datasource')['type']);
     const used = new Set<string>();
     const walk = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach(walk);
@@ -605,8 +612,11 @@ describe('Grafana dashboard', () => {
       }
     };
     walk(dashboard);
-    expect(used.size).toBeGreaterThan(0);
-    for (const uid of used) expect(uids).toContain(uid);
+    expect([...used]).toEqual(['${DS_PROMETHEUS}']);
+    const list = asArray(asRecord(asRecord(dashboard, DASHBOARD)['templating'], 'templating')['list'], 'templating.list');
+    const variable = list.map((v) => asRecord(v, 'variable')).find((v) => v['name'] === 'DS_PROMETHEUS');
+    expect(variable?.['type']).toBe('datasource');
+    expect(types).toContain(variable?.['query']);
   });
 
   it('only queries metrics of the metric contract', () => {

@@ -78,7 +78,7 @@ describe('read API credentials', () => {
     for (const [what, headers] of Object.entries(refused)) {
       const a = await apiGet(s, '/priorities', headers);
       expect([what, a.status, a.headers.get('www-authenticate')]).toEqual([what, 401, 'Bearer realm="crm-materializer"']);
-      expect(a.body.error).toMatch(/authentication required/);
+      expect(a.body.detail).toMatch(/authentication required/);
     }
     for (const path of ['/metrics', '/actions', '/freshness', '/nothing-here']) expect((await apiGet(s, path, {})).status).toBe(401);
   });
@@ -152,7 +152,7 @@ describe('read API parameters', () => {
     for (const [path, parameter] of cases) {
       const a = await apiGet(s, path);
       expect([path, a.status, a.body.parameter]).toEqual([path, 400, parameter]);
-      expect(typeof a.body.error).toBe('string');
+      expect(typeof a.body.detail).toBe('string');
     }
     expect(await queries()).toEqual(before);
     const m = await (await fetch(`http://127.0.0.1:${s.service.port}/metrics`)).text();

@@ -17,8 +17,8 @@ import { SqlBuilder } from '../../src/tables/statements.js';
 import { runInline } from '../../src/tasks/run-inline.js';
 import { createWarehouse, dialectOf } from '../../src/warehouse/index.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
-import { writeCaCertFile } from '../support/databricks/certs.js';
-import { start, type LocalDatabricks } from '../support/databricks/server.js';
+import { writeCaCertFile } from '../../tools/databricks-local/certs.js';
+import { start, type LocalDatabricks } from '../../tools/databricks-local/server.js';
 import { CATALOG, D, LogCapture, SCHEMA, endpointEnv, seedTwoFiles } from '../support/databricks-env.js';
 
 interface Side {

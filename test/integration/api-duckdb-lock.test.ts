@@ -66,7 +66,7 @@ describe('read API on DuckDB, web process apart from the worker process', () => 
 
     const none = await apiGet(web, '/priorities?organization_id=O2');
     expect([none.status, none.headers.get('retry-after')]).toEqual([503, '5']);
-    expect(none.body.error).toMatch(/no earlier answer is cached/);
+    expect(none.body.detail).toMatch(/no earlier answer is cached/);
     const m = await (await fetch(`http://127.0.0.1:${web.service.port}/metrics`)).text();
     expect(m).toMatch(/crm_api_cache_total\{result="stale"\} 1/);
     expect(m).toMatch(/crm_api_requests_total\{route="priorities",status="503"\} 1/);

@@ -1,4 +1,5 @@
 /** Waiting on queued work from the CLI (a child process) against a running service: exit codes, JSON, readable forced-run ids. */
+import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { parsePayload } from '../../src/queue/jobs.js';
@@ -32,7 +33,7 @@ describe('run, status: exit codes by outcome', () => {
     expect((await runCli(['status'], env)).code).toBe(0);
 
     await hideActions();
-    const failed = await runCli(['run', '--date', D, '--force', '--wait', '--json'], env).finally(restoreActions);
+    const failed = await runCli(['run', '--date', D, '--force', '--operator', 'jane.doe', '--wait', '--json'], env).finally(restoreActions);
     expect(failed.code).toBe(1);
     const report = JSON.parse(failed.stdout) as { runId: string; added: boolean; outcome: string; tasks: { id: string; state: string; error?: string }[] };
     expect(report).toMatchObject({ runId: `${D}#2`, added: true, outcome: 'failure' });
@@ -95,11 +96,14 @@ describe('backfill --wait', () => {
 });
 
 describe('runs', () => {
-  test('lists the runs of a date newest first; show gives each task its outcome, duration and error', async () => {
+  test('lists the runs of a date newest first with trigger and operator; show gives each task its outcome, attempts, duration and error', async () => {
     const list = await runCli(['runs', '--date', D, '--json'], env);
     expect(list.code).toBe(0);
-    const runs = JSON.parse(list.stdout) as { runId: string; kind: string; outcome: string; seconds: number }[];
+    const runs = JSON.parse(list.stdout) as { runId: string; kind: string; outcome: string; seconds: number; trigger: string; operator: string }[];
     expect(runs.map((r) => [r.runId, r.kind, r.outcome])).toEqual([[`${D}#3`, 'forced', 'success'], [`${D}#2`, 'forced', 'failure'], [D, 'daily', 'success']]);
+    // The CLI's operator: --operator, else the OS user running it.
+    expect(runs.map((r) => [r.trigger, r.operator])).toEqual([['forced', userInfo().username], ['forced', 'jane.doe'], ['manual', userInfo().username]]);
+    expect((await runCli(['runs', '--date', D], env)).stdout).toMatch(new RegExp(`^${D}#2\\s+forced\\s+${D}\\s+forced by jane\\.doe\\s`, 'm'));
     expect(runs.every((r) => r.seconds >= 0)).toBe(true);
     const text = await runCli(['runs', '--limit', '2'], env);
     expect(text.stdout.split('\n').slice(2).filter(Boolean)).toHaveLength(2);
@@ -107,8 +111,11 @@ describe('runs', () => {
     const show = await runCli(['runs', 'show', `${D}#2`], env);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(new RegExp(`^run ${D}#2 \\(forced\\) for D ${D}: failure$`, 'm'));
-    expect(show.stdout).toMatch(/^refresh\s+crm_actions_open_snapshot\s+2026-11-29\s+failure\s+\d+\.\d\s+-\s+source view vw_crm_acti/m);
-    expect(show.stdout).toMatch(/^refresh\s+crm_metrics_daily\s+2026-11-29\s+success\s+\d+\.\d\s+\d+/m);
+    expect(show.stdout).toMatch(/^trigger: forced by jane\.doe$/m);
+    // A missing view fails at once: one attempt; nobody retried it on the board.
+    expect(show.stdout).toMatch(/^refresh\s+crm_actions_open_snapshot\s+2026-11-29\s+failure\s+1\s+-\s+\d+\.\d\s+-$/m);
+    expect(show.stdout).toMatch(/^refresh\s+crm_metrics_daily\s+2026-11-29\s+success\s+1\s+-\s+\d+\.\d\s+\d+$/m);
+    expect(show.stdout).toMatch(/^errors:\n {2}refresh crm_actions_open_snapshot 2026-11-29: source view vw_crm_action not found/m);
     const json = JSON.parse((await runCli(['runs', 'show', `${D}#2`, '--json'], env)).stdout) as { tasks: { task: string; table: string; outcome: string }[] };
     expect(json.tasks.filter((t) => t.outcome === 'failure').map((t) => `${t.task} ${t.table}`).sort()).toEqual(['refresh crm_action_priorities_daily', 'refresh crm_actions_open_snapshot']);
   });

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
-import { writeCaCertFile } from '../support/databricks/certs.js';
-import { start, type LocalDatabricks } from '../support/databricks/server.js';
+import { writeCaCertFile } from '../../tools/databricks-local/certs.js';
+import { start, type LocalDatabricks } from '../../tools/databricks-local/server.js';
 import { CATALOG, D, SCHEMA, endpointEnv, seedTwoFiles } from '../support/databricks-env.js';
 
 const ISO_INSTANT = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g;

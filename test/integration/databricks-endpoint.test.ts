@@ -4,9 +4,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DBSQLParameter, DBSQLParameterType, TApplicationException } from '@databricks/sql';
-import { openDriverSession, type DriverSession } from '../support/databricks/client.js';
-import { start, type LocalDatabricks } from '../support/databricks/server.js';
-import { T } from '../support/databricks/thrift.js';
+import { openDriverSession, type DriverSession } from '../../tools/databricks-local/client.js';
+import { DEFAULT_SETTINGS, start, type LocalDatabricks } from '../../tools/databricks-local/server.js';
+import { T } from '../../tools/databricks-local/thrift.js';
 
 const TABLE = 'hs_franquia.gold_connect_bot.metrics';
 const HEAVY = 'SELECT sum(hash(a.range * b.range)) AS h FROM range(100000) a CROSS JOIN range(100000) b';
@@ -45,8 +45,11 @@ beforeAll(async () => {
 
 afterEach(() => {
   ep.faults.clear();
-  ep.configure({ directResults: true, protocolVersion: T.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8 });
+  ep.configure({ directResults: true, directResultsWaitMs: DEFAULT_SETTINGS.directResultsWaitMs, protocolVersion: T.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8 });
 });
+
+/** Direct results however loaded the machine: ExecuteStatement waits for the statement to end (it is short). */
+const DIRECT_RESULTS_ALWAYS = { directResultsWaitMs: 60_000 };
 
 afterAll(async () => {
   await db?.close();
@@ -76,7 +79,7 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
     expect(untrusted).toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
   });
 
-  test('DDL: USING DELTA and PARTITIONED BY dropped, no result set', async () => {
+  test('DDL: USING DELTA dropped, PARTITIONED BY kept as the new table\'s layout (for DESCRIBE DETAIL), no result set', async () => {
     const op = await db.session.executeStatement(
       `CREATE TABLE IF NOT EXISTS ${TABLE} (d DATE, k STRING, n BIGINT, atualizado_em TIMESTAMP) USING DELTA PARTITIONED BY (d)`,
     );
@@ -85,7 +88,8 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
     await op.close();
     const record = ep.log.statements.at(-1);
     expect(record).toMatchObject({ kind: 'ddl', state: 'finished' });
-    expect(record?.duckdb).toEqual([`CREATE TABLE IF NOT EXISTS ${TABLE} (d DATE, k STRING, n BIGINT, atualizado_em TIMESTAMP)`]);
+    expect(record?.duckdb).toContain(`CREATE TABLE IF NOT EXISTS ${TABLE} (d DATE, k STRING, n BIGINT, atualizado_em TIMESTAMP)`);
+    expect(record?.duckdb).toContain(`COMMENT ON TABLE ${TABLE} IS '{"partitionColumns":["d"],"clusteringColumns":[]}'`);
 
     const ctas = `CREATE TABLE ${TABLE}_copy USING DELTA PARTITIONED BY (d) AS SELECT DATE '2024-03-01' AS d, 1 AS n`;
     expect(await rows(ctas)).toEqual([{ num_affected_rows: 1, num_inserted_rows: 1 }]);
@@ -154,14 +158,14 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
   });
 
   test('large results page through FetchResults, with and without direct results', async () => {
-    ep.configure({ maxRowsPerFetch: 1000 });
+    ep.configure({ maxRowsPerFetch: 1000, ...DIRECT_RESULTS_ALWAYS });
     const before = ep.log.callsOf('FetchResults').length;
     const all = await rows('SELECT range AS i FROM range(3500) ORDER BY i');
     expect(all).toHaveLength(3500);
     expect(all[3499]).toEqual({ i: 3499 });
     expect(ep.log.callsOf('FetchResults').length - before).toBe(3); // first page came with ExecuteStatement
 
-    ep.configure({ directResults: false });
+    ep.configure({ directResults: false, directResultsWaitMs: DEFAULT_SETTINGS.directResultsWaitMs });
     const polled = await rows('SELECT range AS i FROM range(2500)');
     expect(polled).toHaveLength(2500);
     expect(ep.log.methods().slice(-7)).toEqual([
@@ -293,7 +297,7 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
   test('sessions and sockets close cleanly', async () => {
     const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TLSWrap' || r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
     const baseline = sockets();
-    const other = await start();
+    const other = await start({ settings: DIRECT_RESULTS_ALWAYS });
     const client = await openDriverSession(other, { initialCatalog: 'hs_franquia' });
     const op = await client.session.executeStatement('SELECT 1 AS one');
     expect(await op.fetchAll()).toEqual([{ one: 1 }]);

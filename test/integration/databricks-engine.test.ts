@@ -19,8 +19,8 @@ import { runInline, type RunSummary } from '../../src/tasks/run-inline.js';
 import { checkSources } from '../../src/tasks/sources.js';
 import { createWarehouse, dialectOf } from '../../src/warehouse/index.js';
 import type { Row, Warehouse } from '../../src/warehouse/types.js';
-import { writeCaCertFile } from '../support/databricks/certs.js';
-import { start, type LocalDatabricks } from '../support/databricks/server.js';
+import { writeCaCertFile } from '../../tools/databricks-local/certs.js';
+import { start, type LocalDatabricks } from '../../tools/databricks-local/server.js';
 import { CATALOG, D, LogCapture, SCHEMA, endpointEnv, seedTwoFiles } from '../support/databricks-env.js';
 
 const S = `${CATALOG}.${SCHEMA}`;

@@ -1,12 +1,13 @@
 // The real Prometheus server scraping the real service: deploy/prometheus's
 // scrape job and alert rules loaded as shipped, every PromQL expression of the
-// dashboard and of the rules evaluated by the real engine (not only parsed),
+// dashboard (with its variables set to real values) and of the rules evaluated
+// by the real engine (not only parsed),
 // and the key series present with the values a successful run leaves.
 //
 // Needs the `prometheus` binary (Debian package `prometheus`): run
 // scripts/install-prometheus-tools.sh. Without it this test fails (it does not
 // skip). PROMETHEUS may name another binary.
-import { systemClock } from '../../src/clock.js';
+import { systemClock, todayIn } from '../../src/clock.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +18,10 @@ import { parse, stringify } from 'yaml';
 import { planDailyRun } from '../../src/producer/scheduler.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { DEMO_SOURCES } from '../support/sources.js';
+import { demoSourcesOn } from '../support/sources.js';
 import { waitFor, waitForState } from '../support/wait.js';
 import { freePort } from '../support/net.js';
+import { AUTH } from '../support/api.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ALERTS = join(ROOT, 'deploy/prometheus/alerts.yml');
@@ -27,7 +29,8 @@ const PROMETHEUS_CONFIG = join(ROOT, 'deploy/prometheus/prometheus.yml');
 const DASHBOARD = join(ROOT, 'deploy/grafana/dashboards/crm-materializer.json');
 const PROMETHEUS = process.env['PROMETHEUS'] ?? 'prometheus';
 const INSTALL_HINT = 'install with scripts/install-prometheus-tools.sh';
-const D = '2026-11-29';
+// Today in the schedule's zone: the lag the service exports is counted to the real today, so the run is for it.
+const D = todayIn(systemClock, 'America/Sao_Paulo');
 
 interface Sample {
   metric: Record<string, string>;
@@ -61,6 +64,20 @@ function collectExprs(node: unknown, found: string[] = []): string[] {
 }
 
 const withoutGrafanaVariables = (expr: string): string => expr.replace(/\$\{?__(rate_interval|interval|range)\}?/g, '1m');
+
+/** The dashboard's `label_values(metric, label)` variables. */
+function labelVariables(dashboard: unknown): { name: string; metric: string; label: string }[] {
+  const list = isRecord(dashboard) && isRecord(dashboard['templating']) && Array.isArray(dashboard['templating']['list']) ? dashboard['templating']['list'] : [];
+  return list.flatMap((v: unknown) => {
+    const query = isRecord(v) && isRecord(v['query']) ? v['query']['query'] : undefined;
+    const m = typeof query === 'string' ? /^label_values\((\w+),\s*(\w+)\)$/.exec(query) : null;
+    return isRecord(v) && m?.[1] && m[2] ? [{ name: String(v['name']), metric: m[1], label: m[2] }] : [];
+  });
+}
+
+/** An expression as Grafana sends it: interval variables as durations, `$table`/`$queue` as the values given. */
+const substituted = (expr: string, values: Record<string, string>): string =>
+  withoutGrafanaVariables(expr).replace(/\$\{?(\w+)\}?/g, (whole, name: string) => values[name] ?? whole);
 
 function alertRules(): { alert: string; expr: string }[] {
   const doc = parse(readFileSync(ALERTS, 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] };
@@ -170,19 +187,28 @@ beforeAll(async () => {
   if (probe.error !== undefined || probe.status !== 0) throw new Error(`${PROMETHEUS} not found (or not runnable) on PATH: ${INSTALL_HINT}`);
   scratch = mkdtempSync(join(tmpdir(), 'crm-prometheus-'));
   // The real Prometheus ages the exported timestamps against the real time: the service runs on the system clock here.
-  svc = await startTestService({ sources: DEMO_SOURCES, clock: systemClock });
+  svc = await startTestService({ sources: demoSourcesOn(D), clock: systemClock });
   const configFile = join(scratch, 'prometheus.yml');
   writeFileSync(configFile, testConfig(job, `127.0.0.1:${svc.service.port}`));
   await startPrometheus(configFile);
   // Scraped before the run, so that increase() sees the counters move.
   await waitFor('a first scrape of the service', async () => values(await vector(`up{job="${job}"}`))[0] === 1, 20_000, 200);
   const { runtime } = svc.service;
+  // Read API traffic for its panels: answered (200) and refused (401).
+  const apiBase = `http://127.0.0.1:${svc.service.port}/api/v1`;
+  expect((await fetch(`${apiBase}/freshness`, { headers: AUTH })).status).toBe(200);
+  expect((await fetch(`${apiBase}/freshness`)).status).toBe(401);
+  // A source audit for its panels.
+  await runtime.queues['source-audit'].add('source-audit', {}, { jobId: 'source-audit__e2e' });
+  await waitForState(runtime.queues['source-audit'], 'source-audit__e2e', ['completed']);
   await planDailyRun(runtime, D);
   await waitForState(runtime.queues.validation, `validation__${D}`, ['completed']);
   // A scrape after the run finished, and a rule evaluation after that scrape.
   await waitFor(
-    'a scrape after the run',
-    async () => values(await vector(`sum(crm_task_runs_total{task="validation",outcome="success"}) == 1 and on() max(crm_run_in_progress_seconds) == 0`)).length === 1,
+    'a scrape after the run (and two of the API requests, for rate())',
+    async () =>
+      values(await vector(`sum(crm_task_runs_total{task="validation",outcome="success"}) == 1 and on() max(crm_run_in_progress_seconds) == 0`)).length === 1 &&
+      values(await vector('sum(rate(crm_api_request_duration_seconds_count[1m]))')).length === 1,
     20_000,
     200,
   );
@@ -235,12 +261,35 @@ describe('Prometheus scraping the service (real prometheus on 127.0.0.1)', () =>
     expect(errors).toEqual([]);
   });
 
-  test('every dashboard query that reads a crm_ metric returns data', async () => {
+  test('every dashboard variable query returns values', async () => {
     const dashboard: unknown = JSON.parse(readFileSync(DASHBOARD, 'utf8'));
+    const found: Record<string, string[]> = {};
+    for (const v of labelVariables(dashboard)) {
+      const answer = await api<string[]>(`/api/v1/label/${v.label}/values?${new URLSearchParams({ 'match[]': v.metric }).toString()}`);
+      expect(answer.status).toBe('success');
+      found[v.name] = answer.data;
+    }
+    expect(found['table']?.sort()).toEqual([...TABLE_NAMES].sort());
+    expect(found['queue']).toContain('refresh');
+  });
+
+  test('every dashboard query that reads a crm_ metric returns data, with each table and queue, and with All', async () => {
+    const dashboard: unknown = JSON.parse(readFileSync(DASHBOARD, 'utf8'));
+    const exprs = collectExprs(dashboard).filter((expr) => /\bcrm_/.test(expr));
+    expect(exprs.filter((expr) => expr.includes('$table')).length).toBeGreaterThanOrEqual(5);
+    expect(exprs.filter((expr) => expr.includes('$queue')).length).toBeGreaterThanOrEqual(3);
+    const choices = [
+      { table: '.*', queue: '.*' }, // All (the variables' allValue)
+      ...TABLE_NAMES.map((table) => ({ table, queue: 'refresh' })),
+      { table: `(${TABLE_NAMES.join('|')})`, queue: '(retention|validation)' }, // several values at once
+    ];
     const empty: string[] = [];
-    for (const expr of collectExprs(dashboard).map(withoutGrafanaVariables)) {
-      if (!/\bcrm_/.test(expr)) continue;
-      if ((await vector(expr)).length === 0) empty.push(expr);
+    for (const choice of choices) {
+      for (const expr of exprs) {
+        const sent = substituted(expr, choice);
+        expect(sent).not.toMatch(/\$/);
+        if ((await vector(sent)).length === 0) empty.push(sent);
+      }
     }
     expect(empty).toEqual([]);
   });
@@ -270,12 +319,12 @@ describe('Prometheus scraping the service (real prometheus on 127.0.0.1)', () =>
     const runs = await vector('crm_task_runs_total{outcome="success"} > 0');
     const key = (s: Sample): string => `${s.metric['task']}/${s.metric['table']}`;
     expect(runs.map(key).sort()).toEqual(
-      [...TABLE_NAMES.flatMap((t) => [`refresh/${t}`, `retention/${t}`]), 'validation/all'].sort(),
+      [...TABLE_NAMES.flatMap((t) => [`refresh/${t}`, `retention/${t}`]), 'validation/all', 'source-audit/all'].sort(),
     );
     expect(values(runs).every((v) => v === 1)).toBe(true);
     expect(values(await vector('sum(increase(crm_task_runs_total{outcome="success"}[1h]))'))[0]).toBeGreaterThan(0);
     const completed = byLabel(await vector('crm_queue_jobs{state="completed"}'), 'queue');
-    expect(completed).toEqual({ schedule: 0, 'source-audit': 0, refresh: 3, retention: 3, validation: 1 });
+    expect(completed).toEqual({ schedule: 0, 'source-audit': 1, refresh: 3, retention: 3, validation: 1 });
     expect(await vector('crm_queue_jobs{state="failed"} > 0')).toEqual([]);
     expect(values(await vector('crm_run_in_progress_seconds'))).toEqual([0]);
     expect(values(await vector(`up{job="${job}"}`))).toEqual([1]);

@@ -87,10 +87,11 @@ describe('retention, validation and run guarantees', () => {
     ]);
     await runInline(f.ctx, f.config, { date: '2026-11-27', ...ALL, tasks: ['refresh'] });
     const later = await validate(f.ctx, D, TABLE_NAMES, 7);
-    expect(later.tables.map((t) => [t.dias_atraso, t.status])).toEqual([
-      [2, 'warning'],
-      [2, 'warning'],
-      [2, 'warning'],
+    // A lag of 2 days alone is a warning; the sources have rows for the 29th, which no table holds: critical.
+    expect(later.tables.map((t) => [t.dias_atraso, t.status, t.reasons[0], t.dias_faltando])).toEqual([
+      [2, 'critical', 'data lag 2 days (> 1)', [D]],
+      [2, 'critical', 'data lag 2 days (> 1)', [D]],
+      [2, 'critical', 'data lag 2 days (> 1)', [D]],
     ]);
   });
 

@@ -84,12 +84,15 @@ describe('schedule pause and resume', () => {
     const r = await resumeSchedule(deps(AFTER_TICK), 'bob', { catchUp: true });
     expect(r.caughtUp).toMatchObject({ runId: D, added: true });
     await waitForState(rt.queues.validation, `validation__${D}`, ['completed'], 60_000);
-    expect(await rt.state.run(D)).toMatchObject({ outcome: 'success' });
+    // The run's record: planned by the catch-up of bob's resume.
+    expect(await rt.state.run(D)).toMatchObject({ outcome: 'success', trigger: 'catch-up', operator: 'bob' });
     expect((await resumeSchedule(deps(AFTER_TICK), 'bob', { catchUp: true })).caughtUp).toBeUndefined();
   });
 
   test.each([
     [['schedule', 'pause', '--operator', 'a b'], /--operator 'a b' is not valid/],
+    [['run', '--operator', 'x;y'], /--operator 'x;y' is not valid/],
+    [['backfill', '--from', '2026-11-01', '--to', '2026-11-02', '--operator', ''], /--operator '' is not valid/],
     [['schedule', 'pause', '--reason', ' '], /--reason must be 1-500 characters/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
     const r = await runCli(args, { REDIS_URL, QUEUE_PREFIX: '{crmtest-unused}' });

@@ -5,6 +5,7 @@ import { TABLE_NAMES } from '../../src/tables/registry.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import type { SourceRows } from './duckdb-fixture.js';
 import { QUICK_ENV, type TestService } from './service.js';
+import { checkAnswer } from './openapi.js';
 import { waitForState } from './wait.js';
 
 export const API_KEY = QUICK_ENV.API_KEYS;
@@ -12,7 +13,10 @@ export const AUTH = { authorization: `Bearer ${API_KEY}` } as const;
 
 /** The fields the endpoints answer with (typed for the tests' convenience: each endpoint fills its own). */
 export interface ApiBody {
-  readonly error: string;
+  /** Problem details (RFC 9457) of an error. */
+  readonly type: string;
+  readonly title: string;
+  readonly detail: string;
   readonly parameter: string;
   readonly from: string | null;
   readonly to: string | null;
@@ -35,9 +39,12 @@ export interface ApiAnswer {
   readonly body: ApiBody;
 }
 
-export async function apiGet(s: TestService, path: string, headers: Record<string, string> = AUTH): Promise<ApiAnswer> {
-  const res = await fetch(`http://127.0.0.1:${s.service.port}/api/v1${path}`, { headers });
+/** A request to the read API; every answer is checked against the service's OpenAPI document. */
+export async function apiGet(s: TestService, path: string, headers: Record<string, string> = AUTH, method = 'GET'): Promise<ApiAnswer> {
+  const base = `http://127.0.0.1:${s.service.port}`;
+  const res = await fetch(`${base}/api/v1${path}`, { headers, method });
   const text = await res.text();
+  await checkAnswer(base, method, `/api/v1${path}`, res, text);
   return { status: res.status, headers: res.headers, body: (text === '' ? {} : JSON.parse(text)) as ApiBody };
 }
 
@@ -63,7 +70,8 @@ export async function runThroughQueue(s: TestService, date: string, force = fals
   const runId = await runIdFor(state, s.config, date, TABLE_NAMES, force);
   const planned = await enqueueRun(flows, state, s.config, { runId, date, tables: TABLE_NAMES, retention: true });
   if (!planned.added) throw new Error(`run ${runId} was planned before`);
-  await waitForState(queues.validation, jobIds.validation(runId), ['completed']);
+  // A run is a few seconds; the bound is generous for a machine loaded by the rest of the suite.
+  await waitForState(queues.validation, jobIds.validation(runId), ['completed'], 90_000);
   await s.settled();
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { seedDemo } from '../../src/demo/seed.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
-import type { LocalDatabricks } from './databricks/server.js';
+import type { LocalDatabricks } from '../../tools/databricks-local/server.js';
 
 export const CATALOG = 'hs_franquia';
 export const SCHEMA = 'gold_connect_bot';

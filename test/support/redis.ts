@@ -8,6 +8,18 @@ import { Redis } from 'ioredis';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** Every key matching `pattern` (SCAN, never KEYS), sorted. */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    out.push(...found);
+  } while (cursor !== '0');
+  return out.sort();
+}
+
 export function uniquePrefix(): string {
   return `{crmtest-${randomBytes(5).toString('hex')}}`;
 }

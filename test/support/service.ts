@@ -1,7 +1,7 @@
 /** An in-process service on a unique Redis prefix and a temporary DuckDB file. */
 import { fixedClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { startService, type Role, type Service } from '../../src/service.js';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
@@ -49,6 +49,8 @@ export interface TestServiceOptions {
   readonly sources?: SourceRows;
   /** Wrap the real engine (fault injection). */
   readonly wrap?: (w: Warehouse) => Warehouse;
+  /** The service's logger (default: silent). */
+  readonly log?: Logger;
   /** Reuse a Redis prefix and DuckDB file (a restart); the first service's stop must keep them. */
   readonly reuse?: TestService;
 }
@@ -61,7 +63,7 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
   const config = loadConfig({ ...ENV_BASE, ...QUICK_ENV, DUCKDB_PATH: fixture.path, REDIS_URL, QUEUE_PREFIX: prefix, ...opts.env });
   const engine = new DuckDbWarehouse({ path: fixture.path, catalog: config.catalog });
   const clock = opts.clock ?? fixedClock(TEST_NOW);
-  const service = await startService(config, createLogger('silent'), opts.roles ?? ['worker', 'web'], { warehouse: opts.wrap ? opts.wrap(engine) : engine, clock });
+  const service = await startService(config, opts.log ?? createLogger('silent'), opts.roles ?? ['worker', 'web'], { warehouse: opts.wrap ? opts.wrap(engine) : engine, clock });
   let stopped = false;
   let serviceStopped = false;
   const stopService = async (): Promise<void> => {

@@ -39,6 +39,7 @@ describe('config', () => {
     [{ CRM_SOURCE_CATALOG: 'other' }, "CRM_SOURCE_CATALOG='other' must equal CRM_CATALOG='hs_franquia' with WAREHOUSE=duckdb"],
     [{ VACUUM_RETAIN_HOURS: '0' }, 'VACUUM_RETAIN_HOURS=0 is below 168 hours'],
     [{ WAREHOUSE: 'databricks' }, 'DATABRICKS_HOST is required'],
+    [{ API_MAX_IN_FLIGHT: '-1' }, "API_MAX_IN_FLIGHT='-1' must be a whole number from 0 to"],
   ])('%o is refused: %s', (env, message) => {
     expect(problems(env)).toContain(message);
   });
@@ -47,6 +48,11 @@ describe('config', () => {
     const m = problems({ REFRESH_WINDOW_DAYS: 'x', CRM_CATALOG: '1a' });
     expect(m).toMatch(/REFRESH_WINDOW_DAYS.*; CRM_CATALOG|CRM_CATALOG.*; REFRESH_WINDOW_DAYS/);
     expect(m).not.toContain('\n');
+  });
+
+  test('the read API in-flight cap: 64 by default, 0 turns it off', () => {
+    expect(loadConfig({}).api.maxInFlight).toBe(64);
+    expect(loadConfig({ API_MAX_IN_FLIGHT: '0' }).api.maxInFlight).toBe(0);
   });
 
   test('short VACUUM retention only when explicitly allowed', () => {

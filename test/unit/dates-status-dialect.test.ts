@@ -5,6 +5,7 @@ import { TABLES } from '../../src/tables/registry.js';
 import { tableStatus } from '../../src/tasks/status.js';
 import { databricksDialect, duckdbDialect } from '../../src/warehouse/dialect.js';
 import { sqlDate } from '../../src/warehouse/types.js';
+import { formatInstant, isoInstant } from '../../src/text-table.js';
 
 describe('dates', () => {
   test.each(['2026-02-30', 'tomorrow', '2026-1-01', '2026-13-01', ''])('%s is refused', (s) => {
@@ -19,6 +20,13 @@ describe('dates', () => {
     const instant = new Date('2026-11-30T01:30:00Z'); // 22:30 on the 29th in São Paulo
     expect(dateInZone(instant, 'America/Sao_Paulo')).toBe('2026-11-29');
     expect(dateInZone(instant, 'UTC')).toBe('2026-11-30');
+  });
+  test('instants print in the schedule zone with their offset (text and JSON)', () => {
+    const instant = new Date('2027-01-01T02:30:00Z'); // the year's last evening in São Paulo
+    expect(formatInstant(instant, 'America/Sao_Paulo')).toBe('2026-12-31 23:30:00 -03:00');
+    expect(isoInstant(instant, 'America/Sao_Paulo')).toBe('2026-12-31T23:30:00-03:00');
+    expect(new Date(isoInstant(instant, 'America/Sao_Paulo')).getTime()).toBe(instant.getTime());
+    expect(isoInstant(instant, 'UTC')).toBe('2027-01-01T02:30:00+00:00');
   });
 });
 

@@ -11,7 +11,10 @@
  *   they are matched against Delta's documented syntax instead;
  * - CREATE TABLE's `CLUSTER BY (cols)` (liquid clustering) is absent from it
  *   too: the clause is matched against Delta's syntax, and the statement
- *   without it is parsed.
+ *   without it is parsed;
+ * - `DROP TEMPORARY TABLE` (Databricks SQL's session-scoped tables, which hold
+ *   the actions a refresh reads once) is absent from it: matched against
+ *   Databricks' documented syntax (the CREATE TEMPORARY TABLE … AS is parsed).
  */
 import { SparkSQL } from 'dt-sql-parser';
 import { describe, expect, test } from 'vitest';
@@ -27,16 +30,16 @@ const statements = steps.flatMap((s) => s.statements.map((st, i) => ({ name: `${
 const parser = new SparkSQL();
 const TARGET = /^(\s*(?:--[^\n]*\n\s*)*(?:INSERT INTO|DELETE FROM|CREATE TABLE IF NOT EXISTS)\s+)hs_franquia\.(gold_connect_bot\.\w+)/;
 const CLUSTER_BY = / CLUSTER BY \((\w+(?:, \w+)*)\)$/;
-const DELTA = /^(VACUUM hs_franquia\.gold_connect_bot\.\w+ RETAIN \d+ HOURS|OPTIMIZE hs_franquia\.gold_connect_bot\.\w+)$/;
+const DELTA = /^(VACUUM hs_franquia\.gold_connect_bot\.\w+ RETAIN \d+ HOURS|OPTIMIZE hs_franquia\.gold_connect_bot\.\w+|DROP TEMPORARY TABLE IF EXISTS \w+)$/;
 
 describe('Databricks SQL', () => {
   test('covers every kind of statement a run issues', () => {
     const text = statements.map((s) => s.sql).join('\n');
-    for (const kind of ['CREATE SCHEMA', 'CREATE TABLE', 'REPLACE WHERE', 'DELETE FROM', 'VACUUM', 'OPTIMIZE', 'USING DELTA CLUSTER BY']) expect(text).toContain(kind);
+    for (const kind of ['CREATE SCHEMA', 'CREATE TABLE', 'REPLACE WHERE', 'DELETE FROM', 'VACUUM', 'OPTIMIZE', 'USING DELTA CLUSTER BY', 'CREATE TEMPORARY TABLE']) expect(text).toContain(kind);
   });
 
   test.each(statements)('$name parses', ({ sql: text }) => {
-    if (/^(VACUUM|OPTIMIZE)\b/.test(text)) {
+    if (/^(VACUUM|OPTIMIZE|DROP TEMPORARY TABLE)\b/.test(text)) {
       expect(text).toMatch(DELTA);
       return;
     }

@@ -15,11 +15,18 @@ export type Plan =
   | { readonly kind: 'insert'; readonly statement: DuckSql }
   | { readonly kind: 'ctas'; readonly table: string; readonly statement: DuckSql }
   | { readonly kind: 'delete'; readonly statement: DuckSql }
-  | { readonly kind: 'ddl' | 'use'; readonly statement: DuckSql }
+  | { readonly kind: 'ddl' | 'use'; readonly statement: DuckSql; readonly layout?: TableLayout }
   | { readonly kind: 'replace'; readonly table: string; readonly delete: DuckSql; readonly insert: DuckSql; readonly conforming: DuckSql }
   | { readonly kind: 'set'; readonly key: string | undefined; readonly value: string | undefined }
   | { readonly kind: 'vacuum'; readonly table: string; readonly retainHours: number | undefined }
   | { readonly kind: 'optimize'; readonly table: string };
+
+/** A created table's Delta layout (PARTITIONED BY / CLUSTER BY), kept as its DuckDB comment for DESCRIBE DETAIL. */
+export interface TableLayout {
+  readonly table: string;
+  readonly partitionColumns: readonly string[];
+  readonly clusteringColumns: readonly string[];
+}
 
 /** Statement kinds that return rows to the client. */
 export const returnsRows = (plan: Plan): boolean => !['ddl', 'use'].includes(plan.kind);
@@ -94,11 +101,14 @@ function skipWords(tokens: Tokens, k: number, ...words: string[]): number {
 
 function createTable(tokens: Tokens): Plan {
   let k = skipWords(tokens, 1, 'OR', 'REPLACE');
+  // A temporary table (session-scoped): DuckDB's own TEMPORARY TABLE, on the session's connection.
+  if (['TEMP', 'TEMPORARY'].includes(tokens.word(k))) k += 1;
   if (tokens.word(k) !== 'TABLE') throw new UnsupportedSql(`CREATE ${tokens.word(1)}`);
   k = skipWords(tokens, k + 1, 'IF', 'NOT', 'EXISTS');
   const { name, next } = nameAt(tokens, k, 'CREATE TABLE');
   const head = rendered(tokens, 0, next).sql;
   let columns = '';
+  const layout = { table: name, partitionColumns: [] as string[], clusteringColumns: [] as string[] };
   k = next;
   if (tokens.at(k)?.kind === 'lparen') {
     const end = tokens.closing(k);
@@ -114,8 +124,12 @@ function createTable(tokens: Tokens): Plan {
       if (tokens.word(k + 1) !== 'DELTA') throw new UnsupportedSql(`CREATE TABLE … USING ${tokens.at(k + 1)?.text ?? ''}`);
       k += 2;
     } else if ((w === 'PARTITIONED' || w === 'CLUSTER') && tokens.word(k + 1) === 'BY' && tokens.at(k + 2)?.kind === 'lparen') {
-      // A physical layout (partitions, liquid clustering): nothing to translate.
-      k = tokens.closing(k + 2) + 1;
+      // A physical layout (partitions, liquid clustering): nothing to translate; DESCRIBE DETAIL reports it.
+      const end = tokens.closing(k + 2);
+      const cols = tokens.meaningful().slice(k + 3, end).filter((t) => t.kind === 'word').map((t) => t.text);
+      if (w === 'PARTITIONED') layout.partitionColumns = cols;
+      else layout.clusteringColumns = cols;
+      k = end + 1;
     } else if (w === 'AS') {
       const query = rendered(tokens, k + 1);
       return { kind: 'ctas', table: name, statement: { sql: `${head}${columns} AS ${query.sql}`, params: query.params } };
@@ -125,7 +139,27 @@ function createTable(tokens: Tokens): Plan {
       throw new UnsupportedSql(`CREATE TABLE … ${tokens.at(k)?.text ?? ''}`);
     }
   }
-  return { kind: 'ddl', statement: { sql: `${head}${columns}`, params: [] } };
+  return { kind: 'ddl', statement: { sql: `${head}${columns}`, params: [] }, layout };
+}
+
+/** DESCRIBE DETAIL t: Delta's layout columns, from the comment CREATE TABLE left (a missing table fails as on Databricks). */
+function describeDetail(tokens: Tokens): Plan {
+  if (tokens.word(1) !== 'DETAIL') throw new UnsupportedSql(`DESCRIBE ${tokens.at(1)?.text ?? ''}`);
+  const { name, next } = nameAt(tokens, 2, 'DESCRIBE DETAIL');
+  if (next < tokens.length) throw new UnsupportedSql(`DESCRIBE DETAIL … ${tokens.at(next)?.text ?? ''}`);
+  const parts = name.split('.');
+  if (parts.length !== 3) throw new UnsupportedSql('DESCRIBE DETAIL of a name without catalog and schema');
+  const [catalog, schema, table] = parts.map((p) => `'${p.replaceAll("'", "''")}'`);
+  const layout = (key: string): string => `COALESCE(json_extract_string(comment, '$.${key}'), '[]')`;
+  return {
+    kind: 'query',
+    statement: {
+      sql:
+        `SELECT 'delta' AS format, ${table} AS name, ${layout('partitionColumns')} AS partitionColumns, ${layout('clusteringColumns')} AS clusteringColumns, ` +
+        `(SELECT COUNT(*) FROM ${name}) AS numRows FROM duckdb_tables() WHERE database_name = ${catalog} AND schema_name = ${schema} AND table_name = ${table}`,
+      params: [],
+    },
+  };
 }
 
 function create(tokens: Tokens): Plan {
@@ -197,6 +231,13 @@ function set(tokens: Tokens): Plan {
 }
 
 function drop(tokens: Tokens): Plan {
+  // DROP TEMPORARY TABLE [IF EXISTS] name: the session's temporary table (DuckDB's temp schema).
+  if (tokens.word(1) === 'TEMPORARY' && tokens.word(2) === 'TABLE') {
+    const k = skipWords(tokens, 3, 'IF', 'EXISTS');
+    const { name, next } = nameAt(tokens, k, 'DROP TEMPORARY TABLE');
+    if (next < tokens.length || name.includes('.')) throw new UnsupportedSql('DROP TEMPORARY TABLE takes one unqualified name');
+    return { kind: 'ddl', statement: { sql: `DROP TABLE IF EXISTS temp.main.${name}`, params: [] } };
+  }
   if (!['TABLE', 'VIEW', 'SCHEMA'].includes(tokens.word(1))) throw new UnsupportedSql(`DROP ${tokens.at(1)?.text ?? ''}`);
   return { kind: 'ddl', statement: rendered(tokens, 0) };
 }
@@ -234,6 +275,8 @@ export function translate(statement: string): Plan {
       return create(tokens);
     case 'DROP':
       return drop(tokens);
+    case 'DESCRIBE':
+      return describeDetail(tokens);
     case 'TRUNCATE':
       return { kind: 'ddl', statement: rendered(tokens, 0) };
     case 'USE': {

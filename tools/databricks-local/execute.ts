@@ -7,7 +7,7 @@ import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api';
 import type { ReceivedParameter, SessionRecord, StatementRecord } from './log.js';
 import { bindings, StatementError } from './params.js';
 import { deleteCounts, fromReader, insertCounts, synthetic, type ResultSet } from './results.js';
-import type { DuckSql, Plan } from './translate.js';
+import type { DuckSql, Plan, TableLayout } from './translate.js';
 
 export interface Outcome {
   readonly result: ResultSet | undefined;
@@ -62,6 +62,19 @@ async function replace(ctx: RunContext, plan: Extract<Plan, { kind: 'replace' }>
     await runPlain(ctx, 'ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/** CREATE TABLE [IF NOT EXISTS]: a table it creates keeps its Delta layout as its comment (DESCRIBE DETAIL reads it). */
+async function createTable(ctx: RunContext, statement: DuckSql, layout: TableLayout): Promise<Outcome> {
+  const parts = layout.table.split('.').map((p) => `'${p.replaceAll("'", "''")}'`);
+  const where = parts.length === 3 ? `database_name = ${parts[0]} AND schema_name = ${parts[1]} AND table_name = ${parts[2]}` : `table_name = ${parts.at(-1) ?? "''"}`;
+  const existed = Number((await run(ctx, { sql: `SELECT COUNT(*) FROM duckdb_tables() WHERE ${where}`, params: [] })).getRows()[0]?.[0] ?? 0) > 0;
+  await run(ctx, statement);
+  if (!existed) {
+    const comment = JSON.stringify({ partitionColumns: layout.partitionColumns, clusteringColumns: layout.clusteringColumns }).replaceAll("'", "''");
+    await run(ctx, { sql: `COMMENT ON TABLE ${layout.table} IS '${comment}'`, params: [] });
+  }
+  return { result: undefined, numModifiedRows: undefined };
 }
 
 function set(ctx: RunContext, plan: Extract<Plan, { kind: 'set' }>): Outcome {
@@ -121,6 +134,7 @@ export async function runPlan(plan: Plan, ctx: RunContext): Promise<Outcome> {
     }
     case 'ddl':
     case 'use':
+      if (plan.kind === 'ddl' && plan.layout) return createTable(ctx, plan.statement, plan.layout);
       await run(ctx, plan.statement);
       return { result: undefined, numModifiedRows: undefined };
     case 'replace':

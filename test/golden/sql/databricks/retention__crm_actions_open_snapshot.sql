@@ -1,0 +1,6 @@
+-- retention crm_actions_open_snapshot  [cutoff=DATE 2026-08-31]
+-- Retention for one table: rows dated before :cutoff (= D - R days) go;
+-- the row at exactly D - R stays.
+DELETE FROM hs_franquia.gold_connect_bot.crm_actions_open_snapshot WHERE data_snapshot < :cutoff;
+VACUUM hs_franquia.gold_connect_bot.crm_actions_open_snapshot RETAIN 168 HOURS;
+
