@@ -31,7 +31,8 @@ export function registerRunsCommands(program: Command, out: Out): void {
         if (opts.json) return out(JSON.stringify(shown, null, 2));
         if (shown.length === 0) return out(`no runs recorded${date ? ` for ${date}` : ''} (runs are kept ${config.runsKeepDays} days)`);
         const at = (ms: number): string => formatInstant(ms, config.scheduleTz, true);
-        out(textTable(['run', 'kind', 'D', 'trigger', 'planned', 'seconds', 'outcome', 'problems'], shown.map((r) => [r.runId, r.kind, r.date, how(r), at(r.plannedAt), r.seconds, r.outcome, (r.failed ?? []).join('; ')]), outputWidth()));
+        const rows = shown.map((r) => [r.runId, r.kind, r.date, how(r), at(r.plannedAt), r.startedAt === undefined ? null : at(r.startedAt), r.seconds, r.outcome, (r.failed ?? []).join('; ')]);
+        out(textTable(['run', 'kind', 'D', 'trigger', 'planned', 'started', 'seconds', 'outcome', 'problems'], rows, outputWidth()));
       });
     });
 
@@ -54,7 +55,8 @@ function printRun(r: RunDetail, tz: string, out: Out): void {
   const width = outputWidth();
   out(`run ${r.runId} (${r.kind}) for D ${r.date}: ${r.outcome}`);
   out(`trigger: ${how(r)}`);
-  out(`planned ${formatInstant(r.plannedAt, tz)}${r.finishedAt ? `, finished ${formatInstant(r.finishedAt, tz)} (${r.seconds} s)` : ''}`);
+  const started = r.startedAt === undefined ? ', not started' : `, started ${formatInstant(r.startedAt, tz)}`;
+  out(`planned ${formatInstant(r.plannedAt, tz)}${started}${r.finishedAt ? `, finished ${formatInstant(r.finishedAt, tz)} (${r.seconds} s)` : ''}`);
   if (r.revalidated) out(`validated again ${formatInstant(r.revalidated.at, tz)} after a board retry${r.revalidated.by ? ` by ${r.revalidated.by}` : ''}`);
   for (const problem of r.failed ?? []) out(`  problem: ${problem}`);
   if (r.tasks.length === 0) return out('no table task recorded yet');

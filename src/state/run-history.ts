@@ -15,14 +15,15 @@ export interface RunTask extends TableRecord {
 
 /**
  * Remove the runs planned before ARGV[1] (KEYS: index, runs hash, runs in
- * progress; ARGV[2..]: prefixes of the keys kept per run — task lists, done
- * markers): a claim that never finished leaves the runs in progress with its
- * record.
+ * progress, start times; ARGV[2..]: prefixes of the keys kept per run — task
+ * lists, done markers): a claim that never finished leaves the runs in
+ * progress with its record.
  */
 const PRUNE = `local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 for _, id in ipairs(old) do
   redis.call('HDEL', KEYS[2], id)
   redis.call('ZREM', KEYS[3], id)
+  redis.call('HDEL', KEYS[4], id)
   for i = 2, #ARGV do redis.call('DEL', ARGV[i] .. id) end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
@@ -49,7 +50,7 @@ export class RunHistory {
   /** Index a run by its planning time and drop the runs older than the kept period; returns how many were dropped. */
   async index(runId: string, plannedAt: number): Promise<number> {
     await this.redis.zadd(this.indexKey, String(plannedAt), runId);
-    const dropped = await this.redis.eval(PRUNE, 3, this.indexKey, this.runsKey, `${this.runsKey}:active`, String(plannedAt - this.keepDays * 86_400_000), `${this.runsKey}:tasks:`, ...this.perRunKeyPrefixes);
+    const dropped = await this.redis.eval(PRUNE, 4, this.indexKey, this.runsKey, `${this.runsKey}:active`, `${this.runsKey}:started`, String(plannedAt - this.keepDays * 86_400_000), `${this.runsKey}:tasks:`, ...this.perRunKeyPrefixes);
     return Number(dropped);
   }
 

@@ -130,6 +130,8 @@ export interface RunRecord {
   readonly revalidated?: { readonly at: number; readonly by?: string };
   /** Counted in crm_run_in_progress_seconds and crm_run_duration_seconds (daily runs; not backfill chunks). */
   readonly tracked?: boolean;
+  /** When a worker first took one of its tasks (unix ms); absent while every task waits in the queue. */
+  readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly outcome?: 'success' | 'failure';
   readonly failed?: readonly string[];
@@ -228,7 +230,12 @@ export class StateStore implements RunRecorder {
 
   /** Undo a claim whose jobs could not be added. */
   async forgetRun(runId: string): Promise<void> {
-    await this.redis.multi().hdel(this.key('runs'), runId).zrem(this.key('runs', 'active'), runId).zrem(this.key('runs', 'index'), runId).exec();
+    await this.redis.multi().hdel(this.key('runs'), runId).hdel(this.key('runs', 'started'), runId).zrem(this.key('runs', 'active'), runId).zrem(this.key('runs', 'index'), runId).exec();
+  }
+
+  /** A worker took one of the run's tasks at `at`: the first call sets the run's start, later ones keep it. */
+  async runStarted(runId: string, at: number): Promise<void> {
+    await this.redis.hsetnx(this.key('runs', 'started'), runId, String(at));
   }
 
   /**
@@ -251,8 +258,10 @@ export class StateStore implements RunRecorder {
   }
 
   async run(runId: string): Promise<RunRecord | undefined> {
-    const raw = await this.redis.hget(this.key('runs'), runId);
-    return raw === null ? undefined : (JSON.parse(raw) as RunRecord);
+    const [raw, started] = await this.redis.multi().hget(this.key('runs'), runId).hget(this.key('runs', 'started'), runId).exec().then((r) => (r ?? []).map(([, v]) => v as string | null));
+    if (raw === null || raw === undefined) return undefined;
+    const rec = JSON.parse(raw) as RunRecord;
+    return started ? { ...rec, startedAt: Number(started) } : rec;
   }
 
   /** A readable id for a forced re-run of `runId`: `<runId>#<n>`, n the next free number (atomic across processes). */
@@ -288,7 +297,7 @@ export class StateStore implements RunRecorder {
   /** Record a run done in one process (`run --inline`): no claim, its outcome as it ended. */
   async recordInlineRun(rec: InlineRunRecord): Promise<void> {
     // Record and index entry in one step (no record is ever left out of the history's pruning), then prune.
-    await this.redis.multi().hset(this.key('runs'), rec.runId, JSON.stringify({ ...rec, trigger: 'manual', tracked: false })).zadd(this.key('runs', 'index'), String(rec.plannedAt), rec.runId).exec();
+    await this.redis.multi().hset(this.key('runs'), rec.runId, JSON.stringify({ ...rec, startedAt: rec.plannedAt, trigger: 'manual', tracked: false })).zadd(this.key('runs', 'index'), String(rec.plannedAt), rec.runId).exec();
     await this.history.index(rec.runId, rec.plannedAt);
   }
 

@@ -61,10 +61,11 @@ export function runSection(r: RunSummary, tasks: readonly RunTask[], ctx: PageCo
   const trigger = r.trigger ? `${esc(r.trigger)}${r.operator ? ` by ${esc(r.operator)}` : ''}` : 'trigger not recorded';
   const revalidated = r.revalidated ? ` · validated again ${esc(formatInstant(r.revalidated.at, ctx.timeZone, true))}${r.revalidated.by ? ` after a retry by ${esc(r.revalidated.by)}` : ''}` : '';
   const problems = (r.failed ?? []).map((p) => `<li>${esc(p)}</li>`).join('');
+  const started = r.startedAt === undefined ? ' · not started' : ` · started ${esc(formatInstant(r.startedAt, ctx.timeZone, true))}`;
   const validation = jobHref(ctx, 'validation', jobIds.validation(r.runId));
   return `<section class="run ${esc(r.outcome)}">
 <h2><a href="${esc(`${ctx.basePath}/${encodeURIComponent(r.runId)}`)}">${esc(r.runId)}</a> <span class="outcome">${esc(r.outcome)}</span></h2>
-<p class="meta">D ${esc(r.date)} · ${esc(r.kind)} · ${trigger} · planned ${esc(formatInstant(r.plannedAt, ctx.timeZone, true))} · ${esc(secs(r.seconds))}${revalidated} · <a href="${esc(validation)}">validation job</a></p>
+<p class="meta">D ${esc(r.date)} · ${esc(r.kind)} · ${trigger} · planned ${esc(formatInstant(r.plannedAt, ctx.timeZone, true))}${started} · ${esc(secs(r.seconds))}${revalidated} · <a href="${esc(validation)}">validation job</a></p>
 ${problems ? `<ul class="problems">${problems}</ul>` : ''}
 ${tasks.length > 0 ? `<ol class="tasks">\n${tasks.map((t) => taskItem(t, longest, ctx)).join('\n')}\n</ol>` : '<p class="none">no table task settled yet</p>'}
 </section>`;

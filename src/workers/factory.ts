@@ -85,6 +85,15 @@ export class WorkerPool {
     }
   }
 
+  /** The run's start is the first time a worker takes one of its tasks; bookkeeping only, so a failure to record it does not fail the task. */
+  private async markRunStarted(runId: string, log: JobContext['log']): Promise<void> {
+    try {
+      await this.rt.state.runStarted(runId, this.rt.clock.now().getTime());
+    } catch (err) {
+      log.warn({ err, runId }, "could not record the run's start time");
+    }
+  }
+
   private async process<Q extends QueueName>(queue: Q, job: Job, token: string | undefined, processor: Processor<Q>): Promise<unknown> {
     // Attempts and backoff are this worker's (JOB_ATTEMPTS, JOB_BACKOFF_MS), whatever the job was queued with:
     // BullMQ reads them from this object when the attempt fails.
@@ -97,6 +106,7 @@ export class WorkerPool {
       throw new UnrecoverableError(error);
     }
     const payload = parsed.value;
+    if ('runId' in payload) await this.markRunStarted(payload.runId, log);
     const controller = new AbortController();
     const timeoutMs = this.rt.config.jobs.timeoutMs;
     const timer = setTimeout(() => controller.abort(new TaskTimeoutError(`task timed out after ${timeoutMs / 1000}s: its statement was cancelled`)), timeoutMs);

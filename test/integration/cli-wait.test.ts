@@ -112,6 +112,7 @@ describe('runs', () => {
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(new RegExp(`^run ${D}#2 \\(forced\\) for D ${D}: failure$`, 'm'));
     expect(show.stdout).toMatch(/^trigger: forced by jane\.doe$/m);
+    expect(show.stdout).toMatch(/^planned \S+ \S+ \S+, started \S+ \S+ \S+, finished /m);
     // A missing view fails at once: one attempt; nobody retried it on the board.
     expect(show.stdout).toMatch(/^refresh\s+crm_actions_open_snapshot\s+2026-11-29\s+failure\s+1\s+-\s+\d+\.\d\s+-$/m);
     expect(show.stdout).toMatch(/^refresh\s+crm_metrics_daily\s+2026-11-29\s+success\s+1\s+-\s+\d+\.\d\s+\d+$/m);

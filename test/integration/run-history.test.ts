@@ -16,7 +16,12 @@ describe('run history retention', () => {
       const state = new StateStore(redis, prefix, 2);
       await state.startRun('2026-08-01', '2026-08-01', { tracked: false, plannedAt: T0 });
       await state.recordTask('crm_metrics_daily', 'refresh', { date: '2026-08-01', runId: '2026-08-01', outcome: 'success', seconds: 1, rowsWritten: 3, finishedAt: T0 + 1000 });
+      // A worker's first task sets the run's start; later tasks keep it.
+      await state.runStarted('2026-08-01', T0 + 200);
+      await state.runStarted('2026-08-01', T0 + 900);
+      expect(await state.run('2026-08-01')).toMatchObject({ plannedAt: T0, startedAt: T0 + 200 });
       await state.startRun('2026-08-02', '2026-08-02', { tracked: false, plannedAt: T0 + DAY });
+      expect((await state.run('2026-08-02'))?.startedAt).toBeUndefined();
       expect(await state.history.ids()).toEqual(['2026-08-02', '2026-08-01']);
       expect(await state.history.tasks('2026-08-01')).toMatchObject([{ task: 'refresh', table: 'crm_metrics_daily', rowsWritten: 3 }]);
       // Two days and a bit after the first: it goes, the second stays.
@@ -26,6 +31,7 @@ describe('run history retention', () => {
       expect(await state.history.tasks('2026-08-01')).toEqual([]);
       expect(await state.run('2026-08-02')).toMatchObject({ date: '2026-08-02' });
       expect(await redis.ttl(`${prefix}:state:runs:tasks:2026-08-01`)).toBe(-2);
+      expect(await redis.hexists(`${prefix}:state:runs:started`, '2026-08-01')).toBe(0);
     } finally {
       await redis.quit();
     }

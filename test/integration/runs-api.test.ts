@@ -70,6 +70,9 @@ describe('GET /api/v1/runs', () => {
   test('one run: its tasks with outcome, attempts and error; 404 for an unknown id, 400 for an impossible one', async () => {
     const run = await runOf(D);
     expect(run).toMatchObject({ runId: D, trigger: 'scheduled', outcome: 'failure' });
+    // Started when a worker took its first task: after planning, before the end of its validation.
+    expect(run.startedAt).toBeGreaterThanOrEqual(run.plannedAt);
+    expect(run.startedAt).toBeLessThanOrEqual(run.finishedAt ?? 0);
     const failed = run.tasks.find((t) => t.task === 'refresh' && t.table === 'crm_metrics_daily');
     expect(failed).toMatchObject({ outcome: 'failure', attempts: 1 });
     expect(failed?.error).toContain(INJECTED_ERROR);

@@ -29,6 +29,11 @@ describe('runs page', () => {
     expect(runsPage('Runs', [{ run: run({ runId: '2026-11-29#2' }), tasks: [task({ runId: '2026-11-29#2' })] }], ctx, '')).toContain('refresh__crm_metrics_daily__2026-11-29%232');
   });
 
+  test('says when the run started (a worker took its first task), or that it has not', () => {
+    expect(runsPage('Runs', [{ run: run({ startedAt: AT + 90_000 }), tasks: [] }], ctx, '')).toContain('· started 2026-11-29 06:01');
+    expect(runsPage('Runs', [{ run: run({ outcome: 'running', seconds: null }), tasks: [] }], ctx, '')).toContain('· not started');
+  });
+
   test('reloads itself only while a run is in progress', () => {
     expect(runsPage('Runs', [{ run: run({ outcome: 'running', seconds: null }), tasks: [] }], ctx, '')).toContain('<meta http-equiv="refresh" content="10">');
     expect(runsPage('Runs', [{ run: run(), tasks: [] }], ctx, '')).not.toContain('http-equiv="refresh"');
