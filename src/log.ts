@@ -15,7 +15,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const REDACT = ['token', 'password', 'secret', 'clientSecret', 'authorization', '*.token', '*.password', '*.secret', '*.clientSecret', '*.authorization'];
 
-export function createLogger(level = 'info', destination: NodeJS.WritableStream = process.stderr, format: LogFormat = 'auto'): Logger {
-  const pretty = format === 'pretty' || (format === 'auto' && (destination as { isTTY?: boolean }).isTTY === true);
+export function createLogger(level = 'info', destination: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, format: LogFormat = 'auto'): Logger {
+  const pretty = format === 'pretty' || (format === 'auto' && destination.isTTY === true);
   return pino({ level, base: { service: 'crm-materializer' }, redact: { paths: REDACT, censor: '[redacted]' } }, pretty ? prettyDestination(destination) : destination);
 }

@@ -33,7 +33,7 @@ describe('schedule pause and resume', () => {
     const paused = await runCli(['schedule', 'pause', '--reason', 'source migration', '--operator', 'alice'], { ...cliEnv(first), LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' });
     expect(paused.code).toBe(0);
     // The audit log, readable: who paused and why.
-    expect(paused.stderr).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3}Z INFO {2}schedule paused audit=true operator=alice action="schedule pause" reason="source migration" changed=true$/m);
+    expect(paused.stderr).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}Z\] INFO: schedule paused \{"audit":true,"operator":"alice","action":"schedule pause","reason":"source migration","changed":true\}$/m);
     expect(paused.stdout).toMatch(/^schedule paused since \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} -03:00 by alice \(source migration\)/);
     const again = await runCli(['schedule', 'pause', '--operator', 'bob'], cliEnv(first));
     expect(again.stdout).toMatch(/schedule was paused already since .* by alice \(source migration\): nothing changed/);

@@ -20,14 +20,17 @@ describe('LOG_FORMAT', () => {
     expect(lines[1]).toMatchObject({ level: 50, msg: 'task failed', err: { message: 'boom' } });
   });
 
-  test('pretty: time, level, message and fields on one line; the stack indented below', () => {
+  test('pretty (pino-pretty): time, level, message and fields on one line; the stack indented below; no colour off a terminal', () => {
     const text = logged('pretty');
-    expect(text).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3}Z INFO {2}refresh done table=crm_metrics_daily date=2026-11-29 token=\[redacted\] note="two words"$/m);
-    expect(text).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3}Z ERROR task failed\n {4}Error: boom\n +at /m);
+    expect(text).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}Z\] INFO: refresh done \{"table":"crm_metrics_daily","date":"2026-11-29","token":"\[redacted\]","note":"two words"\}$/m);
+    expect(text).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}Z\] ERROR: task failed *\n {4}err: \{[\s\S]*"message": "boom"[\s\S]*Error: boom\n +at /m);
+    expect(text).not.toContain('\u001b[');
   });
 
-  test('auto: pretty on a terminal, JSON otherwise', () => {
-    expect(logged('auto', true)).toMatch(/^\S+Z INFO {2}refresh done/);
+  test('auto: pretty on a terminal (in colour), JSON otherwise', () => {
+    const tty = logged('auto', true);
+    expect(tty).toContain('\u001b[');
+    expect(tty.replace(/\u001b\[\d+m/g, '')).toMatch(/^\[\S+Z\] INFO: refresh done/);
     expect(() => JSON.parse(logged('auto', false).split('\n')[0] ?? '') as unknown).not.toThrow();
   });
 });
