@@ -13,7 +13,7 @@ import type { Logger } from './log.js';
 import { createMetrics } from './metrics/index.js';
 import type { PlannedRun } from './producer/planner.js';
 import { catchUp, scheduleProcessor, upsertSchedule, type PlanDeps } from './producer/scheduler.js';
-import { connectRedis } from './queue/redis.js';
+import { connectReads, connectRedis, type ReadConnections } from './queue/redis.js';
 import { RedisHealth } from './queue/redis-health.js';
 import { DoneMarkers } from './state/done-markers.js';
 import { closeQueues, createFlowProducer, createQueues } from './queue/queues.js';
@@ -75,10 +75,14 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   const stops: (() => Promise<void>)[] = [];
   let address = { host: config.host, port: 0 };
   let api: Api | undefined;
+  let reads: ReadConnections | undefined;
   let caughtUp: PlannedRun | undefined;
 
   try {
-    if (roles.includes('web')) api = await createApi({ config, log, warehouse, clock, metrics: metrics.api, withWorker: roles.includes('worker') });
+    if (roles.includes('web')) {
+      reads = await connectReads(config);
+      api = await createApi({ config, log, warehouse, clock, metrics: metrics.api, withWorker: roles.includes('worker'), redis: reads });
+    }
     // Every role answers probes and serves its own metrics; the web role adds the board and the shared metrics.
     const app = createApp({ config, log, redis, health, queues, state, metrics, board: roles.includes('web'), api: api?.router });
     const server = await listen(app as RequestListener, config.port, config.host);
@@ -109,6 +113,7 @@ export async function startService(config: Config, log: Logger, roles: readonly 
     // Web first (no new board actions), then workers (they finish or requeue), then connections.
     for (const stop of stops) await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
     await api?.close();
+    await reads?.close();
     await flows.close();
     await closeQueues(queues);
     await warehouse.close();

@@ -3,13 +3,12 @@
  * tables, invalidated by each refresh. docs/api.md describes it.
  */
 import type { Router } from 'express';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
-import { redactUrl } from '../queue/redis.js';
+import type { ReadConnections } from '../queue/redis.js';
 import { StateStore } from '../state/store.js';
 import { dialectOf } from '../warehouse/index.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -37,6 +36,8 @@ export interface ApiDeps {
   readonly warehouse: Warehouse;
   readonly clock: Clock;
   readonly metrics?: ApiMetrics;
+  /** Opened and closed by the composition root (queue/redis.ts connectReads). */
+  readonly redis: ReadConnections;
   /** A worker role runs in this process (with DuckDB: one instance of the file, reads and refreshes interleave). */
   readonly withWorker: boolean;
 }
@@ -54,27 +55,13 @@ export interface Api {
 
 export async function createApi(d: ApiDeps): Promise<Api> {
   const { config, log } = d;
-  const auth = apiAuth(config.api, log); // no credentials: refuse before connecting anything
-  const connect = (url: string, role: string): Redis => {
-    const c = new Redis(url, {
-      connectionName: `crm-materializer:${config.queuePrefix}:${role}`,
-      lazyConnect: true,
-      // A read fails fast while Redis is away instead of queueing behind the reconnection.
-      maxRetriesPerRequest: 1,
-    });
-    c.on('error', (err: Error) => log.debug({ err: err.message }, `read API: Redis connection error (${role})`));
-    return c;
-  };
+  const auth = apiAuth(config.api, log);
   // The recorded state (generations, freshness, the cursor secret) lives with the queues, never evicted;
   // the cached answers and the rate limits in CACHE_REDIS_URL's Redis, which may evict (the same one unless set).
-  const redis = connect(config.redisUrl, 'api');
-  const separate = config.api.cacheRedisUrl !== config.redisUrl;
-  const cacheRedis = separate ? connect(config.api.cacheRedisUrl, 'api-cache') : redis;
+  const { state: redis, cache: cacheRedis, separate } = d.redis;
   let subscriber: Redis | undefined;
   let warmup: Warmup | undefined;
   try {
-    await reach(redis, config.redisUrl, 'REDIS_URL');
-    if (separate) await reach(cacheRedis, config.api.cacheRedisUrl, 'CACHE_REDIS_URL');
     const state = new StateStore(redis, config.queuePrefix, config.runsKeepDays);
     const generations = async (): Promise<Record<string, number>> => {
       const values = await state.generations(TABLE_NAMES);
@@ -115,23 +102,11 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       warmupSettled: async () => warmup?.settled(await generations()) ?? true,
       close: async () => {
         await warmup?.stop();
-        for (const c of [subscriber, separate ? cacheRedis : undefined, redis]) await c?.quit().catch(() => c.disconnect());
+        await subscriber?.quit().catch(() => subscriber?.disconnect());
       },
     };
   } catch (e) {
     subscriber?.disconnect();
-    cacheRedis.disconnect();
-    redis.disconnect();
     throw e;
-  }
-}
-
-/** Connect, or fail in one line naming the variable that points at the unreachable Redis. */
-async function reach(redis: Redis, url: string, variable: 'REDIS_URL' | 'CACHE_REDIS_URL'): Promise<void> {
-  try {
-    await redis.connect();
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new UsageError(`Redis at ${redactUrl(url)} (${variable}) is unreachable for the read API (${why}): start it or set ${variable}`);
   }
 }

@@ -16,7 +16,7 @@ export async function withRecorder<T>(config: Config, note: (line: string) => vo
     note(`note: Redis at ${redactUrl(config.redisUrl)} ${why}: the read API's cache and the freshness state were not told about this run (the next run that reaches Redis updates them)`);
   let redis;
   try {
-    redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:cli`, CONNECT_TIMEOUT_MS);
+    redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:cli`, { timeoutMs: CONNECT_TIMEOUT_MS });
   } catch {
     untold('is unreachable');
     return fn(undefined);
