@@ -60,16 +60,19 @@ describe('recorded state is bounded', () => {
       expect((await stateKeys()).filter((k) => k.includes(':runs:tasks:')).length).toBe(4); // the bare claim ran no task
       expect(await admin.zscore(`${s.prefix}:state:runs:active`, '2026-11-27')).not.toBeNull();
 
+      expect(await admin.hlen(`${s.prefix}:state:runs:started`)).toBe(3); // the queued runs whose tasks a worker took (an inline run keeps its start in its record)
       clock.advance((KEEP_DAYS + 1) * DAY);
       await plan('2026-12-03', '2026-12-03');
 
       expect(await state.history.ids()).toEqual(['2026-12-03']);
       expect(Object.keys(await admin.hgetall(`${s.prefix}:state:runs`))).toEqual(['2026-12-03']);
       expect(await admin.zrange(`${s.prefix}:state:runs:active`, '0', '-1')).toEqual([]);
+      // The start times go with their runs (the new run's tasks may have started meanwhile).
+      expect(Object.keys(await admin.hgetall(`${s.prefix}:state:runs:started`)).filter((id) => id !== '2026-12-03')).toEqual([]);
       for (const id of old) expect(await state.history.tasks(id)).toEqual([]);
       const perDeployment = new Set([
         ...TABLE_NAMES.map((t) => `${s.prefix}:state:table:${t}`),
-        ...['validation', 'generation', 'generation:newest_date', 'scheduler', 'source_audit', 'warehouse_ok_ts', 'runs', 'runs:index', 'runs:active'].map((k) => `${s.prefix}:state:${k}`),
+        ...['validation', 'generation', 'generation:newest_date', 'scheduler', 'source_audit', 'warehouse_ok_ts', 'runs', 'runs:index', 'runs:active', 'runs:started'].map((k) => `${s.prefix}:state:${k}`),
         `${s.prefix}:api:cursor_secret`,
         ...['index', 'sizes', 'bytes'].map((k) => `${s.prefix}:api:v1:budget:${k}`),
       ]);
