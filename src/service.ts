@@ -13,7 +13,7 @@ import type { Logger } from './log.js';
 import { createMetrics } from './metrics/index.js';
 import type { PlannedRun } from './producer/planner.js';
 import { catchUp, scheduleProcessor, upsertSchedule, type PlanDeps } from './producer/scheduler.js';
-import { connectReads, connectRedis, type ReadConnections } from './queue/redis.js';
+import { closeRedis, connectReads, connectRedis, type ReadConnections } from './queue/redis.js';
 import { RedisHealth } from './queue/redis-health.js';
 import { DoneMarkers } from './state/done-markers.js';
 import { closeQueues, createFlowProducer, createQueues } from './queue/queues.js';
@@ -117,7 +117,7 @@ export async function startService(config: Config, log: Logger, roles: readonly 
     await flows.close();
     await closeQueues(queues);
     await warehouse.close();
-    await redis.quit().catch(() => redis.disconnect());
+    await closeRedis(redis);
   }
 
   log.info({ roles, engine: config.warehouse }, 'service started');

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
-import type { ReadConnections } from '../queue/redis.js';
+import { closeRedis, type ReadConnections } from '../queue/redis.js';
 import { StateStore } from '../state/store.js';
 import { dialectOf } from '../warehouse/index.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -58,7 +58,7 @@ export async function createApi(d: ApiDeps): Promise<Api> {
   const auth = apiAuth(config.api, log);
   // The recorded state (generations, freshness, the cursor secret) lives with the queues, never evicted;
   // the cached answers and the rate limits in CACHE_REDIS_URL's Redis, which may evict (the same one unless set).
-  const { state: redis, cache: cacheRedis, separate } = d.redis;
+  const { state: redis, cache: cacheRedis } = d.redis;
   let subscriber: Redis | undefined;
   let warmup: Warmup | undefined;
   try {
@@ -96,13 +96,13 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis subscriber error'));
       warmup = await subscribeWarmup(subscriber, state.generationChannel, reads, hot, log, generations);
     }
-    log.info({ cacheTtlSeconds: config.api.cacheTtlSeconds, separateCacheRedis: separate, warmUp: subscriber !== undefined, releaseAfterRead }, 'read API ready');
+    log.info({ cacheTtlSeconds: config.api.cacheTtlSeconds, separateCacheRedis: cacheRedis !== redis, warmUp: subscriber !== undefined, releaseAfterRead }, 'read API ready');
     return {
       router,
       warmupSettled: async () => warmup?.settled(await generations()) ?? true,
       close: async () => {
         await warmup?.stop();
-        await subscriber?.quit().catch(() => subscriber?.disconnect());
+        if (subscriber) await closeRedis(subscriber);
       },
     };
   } catch (e) {

@@ -3,7 +3,7 @@ import type { FlowProducer } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../log.js';
-import { connectRedis } from '../queue/redis.js';
+import { closeRedis, connectRedis } from '../queue/redis.js';
 import { closeQueues, createFlowProducer, createQueues, type Queues } from '../queue/queues.js';
 import { StateStore } from '../state/store.js';
 
@@ -26,6 +26,6 @@ export async function withQueues<T>(fn: (c: QueueClient) => Promise<T>, config: 
   } finally {
     await flows.close();
     await closeQueues(queues);
-    await redis.quit().catch(() => redis.disconnect());
+    await closeRedis(redis);
   }
 }

@@ -4,7 +4,7 @@
  * queue is down) and says, once, what could not be told.
  */
 import type { Config } from '../config/index.js';
-import { connectRedis, redactUrl } from '../queue/redis.js';
+import { closeRedis, connectRedis, redactUrl } from '../queue/redis.js';
 import { StateStore } from '../state/store.js';
 import type { RunRecorder } from '../tasks/recorder.js';
 
@@ -43,6 +43,6 @@ export async function withRecorder<T>(config: Config, note: (line: string) => vo
   try {
     return await fn(recorder);
   } finally {
-    await redis.quit().catch(() => redis.disconnect());
+    await closeRedis(redis);
   }
 }

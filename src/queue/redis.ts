@@ -55,11 +55,15 @@ export async function connectRedis(url: string, name: string, opts: ConnectOptio
   }
 }
 
+/** Close a connection politely (QUIT), or drop it when Redis does not answer. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
+}
+
 /** The read API's connections: `state` with the queues (never evicted), `cache` in CACHE_REDIS_URL's Redis (the same connection unless set). */
 export interface ReadConnections {
   readonly state: Redis;
   readonly cache: Redis;
-  readonly separate: boolean;
   close(): Promise<void>;
 }
 
@@ -76,7 +80,8 @@ export async function connectReads(config: Pick<Config, 'redisUrl' | 'queuePrefi
     throw e;
   }
   const close = async (): Promise<void> => {
-    for (const c of separate ? [cache, state] : [state]) await c.quit().catch(() => c.disconnect());
+    if (cache !== state) await closeRedis(cache);
+    await closeRedis(state);
   };
-  return { state, cache, separate, close };
+  return { state, cache, close };
 }

@@ -258,7 +258,8 @@ export class StateStore implements RunRecorder {
   }
 
   async run(runId: string): Promise<RunRecord | undefined> {
-    const [raw, started] = await this.redis.multi().hget(this.key('runs'), runId).hget(this.key('runs', 'started'), runId).exec().then((r) => (r ?? []).map(([, v]) => v as string | null));
+    const read = await this.redis.multi().hget(this.key('runs'), runId).hget(this.key('runs', 'started'), runId).exec();
+    const [raw, started] = (read ?? []).map(([, v]) => v as string | null);
     if (raw === null || raw === undefined) return undefined;
     const rec = JSON.parse(raw) as RunRecord;
     return started ? { ...rec, startedAt: Number(started) } : rec;
