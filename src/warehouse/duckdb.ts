@@ -2,7 +2,8 @@
  * The embedded engine: DuckDB through @duckdb/node-api. The database file is
  * attached under the catalog's name so three-part names read as on
  * Databricks. The file is held open only while statements run (plus a short
- * idle grace), so a DuckDB shell or the seeder can use it between tasks.
+ * idle grace), so a DuckDB shell or the seeder can use it between tasks; one
+ * instance per file in the process, closed exclusively (duckdb-file.ts).
  */
 import { resolve } from 'node:path';
 import {
@@ -17,6 +18,7 @@ import { daysBetween } from '../dates.js';
 import { duckdbDialect } from './dialect.js';
 import { duckDbError, requireDuckDbFile } from './duckdb-errors.js';
 import { prepareDuckDbFolder } from './duckdb-path.js';
+import { FileRegistry, type FileEngine } from './duckdb-file.js';
 import { ConnectionProfiler, type ProfileListener } from './duckdb-profile.js';
 import { normalizeRow } from './rows.js';
 import type { AtomicOptions, ExecOptions, ExecResult, Params, Row, SqlValue, Statement, Warehouse } from './types.js';
@@ -39,65 +41,16 @@ export interface DuckDbOptions {
   readonly onProfile?: ProfileListener;
 }
 
-/**
- * One DuckDB instance per file in this process, shared by every
- * DuckDbWarehouse on it: two instances attaching the same file in one
- * process would not see each other's locks. Opened on the first statement,
- * closed after the last one (plus a short idle grace).
- */
-class SharedFile {
-  private instance: Promise<DuckDBInstance> | undefined;
-  private leases = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private closing: Promise<void> | undefined;
-
-  constructor(
-    private readonly options: DuckDbOptions,
-    private readonly onClosed: () => void,
-  ) {}
-
-  async lease(): Promise<DuckDBInstance> {
-    this.leases += 1;
-    clearTimeout(this.idleTimer);
-    this.instance ??= openInstance(this.options).catch((e: unknown) => {
-      this.instance = undefined;
-      throw e;
-    });
-    try {
-      return await this.instance;
-    } catch (e) {
-      this.release();
-      throw e;
-    }
-  }
-
-  release(): void {
-    this.leases -= 1;
-    if (this.leases > 0) return;
-    this.idleTimer = setTimeout(() => void this.close(), this.options.idleCloseMs ?? 250);
-    this.idleTimer.unref();
-  }
-
-  /** Close now if no statement is running; concurrent calls share one closing. */
-  close(): Promise<void> {
-    clearTimeout(this.idleTimer);
-    this.closing ??= this.closeIdle().finally(() => (this.closing = undefined));
-    return this.closing;
-  }
-
-  private async closeIdle(): Promise<void> {
-    if (this.leases > 0) return;
-    const pending = this.instance;
-    const instance = await pending?.catch(() => undefined);
+/** The DuckDB side of the file sharing (duckdb-file.ts): open, checkpoint, close. */
+function duckDbFile(o: DuckDbOptions): FileEngine<DuckDBInstance> {
+  return {
+    open: () => openInstance(o),
     // Closing writes the WAL into the file, synchronously: seconds of a blocked
     // event loop after a refresh. A CHECKPOINT first does that work on the
     // thread pool, leaving closeSync nothing to write.
-    if (instance && !this.options.readOnly) await checkpoint(instance, this.options.catalog);
-    if (this.leases > 0 || this.instance !== pending) return; // a statement started meanwhile: keep the file
-    this.instance = undefined;
-    instance?.closeSync();
-    this.onClosed();
-  }
+    checkpoint: (instance) => (o.readOnly ? Promise.resolve() : checkpoint(instance, o.catalog)),
+    closeSync: (instance) => instance.closeSync(),
+  };
 }
 
 async function checkpoint(instance: DuckDBInstance, catalog: string): Promise<void> {
@@ -109,20 +62,14 @@ async function checkpoint(instance: DuckDBInstance, catalog: string): Promise<vo
       c.closeSync();
     }
   } catch {
-    // Left to closeSync, as before (a full disk, a damaged file: the next open reports it).
+    // Left to closeSync (a full disk, a damaged file: the next open reports it).
   }
 }
 
-const openFiles = new Map<string, SharedFile>();
+const files = new FileRegistry<DuckDBInstance>();
 
-function sharedFile(options: DuckDbOptions): SharedFile {
-  const key = `${resolve(options.path)}|${options.catalog}|${options.readOnly ? 'ro' : 'rw'}`;
-  let file = openFiles.get(key);
-  if (!file) {
-    file = new SharedFile(options, () => openFiles.delete(key));
-    openFiles.set(key, file);
-  }
-  return file;
+function fileKey(options: DuckDbOptions): string {
+  return `${resolve(options.path)}|${options.catalog}|${options.readOnly ? 'ro' : 'rw'}`;
 }
 
 export class DuckDbWarehouse implements Warehouse {
@@ -167,19 +114,19 @@ export class DuckDbWarehouse implements Warehouse {
 
   /** Release the file now if no statement of any warehouse on it is running. */
   async close(): Promise<void> {
-    await sharedFile(this.options).close();
+    await files.close(fileKey(this.options));
   }
 
   private async withConnection<T>(options: ExecOptions, fn: (c: DuckDBConnection, profiled?: (sql: string) => void) => Promise<T>): Promise<T> {
     const { signal } = options;
     if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
-    const file = sharedFile(this.options);
-    let instance: DuckDBInstance;
+    let lease: { instance: DuckDBInstance; release: () => void };
     try {
-      instance = await file.lease();
+      lease = await files.lease(fileKey(this.options), () => duckDbFile(this.options), this.options.idleCloseMs ?? 250);
     } catch (e) {
       throw duckDbError(e, resolve(this.options.path), signal);
     }
+    const { instance } = lease;
     let connection: DuckDBConnection | undefined;
     const interrupt = (): void => connection?.interrupt();
     const onProfile = this.options.onProfile ?? this.scanObserver;
@@ -197,7 +144,7 @@ export class DuckDbWarehouse implements Warehouse {
       signal?.removeEventListener('abort', interrupt);
       connection?.closeSync();
       profiler?.dispose();
-      file.release();
+      lease.release();
     }
   }
 }

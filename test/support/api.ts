@@ -71,8 +71,25 @@ export async function runThroughQueue(s: TestService, date: string, force = fals
   const planned = await enqueueRun(flows, state, s.config, { runId, date, tables: TABLE_NAMES, retention: true });
   if (!planned.added) throw new Error(`run ${runId} was planned before`);
   // A run is a few seconds; the bound is generous for a machine loaded by the rest of the suite.
-  await waitForState(queues.validation, jobIds.validation(runId), ['completed'], 90_000);
+  const done = await waitForState(queues.validation, jobIds.validation(runId), ['completed', 'failed'], 90_000).catch(async (e: unknown) => {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; the run's jobs: ${await runJobs(s, runId)}`);
+  });
+  if ((await done.getState()) === 'failed') throw new Error(`run ${runId} failed; its jobs: ${await runJobs(s, runId)}`);
   await s.settled();
+}
+
+/** Every job of a run with its state (and reason when it failed): what a test shows instead of a bare timeout. */
+async function runJobs(s: TestService, runId: string): Promise<string> {
+  const { queues } = s.service.runtime;
+  const lines: string[] = [];
+  for (const q of [queues.refresh, queues.retention, queues.validation]) {
+    for (const job of await q.getJobs()) {
+      if ((job.data as { runId?: string }).runId !== runId) continue;
+      const reason = job.failedReason ? ` (${job.failedReason})` : '';
+      lines.push(`${q.name}/${job.id}=${await job.getState()}${reason}`);
+    }
+  }
+  return lines.join(', ') || 'none found';
 }
 
 /**
