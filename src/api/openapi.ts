@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from './problem.js';
+import { RUN_ID, RUNS_QUERY, RunDetailBody, RunsBody } from './runs-schemas.js';
 import { ActionsBody, FreshnessBody, IndexBody, MetricsBody, PrioritiesBody, ProblemBody, QUERIES } from './schemas.js';
 
 type Json = Record<string, unknown>;
@@ -71,6 +72,11 @@ function parameters(schema: z.ZodType): Json[] {
   }));
 }
 
+function pathParameter(name: string, schema: z.ZodType): Json {
+  const { description, ...rest } = jsonSchema(schema, 'input');
+  return { name, in: 'path', required: true, description, schema: rest };
+}
+
 function operation(id: string, summary: string, body: string, query: z.ZodType, cached: boolean): Json {
   return {
     get: {
@@ -96,6 +102,30 @@ function operation(id: string, summary: string, body: string, query: z.ZodType, 
   };
 }
 
+/** The operators' run endpoints: the board's credentials, never cached (`Cache-Control: no-store`). */
+function runsOperation(id: string, summary: string, body: string, parameters: Json[], notFound: boolean): Json {
+  const noStore = header({ type: 'string', const: 'no-store' }, 'Run records change while a run is active: never stored.', true);
+  return {
+    get: {
+      operationId: id,
+      summary,
+      tags: ['operators'],
+      security: [{ board: [] }, { boardToken: [] }],
+      parameters,
+      responses: {
+        '200': { description: 'The answer.', headers: { 'Cache-Control': noStore }, content: { 'application/json': { schema: ref(body) } } },
+        '400': { $ref: '#/components/responses/BadParameter' },
+        '401': problemResponse("No valid board credentials (BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN; the read API's keys are not accepted).", {
+          'WWW-Authenticate': HEADERS.WWWAuthenticate,
+        }),
+        ...(notFound ? { '404': problemResponse('The run is not recorded, or older than RUNS_KEEP_DAYS.') } : {}),
+        '500': { $ref: '#/components/responses/Internal' },
+        default: { $ref: '#/components/responses/Problem' },
+      },
+    },
+  };
+}
+
 export function openApiDocument(version: string): Json {
   return {
     openapi: '3.1.0',
@@ -112,6 +142,10 @@ export function openApiDocument(version: string): Json {
       '/priorities': operation('getPriorities', 'The open actions of one day over the eight priority categories.', 'PrioritiesBody', QUERIES.priorities, true),
       '/actions': operation('getActions', "One page of a day's open actions, in priority order.", 'ActionsBody', QUERIES.actions, true),
       '/freshness': operation('getFreshness', 'Per table: last refresh, lag, validation status.', 'FreshnessBody', QUERIES.freshness, false),
+      '/runs': runsOperation('listRuns', 'The latest runs, newest planned first, and whether the schedule is paused.', 'RunsBody', parameters(RUNS_QUERY), false),
+      '/runs/{id}': runsOperation('getRun', 'One run with its table tasks (outcome, attempts, rows, error).', 'RunDetailBody', [
+        pathParameter('id', RUN_ID),
+      ], true),
       '/openapi.json': {
         get: {
           operationId: 'getOpenApi',
@@ -149,6 +183,8 @@ export function openApiDocument(version: string): Json {
       securitySchemes: {
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key of API_KEYS.' },
         bearer: { type: 'http', scheme: 'bearer', description: 'An API key of API_KEYS, or a JWT signed by a key of the configured JWKS.' },
+        board: { type: 'http', scheme: 'basic', description: "The board's operator: BOARD_USER and BOARD_PASSWORD (the runs endpoints)." },
+        boardToken: { type: 'http', scheme: 'bearer', description: "The board's BOARD_TOKEN (the runs endpoints)." },
       },
       schemas: {
         MetricsBody: jsonSchema(MetricsBody, 'output'),
@@ -157,6 +193,8 @@ export function openApiDocument(version: string): Json {
         FreshnessBody: jsonSchema(FreshnessBody, 'output'),
         Problem: { ...jsonSchema(ProblemBody, 'output'), properties: { ...(jsonSchema(ProblemBody, 'output').properties as Json), status: { type: 'integer', enum: Object.keys(PROBLEM_TYPES).map(Number) } } },
         Index: jsonSchema(IndexBody, 'output'),
+        RunsBody: jsonSchema(RunsBody, 'output'),
+        RunDetailBody: jsonSchema(RunDetailBody, 'output'),
       },
       responses: ERRORS,
     },

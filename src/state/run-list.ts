@@ -3,7 +3,10 @@ import type { RunTask } from './run-history.js';
 import type { RunRecord, StateStore } from './store.js';
 
 /** How a run came to be, from its id: the daily run `D`, a forced re-run `D#n`, a subset `D_02`, a backfill chunk, an inline run. */
-export function runKind(runId: string): string {
+export const RUN_KINDS = ['daily', 'forced', 'subset', 'backfill', 'inline'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
+export function runKind(runId: string): RunKind {
   if (runId.startsWith('bf_')) return 'backfill';
   if (runId.startsWith('inline-')) return 'inline';
   if (runId.includes('#')) return 'forced';
@@ -12,7 +15,7 @@ export function runKind(runId: string): string {
 }
 
 export interface RunSummary extends Omit<RunRecord, 'outcome'> {
-  readonly kind: string;
+  readonly kind: RunKind;
   readonly outcome: 'success' | 'failure' | 'running';
   /** Planning to the end of validation; null while running. */
   readonly seconds: number | null;

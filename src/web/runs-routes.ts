@@ -9,6 +9,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { errors } from '../api/router.js';
 import { sendProblem } from '../api/problem.js';
+import { RUN_ID, type RunAnswer, type RunsAnswer } from '../api/runs-schemas.js';
 import { TASK_QUEUES, type TaskQueue } from '../queue/jobs.js';
 import type { Queues } from '../queue/queues.js';
 import { listRuns, runDetail } from '../state/run-list.js';
@@ -52,7 +53,8 @@ export function runsRoutes(deps: RunsDeps, boardPath: string): Router {
   api.get('/', handle(async (req, res) => {
     noStore(res);
     const [runs, pause] = await Promise.all([listRuns(state, runsQuery(req.query)), state.schedulePause()]);
-    res.json({ runs, schedule: scheduleState(pause) });
+    const body: RunsAnswer = { runs, schedule: scheduleState(pause) };
+    res.json(body);
   }));
   api.get('/:id', handle(async (req, res) => {
     noStore(res);
@@ -61,7 +63,8 @@ export function runsRoutes(deps: RunsDeps, boardPath: string): Router {
       sendProblem(res, 404, `run '${param(req, 'id')}' is not recorded (or older than RUNS_KEEP_DAYS=${config.runsKeepDays}): list the runs with GET ${RUNS_API_PATH}`);
       return;
     }
-    res.json(run);
+    const body: RunAnswer = run;
+    res.json(body);
   }));
   api.use(errors(deps.log));
   router.use(RUNS_API_PATH, api);
@@ -84,7 +87,7 @@ export function runsRoutes(deps: RunsDeps, boardPath: string): Router {
   }));
   page.get('/:id', handle(async (req, res) => {
     const id = param(req, 'id');
-    const run = /^[A-Za-z0-9_#-]{1,80}$/.test(id) ? await runDetail(state, id) : undefined;
+    const run = RUN_ID.safeParse(id).success ? await runDetail(state, id) : undefined;
     html(res, run ? 200 : 404, runsPage(`Run ${id}`, run ? [{ run, tasks: run.tasks }] : [], ctx, `run '${id}' is not recorded (or older than RUNS_KEEP_DAYS=${config.runsKeepDays})`));
   }));
   router.use(RUNS_PAGE_PATH, page);

@@ -51,11 +51,13 @@ describe('OpenAPI document', () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, { get: { parameters?: { name: string; schema: { pattern?: string; enum?: string[] } }[] } }> };
     expect(doc.openapi).toBe('3.1.0');
     expect((await new Validator().validate(doc as unknown as Record<string, unknown>)).valid).toBe(true);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/actions', '/freshness', '/metrics', '/openapi.json', '/priorities']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/actions', '/freshness', '/metrics', '/openapi.json', '/priorities', '/runs', '/runs/{id}']);
     const params = (path: string): string[] => (doc.paths[path]?.get.parameters ?? []).map((p) => p.name);
     expect(params('/metrics')).toEqual(['from', 'to', 'organization_id', 'location_id']);
     expect(params('/actions')).toEqual(['date', 'organization_id', 'location_id', 'responsavel', 'prioridade', 'page_size', 'cursor']);
     expect(params('/freshness')).toEqual([]);
+    expect(params('/runs')).toEqual(['date', 'limit']);
+    expect(params('/runs/{id}')).toEqual(['id']);
     // The page_size rule the service applies is the document's pattern.
     const pageSize = new RegExp(doc.paths['/actions']!.get.parameters!.find((p) => p.name === 'page_size')!.schema.pattern!);
     for (const [v, ok] of [['1', true], ['500', true], ['0', false], ['501', false], ['050', false]] as const) {

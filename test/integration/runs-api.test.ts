@@ -1,6 +1,7 @@
 /**
  * The runs for operators over HTTP, behind the board's credentials: the JSON
- * API (list, one run, bad input, unknown ids), the /runs page's HTML, and a
+ * API (list, one run, bad input, unknown ids; every answer checked against
+ * the OpenAPI document), the /runs page's HTML, and a
  * retry on the board recorded with its operator (the task's attempts, the
  * run validated again).
  */
@@ -9,6 +10,7 @@ import { planDailyRun } from '../../src/producer/scheduler.js';
 import { jobIds } from '../../src/queue/jobs.js';
 import type { RunDetail, RunSummary } from '../../src/state/run-list.js';
 import { INJECTED_ERROR, failRefreshOf } from '../support/fail-table.js';
+import { checkAnswer } from '../support/openapi.js';
 import { QUICK_ENV, startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor } from '../support/wait.js';
@@ -19,7 +21,14 @@ const broken = { on: true };
 let svc: TestService;
 let base: string;
 
-const get = (path: string, headers: Record<string, string> = { authorization: BASIC }) => fetch(`${base}${path}`, { headers });
+/** A GET; an answer of the JSON API is checked against the OpenAPI document first (status, headers, body). */
+async function get(path: string, headers: Record<string, string> = { authorization: BASIC }): Promise<Response> {
+  const res = await fetch(`${base}${path}`, { headers });
+  if (!path.startsWith('/api/v1/')) return res;
+  const text = await res.text();
+  await checkAnswer(base, 'GET', path, res, text);
+  return new Response(text, { status: res.status, headers: res.headers });
+}
 const runOf = async (id: string): Promise<RunDetail> => (await (await get(`/api/v1/runs/${encodeURIComponent(id)}`)).json()) as RunDetail;
 
 beforeAll(async () => {

@@ -42,12 +42,24 @@ function deref(doc: Json, node: unknown): Json {
   return n;
 }
 
+/** The document's path item for a request path: exact, or a template such as /runs/{id} (one segment per parameter). */
+function pathItem(doc: Json, route: string): unknown {
+  const paths = obj(doc.paths);
+  if (paths[route] !== undefined) return paths[route];
+  const segments = route.split('/');
+  const match = Object.keys(paths).find((template) => {
+    const parts = template.split('/');
+    return parts.length === segments.length && parts.every((p, i) => /^\{[^}]+\}$/.test(p) || p === segments[i]);
+  });
+  return match === undefined ? undefined : paths[match];
+}
+
 /** Check one answer of `base` (http://host:port) to `method path` against the document; returns nothing, fails the test on a mismatch. */
 export async function checkAnswer(base: string, method: string, path: string, res: { status: number; headers: Headers }, text: string): Promise<void> {
   const { doc, ajv } = await checker(base);
   const route = new URL(path, 'http://x').pathname.replace(/^\/api\/v1/, '') || '/';
   const what = `${method} ${path} -> ${res.status}`;
-  const operation = obj(obj(obj(doc.paths)[route])[method.toLowerCase()]);
+  const operation = obj(obj(pathItem(doc, route))[method.toLowerCase()]);
   const responses = obj(operation.responses);
   const declared = operation.responses === undefined ? obj(obj(doc.components).responses).Problem : (responses[String(res.status)] ?? responses.default);
   expect(declared, `${what}: status not in the OpenAPI document`).toBeDefined();
