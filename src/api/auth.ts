@@ -20,8 +20,6 @@ import { JWT_ALGORITHMS, loadJwks, selectKey, type VerificationKey } from '../co
 
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const CLOCK_TOLERANCE_SECONDS = 5;
-/** API_JWKS_URL: a fetch slower than this fails (the token is refused, the next one tries again). */
-export const JWKS_TIMEOUT_MS = 5_000;
 /** API_JWKS_URL: the fetched keys are used this long before being fetched again. */
 export const JWKS_CACHE_MAX_AGE_MS = 600_000;
 
@@ -39,7 +37,7 @@ export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
   // Asymmetric keys only from a URL (RS256): a shared HMAC secret is never fetched over the network.
   const remote =
     api.jwksUrl !== undefined
-      ? createRemoteJWKSet(new URL(api.jwksUrl), { timeoutDuration: JWKS_TIMEOUT_MS, cooldownDuration: api.jwksCooldownMs, cacheMaxAge: JWKS_CACHE_MAX_AGE_MS })
+      ? createRemoteJWKSet(new URL(api.jwksUrl), { timeoutDuration: api.jwksTimeoutMs, cooldownDuration: api.jwksCooldownMs, cacheMaxAge: JWKS_CACHE_MAX_AGE_MS })
       : undefined;
   if (hashes.length === 0 && keys.length === 0 && !remote) {
     throw new UsageError('the web role needs read API credentials: set API_KEYS, or API_JWT_ISSUER with API_JWKS_FILE or API_JWKS_URL (or API_AUTH=off for a trusted network)');

@@ -89,6 +89,7 @@ export interface ApiConfig {
   readonly jwtAudience: string | undefined;
   readonly jwksFile: string | undefined;
   readonly jwksUrl: string | undefined;
+  readonly jwksTimeoutMs: number;
   readonly jwksCooldownMs: number;
   readonly auth: 'on' | 'off';
   /** CACHE_REDIS_URL: where the cached answers and the rate limits live (default: REDIS_URL). */
@@ -228,6 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
       jwtAudience: r.get(VARS.API_JWT_AUDIENCE),
       jwksFile: r.get(VARS.API_JWKS_FILE),
       jwksUrl: r.get(VARS.API_JWKS_URL),
+      jwksTimeoutMs: r.get(VARS.API_JWKS_TIMEOUT_MS),
       jwksCooldownMs: r.get(VARS.API_JWKS_COOLDOWN_MS),
       auth: r.get(VARS.API_AUTH),
       cacheRedisUrl: r.get(VARS.CACHE_REDIS_URL) ?? redisUrl,

@@ -5,12 +5,11 @@
  * Retry-After, a problem), counted in crm_api_cache_bypass_total and logged
  * once per outage; when Redis is back, answers are cached again by themselves.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { createLogger } from '../../src/log.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { apiGet, runThroughQueue } from '../support/api.js';
 import { metricValue } from '../support/metrics.js';
+import { captureLog } from '../support/log-capture.js';
 import { startPrivateRedis } from '../support/redis-server.js';
 import { startTestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
@@ -38,14 +37,8 @@ function gated(gate: { hold: Promise<void> | undefined; entered: number }) {
 describe('read API while its Redis is away', () => {
   test('answers from the warehouse uncached within the cap, logs the outage once, and caches again once Redis is back', async () => {
     const redis = await startPrivateRedis({ persistent: true });
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString().split('\n').filter((l) => l !== ''));
-        done();
-      },
-    });
-    const messages = (pattern: RegExp): number => lines.filter((l) => pattern.test((JSON.parse(l) as { msg: string }).msg)).length;
+    const captured = captureLog();
+    const messages = (pattern: RegExp): number => captured.byMsg(pattern).length;
     const gate: { hold: Promise<void> | undefined; entered: number } = { hold: undefined, entered: 0 };
     // The tables are built by a worker on the shared Redis; then a web process reads them with the private Redis as its own.
     const builder = await startTestService({ roles: ['web', 'worker'], sources: DEMO_SOURCES });
@@ -58,7 +51,7 @@ describe('read API while its Redis is away', () => {
         roles: ['web'],
         env: { REDIS_URL: redis.url, API_UNCACHED_CONCURRENCY: '1' },
         wrap: gated(gate),
-        log: createLogger('info', sink, 'json'),
+        log: captured.log,
       });
       const before = await apiGet(s, '/priorities?organization_id=O1');
       expect(before.status).toBe(200);

@@ -3,24 +3,12 @@
  * the connection's, one log line per change of state, and the table lock's
  * lease. The same behaviour through a real frozen Redis: test/faults/redis-outage.test.ts.
  */
-import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { describe, expect, test } from 'vitest';
-import { createLogger } from '../../src/log.js';
 import { isConnectionError, RedisHealth } from '../../src/queue/redis-health.js';
 import { TableLockLostError, TableLocks } from '../../src/state/table-lock.js';
+import { captureLog } from '../support/log-capture.js';
 import { waitFor } from '../support/wait.js';
-
-function capture(): { lines: Record<string, unknown>[]; log: ReturnType<typeof createLogger> } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) if (l.trim() !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, log: createLogger('info', sink, 'json') };
-}
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -35,7 +23,7 @@ describe('connection errors', () => {
   });
 
   test('an outage reported by many errors is one line; other errors keep their line', async () => {
-    const { lines, log } = capture();
+    const { lines, log } = captureLog();
     const health = new RedisHealth({} as Redis, 'redis://user:hunter2@redis.internal:6379', log);
     const onError = health.onError({ queue: 'refresh' }, 'worker error');
     for (let i = 0; i < 50; i++) onError(Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:6379'), { code: 'ECONNREFUSED' }));
