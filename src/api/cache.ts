@@ -24,6 +24,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { ApiMetrics, ApiRoute, CacheResult } from '../metrics/api-metrics.js';
 import type { StateStore } from '../state/store.js';
+import { releaseIfHeld } from '../state/table-lock.js';
 import type { TableName } from '../tables/registry.js';
 import { WarehouseError } from '../errors.js';
 import { CacheBudget } from './cache-budget.js';
@@ -33,7 +34,6 @@ import { ApiUnavailableError } from './problem.js';
 /** Bump when the answers' format changes, so a deploy never serves the old format. */
 const FORMAT = 'v1';
 const STALE_EXTRA_SECONDS = 86_400;
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 export interface CacheOutcome {
   /** The JSON answer, exactly as stored and sent (read from Redis as bytes: no decoding and re-encoding on a hit). */
@@ -146,7 +146,7 @@ export class ReadCache {
           if (stored !== null) return { body: stored, result: 'coalesced' };
           return await this.loadAndStore(key, staleKey, load);
         } finally {
-          await this.o.redis.eval(RELEASE, 1, lockKey, token).catch(() => undefined);
+          await releaseIfHeld(this.o.redis, lockKey, token).catch(() => undefined);
         }
       }
       // Another pod is loading this key: wait for its answer, or for its lock to go (it failed or took too long).

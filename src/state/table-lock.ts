@@ -14,6 +14,11 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** Delete a lock key only while it still holds `token` (a lock that expired and passed to another holder is left alone). */
+export async function releaseIfHeld(redis: Redis, key: string, token: string): Promise<boolean> {
+  return (await redis.eval(RELEASE, 1, key, token)) === 1;
+}
+
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 export interface HeldLock {
@@ -93,7 +98,7 @@ export class TableLocks {
       },
       release: async () => {
         clearInterval(renew);
-        await this.redis.eval(RELEASE, 1, this.key(table), token);
+        await releaseIfHeld(this.redis, this.key(table), token);
       },
     };
   }
