@@ -6,6 +6,7 @@
  * (a field added to a run record without its schema fails to compile).
  */
 import { z } from 'zod';
+import { RUN_ID_SCHEMA } from '../queue/jobs.js';
 import { RUN_KINDS } from '../state/run-list.js';
 import { RUN_TRIGGERS } from '../state/store.js';
 
@@ -24,10 +25,8 @@ export const RUNS_PARAMS = {
 } as const;
 export const RUNS_QUERY = z.object(RUNS_PARAMS).partial().strict();
 
-export const RUN_ID = z
-  .string()
-  .regex(/^[A-Za-z0-9_#-]{1,80}$/)
-  .meta({ description: "A run id as GET /runs lists it: `2026-11-29`, a forced re-run `2026-11-29#2` ('#' written %23), a backfill chunk `bf_…`." });
+/** The job payloads' run id rule (queue/jobs.ts), documented. */
+export const RUN_ID = RUN_ID_SCHEMA.meta({ description: "A run id as GET /runs lists it: `2026-11-29`, a forced re-run `2026-11-29#2` ('#' written %23), a backfill chunk `bf_…`." });
 
 export const RunSummaryBody = z.object({
   runId: z.string(),

@@ -22,7 +22,8 @@ const isoDate = z.string().refine((s) => {
   }
 }, 'must be a real date as YYYY-MM-DD');
 /** '#' numbers forced re-runs (2026-11-29#2); ':' is not allowed in BullMQ job ids. */
-const runId = z.string().regex(/^[A-Za-z0-9_#-]{1,80}$/, 'must be 1-80 characters: letters, digits, _, - or #');
+export const RUN_ID_SCHEMA = z.string().regex(/^[A-Za-z0-9_#-]{1,80}$/, 'must be 1-80 characters: letters, digits, _, - or #');
+const runId = RUN_ID_SCHEMA;
 const table = z.enum(TABLE_NAMES as [TableName, ...TableName[]]);
 /** D after today was accepted explicitly (`--allow-future`); without it such a payload is refused. */
 const allowFuture = z.literal(true).optional();

@@ -2,10 +2,10 @@
 import type { RunTask } from './run-history.js';
 import type { RunRecord, StateStore } from './store.js';
 
-/** How a run came to be, from its id: the daily run `D`, a forced re-run `D#n`, a subset `D_02`, a backfill chunk, an inline run. */
 export const RUN_KINDS = ['daily', 'forced', 'subset', 'backfill', 'inline'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
+/** How a run came to be, from its id: the daily run `D`, a forced re-run `D#n`, a subset `D_02`, a backfill chunk, an inline run. */
 export function runKind(runId: string): RunKind {
   if (runId.startsWith('bf_')) return 'backfill';
   if (runId.startsWith('inline-')) return 'inline';

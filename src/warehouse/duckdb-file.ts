@@ -25,7 +25,7 @@ class SharedFile<I> {
   private instance: Promise<I> | undefined;
   private leases = 0;
   private idleTimer: NodeJS.Timeout | undefined;
-  /** Set while a close runs; a lease waits for it (see leaseFile). */
+  /** Set while a close runs; a lease waits for it (FileRegistry.lease). */
   closing: Promise<void> | undefined;
 
   constructor(
@@ -34,7 +34,7 @@ class SharedFile<I> {
     private readonly onClosed: () => void,
   ) {}
 
-  /** Synchronous up to the open: leaseFile checks `closing` and takes the lease in one step. */
+  /** Synchronous up to the open: FileRegistry.lease checks `closing` and takes the lease in one step. */
   async lease(): Promise<I> {
     this.leases += 1;
     clearTimeout(this.idleTimer);
