@@ -13,7 +13,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 
 export async function waitForState(queue: Queue, id: string, states: readonly string[], timeoutMs = 30_000): Promise<Job> {
   return waitFor(`${queue.name} job ${id} to be ${states.join('|')}`, async () => {
-    const job = await queue.getJob(id);
-    return job && states.includes(await job.getState()) ? job : undefined;
+    // The state first, then the job: a job read before it settled would lack what settling wrote (failedReason, returnvalue).
+    if (!states.includes(await queue.getJobState(id))) return undefined;
+    return queue.getJob(id);
   }, timeoutMs);
 }
