@@ -47,11 +47,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 
-# What the service reads at run time: the compiled code, the bin, and the SQL
-# files (read from ../../sql relative to dist/*/).
+# What the service reads at run time: the compiled code, the bin, the SQL
+# files and the Redis Lua scripts (read from ../../sql and ../../lua relative
+# to dist/*/).
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY sql ./sql
+COPY lua ./lua
 
 # DUCKDB_PATH defaults to ./data/crm.duckdb: a volume mounted on /app/data
 # starts with this ownership.

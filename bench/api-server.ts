@@ -19,10 +19,11 @@ import { cpSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { planDailyRun } from '../src/producer/scheduler.js';
 import { jobIds } from '../src/queue/jobs.js';
-import { provideSql, sleep } from './harness.js';
+import { provideRuntimeFiles, sleep } from './harness.js';
 import { benchConfig, scratch, startBenchService, type BenchService } from './service.js';
+import { parseIsoDate, type IsoDate } from '../src/dates.js';
 
-type Command = { type: 'refresh'; date: string } | { type: 'stop' };
+type Command = { type: 'refresh'; date: IsoDate } | { type: 'stop' };
 
 function send(message: object): void {
   process.send?.(message);
@@ -35,7 +36,7 @@ export interface LoopDelay {
 }
 
 /** The run for date, planned through the queue, with the event loop's delay (10 ms resolution) while it ran. */
-async function runMonitored(svc: BenchService, date: string): Promise<{ seconds: number; loop: LoopDelay }> {
+async function runMonitored(svc: BenchService, date: IsoDate): Promise<{ seconds: number; loop: LoopDelay }> {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   try {
@@ -48,7 +49,7 @@ async function runMonitored(svc: BenchService, date: string): Promise<{ seconds:
   }
 }
 
-async function runAndWait(svc: BenchService, date: string): Promise<number> {
+async function runAndWait(svc: BenchService, date: IsoDate): Promise<number> {
   const started = performance.now();
   const { runtime } = svc.service;
   const planned = await planDailyRun(runtime, date);
@@ -62,10 +63,10 @@ async function runAndWait(svc: BenchService, date: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  provideSql();
+  provideRuntimeFiles();
   const data = process.env.BENCH_DATA;
-  const date = process.env.BENCH_DATE;
-  if (!data || !date) throw new Error('BENCH_DATA and BENCH_DATE are required');
+  if (!data || !process.env.BENCH_DATE) throw new Error('BENCH_DATA and BENCH_DATE are required');
+  const date = parseIsoDate(process.env.BENCH_DATE, 'BENCH_DATE');
   const s = scratch('api');
   cpSync(data, s.duckdbPath);
   const apiKey = randomBytes(24).toString('hex');

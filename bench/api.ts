@@ -24,16 +24,16 @@ import { request } from 'node:http';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addDays } from '../src/dates.js';
+import { addDays, parseIsoDate } from '../src/dates.js';
 import { isDemoScale } from '../src/demo/seed.js';
 import { nextMessage, type Ready } from './api-child.js';
 import { dayOfLoads, PROFILE_MIX, runLoad, type LoadResult } from './api-load.js';
 import { ensureData } from './data.js';
-import { emit, flag, numberFlag, percentile, progress, provideSql } from './harness.js';
+import { emit, flag, numberFlag, percentile, progress, provideRuntimeFiles } from './harness.js';
 import { CATALOG, SCHEMA } from './service.js';
 
 /** The day the cached benchmark data ends (bench:refresh uses the same files). */
-const D = '2026-11-25';
+const D = parseIsoDate('2026-11-25');
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TARGETS = { hitRate: 0.95, hitP99Ms: 5, rps: 2000, reduction: 0.93 } as const;
 
@@ -135,7 +135,7 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
 }
 
 async function main(args: readonly string[]): Promise<void> {
-  provideSql();
+  provideRuntimeFiles();
   const loadAtStart = loadavg()[0] ?? 0;
   const scale = flag(args, 'scale', 'medium');
   if (!isDemoScale(scale)) throw new Error(`--scale ${scale}: use small, medium or large`);

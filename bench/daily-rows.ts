@@ -17,12 +17,12 @@ import { DuckDbWarehouse } from '../src/warehouse/duckdb.js';
 import { ensureData } from './data.js';
 import { floorRows, RowCounter, sourceRows } from './rows.js';
 import { dailyRun } from './runs.js';
-import { emit, flag, progress, provideSql, taskContext } from './support.js';
+import { emit, flag, progress, provideRuntimeFiles, taskContext } from './support.js';
 
 const NAMES = { catalog: 'hs_franquia', sourceSchema: 'gold_connect_bot', targetSchema: 'bench_materialized' } as const;
 
 async function main(args: readonly string[]): Promise<void> {
-  provideSql();
+  provideRuntimeFiles();
   const scale = flag(args, 'scale', 'medium');
   if (!isDemoScale(scale)) throw new Error(`--scale ${scale}: use small, medium or large`);
   const refDate = parseIsoDate(flag(args, 'end-date', '2026-11-25'), '--end-date');

@@ -3,7 +3,7 @@
  * views (the rules of TABLES.md, written for the question) and from the
  * materialized tables. The answers must be equal; both sides are timed warm.
  */
-import { addDays } from '../src/dates.js';
+import { addDays, type IsoDate } from '../src/dates.js';
 import type { TaskContext } from '../src/tasks/context.js';
 import { duckdbDialect } from '../src/warehouse/dialect.js';
 import type { Params, Row } from '../src/warehouse/types.js';
@@ -112,7 +112,7 @@ export interface QuestionTiming {
 }
 
 /** The organization and location the dashboard looks at: the busiest ones, read from the tables. */
-export async function pickSubjects(ctx: TaskContext, target: string, refDate: string): Promise<{ org: string; location: string }> {
+export async function pickSubjects(ctx: TaskContext, target: string, refDate: IsoDate): Promise<{ org: string; location: string }> {
   const [o] = await ctx.warehouse.query({
     sql: `SELECT organization_id FROM ${target}.crm_metrics_daily GROUP BY 1 ORDER BY SUM(total_verificacoes) DESC, 1 LIMIT 1`,
   });
@@ -125,7 +125,7 @@ export async function pickSubjects(ctx: TaskContext, target: string, refDate: st
 }
 
 export interface Subjects {
-  readonly refDate: string;
+  readonly refDate: IsoDate;
   readonly org: string;
   readonly location: string;
 }

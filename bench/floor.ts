@@ -5,7 +5,7 @@
  * range, both prunable by zone maps), each column the refresh filters or
  * aggregates on touched by a trivial aggregate.
  */
-import { addDays } from '../src/dates.js';
+import { addDays, type IsoDate } from '../src/dates.js';
 import type { TaskContext } from '../src/tasks/context.js';
 import { duckdbDialect } from '../src/warehouse/dialect.js';
 import { sqlDate } from '../src/warehouse/types.js';
@@ -16,9 +16,9 @@ export interface FloorCounts {
   readonly actions: number;
 }
 
-export async function scanFloor(ctx: TaskContext, src: string, refDate: string, windowDays: number): Promise<FloorCounts> {
-  const q = async (sql: string, params: Record<string, string>): Promise<Record<string, unknown>> => {
-    const bound = duckdbDialect.bind(sql, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, k.startsWith('d_') ? sqlDate(v) : v])));
+export async function scanFloor(ctx: TaskContext, src: string, refDate: IsoDate, windowDays: number): Promise<FloorCounts> {
+  const q = async (sql: string, params: Record<string, string | IsoDate>): Promise<Record<string, unknown>> => {
+    const bound = duckdbDialect.bind(sql, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, k.startsWith('d_') ? sqlDate(v as IsoDate) : v])));
     return (await ctx.warehouse.query(bound))[0] ?? {};
   };
   const v = await q(

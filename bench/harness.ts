@@ -19,12 +19,14 @@ function findRoot(from: string): string {
 }
 
 /**
- * Compiled into .bench-cache/build/, the SQL loader looks for sql/ two
- * folders above src/tables/, i.e. inside the build folder: copy it there.
+ * Compiled into .bench-cache/build/, the SQL and Lua loaders look for sql/
+ * and lua/ two folders above src/tables/ and src/queue/, i.e. inside the
+ * build folder: copy them there.
  */
-export function provideSql(): void {
+export function provideRuntimeFiles(): void {
   const buildRoot = resolve(HERE, '..');
-  if (buildRoot !== ROOT) cpSync(join(ROOT, 'sql'), join(buildRoot, 'sql'), { recursive: true });
+  if (buildRoot === ROOT) return;
+  for (const dir of ['sql', 'lua']) cpSync(join(ROOT, dir), join(buildRoot, dir), { recursive: true });
 }
 
 export function flag(args: readonly string[], name: string, fallback: string): string {

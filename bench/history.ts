@@ -6,7 +6,7 @@
  */
 import { UnrecoverableError, Queue, Worker, type Job } from 'bullmq';
 import type { Config } from '../src/config/index.js';
-import { addDays } from '../src/dates.js';
+import { addDays, type IsoDate } from '../src/dates.js';
 import { jobIds, type Payload, type TaskQueue, TASK_QUEUES } from '../src/queue/jobs.js';
 import { defaultJobOptions } from '../src/queue/queues.js';
 import { connectRedis } from '../src/queue/redis.js';
@@ -20,7 +20,7 @@ interface Spec {
 }
 
 /** `completed + failed` jobs from daily runs before `before`, the failures spread evenly. */
-function specs(before: string, completed: number, failed: number): Spec[] {
+function specs(before: IsoDate, completed: number, failed: number): Spec[] {
   const total = completed + failed;
   const out: Spec[] = [];
   for (let day = 1; out.length < total; day++) {
@@ -40,7 +40,7 @@ function specs(before: string, completed: number, failed: number): Spec[] {
 }
 
 /** Add the history and let bare workers finish it. Run before any service worker consumes these queues. */
-export async function writeHistory(config: Config, before: string, completed: number, failed: number): Promise<void> {
+export async function writeHistory(config: Config, before: IsoDate, completed: number, failed: number): Promise<void> {
   const all = specs(before, completed, failed);
   const connection = await connectRedis(config.redisUrl, `${config.queuePrefix}:bench-history`);
   const opts = { ...defaultJobOptions(config), attempts: 1 };

@@ -18,17 +18,18 @@ import { planDailyRun } from '../src/producer/scheduler.js';
 import { TASK_QUEUES } from '../src/queue/jobs.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb.js';
 import { writeHistory } from './history.js';
-import { emit, flag, median, numberFlag, percentile, progress, provideSql, sleep } from './harness.js';
+import { emit, flag, median, numberFlag, percentile, progress, provideRuntimeFiles, sleep } from './harness.js';
 import { benchConfig, REDIS_URL, scratch, startBenchService, type BenchService } from './service.js';
+import { parseIsoDate } from '../src/dates.js';
 
-const D = '2026-11-25';
+const D = parseIsoDate('2026-11-25');
 const TARGET_P99_MS = 50;
 const WARMUP = 20;
 /** The daily run planned after the history adds these completed jobs (3 refresh, 3 retention, 1 validation). */
 const RUN_JOBS = 7;
 
 async function main(args: readonly string[]): Promise<void> {
-  provideSql();
+  provideRuntimeFiles();
   const scrapes = numberFlag(args, 'scrapes', 300, 10);
   const completed = numberFlag(args, 'completed', 1000, RUN_JOBS);
   const failed = numberFlag(args, 'failed', 100, 0);

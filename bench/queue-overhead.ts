@@ -20,6 +20,7 @@ import type { TableName } from '../src/tables/registry.js';
 import type { Processor } from '../src/workers/factory.js';
 import { WorkerPool } from '../src/workers/factory.js';
 import type { WorkerRuntime } from '../src/workers/runtime.js';
+import { parseIsoDate } from '../src/dates.js';
 
 export const VARIANTS = ['bullmq', 'pool', 'pool_lock', 'pool_refresh'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -80,7 +81,7 @@ let serial = 0;
 
 async function once(r: Rig): Promise<Sample> {
   const id = `noop-${++serial}`;
-  const data: Payload<'refresh'> = { runId: `bench-${serial}`, date: '2026-11-25', table: TABLE };
+  const data: Payload<'refresh'> = { runId: `bench-${serial}`, date: parseIsoDate('2026-11-25'), table: TABLE };
   const done = new Promise<Job>((resolve, reject) => {
     const onCompleted = (job: Job): void => {
       if (job.id !== id) return;

@@ -19,7 +19,7 @@ import { seedDemo } from '../src/demo/seed.js';
 import { enqueueBackfill, planBackfill } from '../src/producer/backfill.js';
 import { TABLE_NAMES } from '../src/tables/registry.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb.js';
-import { emit, flag, median, numberFlag, progress, provideSql, sleep } from './harness.js';
+import { emit, flag, median, numberFlag, progress, provideRuntimeFiles, sleep } from './harness.js';
 import { measureOverhead, VARIANTS, type Variant } from './queue-overhead.js';
 import { benchConfig, deletePrefix, scratch, startBenchService, type BenchService, type Scratch } from './service.js';
 
@@ -32,7 +32,7 @@ const INCLUDES: Record<Variant, string> = {
 };
 
 async function main(args: readonly string[]): Promise<void> {
-  provideSql();
+  provideRuntimeFiles();
   const perVariant = numberFlag(args, 'jobs', 300, 10);
   const rounds = numberFlag(args, 'rounds', 3);
   const endDate = parseIsoDate(flag(args, 'end-date', '2026-11-25'), '--end-date');

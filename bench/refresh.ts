@@ -20,7 +20,7 @@ import { ensureData } from './data.js';
 import { scanFloor } from './floor.js';
 import { floorRows, rowsIn, RowCounter, sourceRows } from './rows.js';
 import { dailyRun, fullRebuild, primeSnapshots, type DailyTimes, type FullTimes } from './runs.js';
-import { emit, flag, median, medianCost, progress, provideSql, taskContext } from './support.js';
+import { emit, flag, median, medianCost, progress, provideRuntimeFiles, taskContext } from './support.js';
 
 /** A fixed Wednesday, so the cached data set stays valid from one day to the next. */
 const DEFAULT_END_DATE = '2026-11-25';
@@ -32,7 +32,7 @@ const LOADS_PER_DAY = 10_000;
 const API_HIT_RATE = 0.97;
 
 async function main(args: readonly string[]): Promise<void> {
-  provideSql();
+  provideRuntimeFiles();
   const scale = flag(args, 'scale', 'medium');
   if (!isDemoScale(scale)) throw new Error(`--scale ${scale}: use small, medium or large`);
   const seed = Number(flag(args, 'seed', '42'));

@@ -25,16 +25,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
-import { addDays } from '../src/dates.js';
+import { addDays, parseIsoDate } from '../src/dates.js';
 import { isDemoScale } from '../src/demo/seed.js';
 import { nextMessage, type Ready } from './api-child.js';
 import { dayOfLoads } from './api-load.js';
 import type { LoopDelay } from './api-server.js';
 import { ensureData } from './data.js';
-import { emit, flag, numberFlag, percentile, progress, provideSql } from './harness.js';
+import { emit, flag, numberFlag, percentile, progress, provideRuntimeFiles } from './harness.js';
 import { CATALOG, SCHEMA } from './service.js';
 
-const D = '2026-11-25';
+const D = parseIsoDate('2026-11-25');
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Answers before the first refresh is planned (the cache warms up). */
 const WARM_ANSWERS = 3000;
@@ -177,7 +177,7 @@ function report(mode: Mode, f: Figures): void {
 }
 
 async function main(args: readonly string[]): Promise<void> {
-  provideSql();
+  provideRuntimeFiles();
   const loadAtStart = loadavg()[0] ?? 0;
   const scale = flag(args, 'scale', 'medium');
   if (!isDemoScale(scale)) throw new Error(`--scale ${scale}: use small, medium or large`);

@@ -2,7 +2,7 @@
  * Rows read, from DuckDB's profiler (rows each table scan read, summed per
  * table): exact counts that do not depend on what else runs on the machine.
  */
-import { addDays } from '../src/dates.js';
+import { addDays, type IsoDate } from '../src/dates.js';
 import { SOURCE_VIEWS } from '../src/tables/registry.js';
 import type { TaskContext } from '../src/tasks/context.js';
 import { duckdbDialect } from '../src/warehouse/dialect.js';
@@ -50,7 +50,7 @@ export function sourceRows(profiles: readonly StatementProfile[], src: string): 
  * verification rows, the question rows of those verifications, and every
  * action row (any of them can be open on D).
  */
-export async function floorRows(ctx: TaskContext, src: string, refDate: string, windowDays: number): Promise<number> {
+export async function floorRows(ctx: TaskContext, src: string, refDate: IsoDate, windowDays: number): Promise<number> {
   const stmt = duckdbDialect.bind(
     `WITH v AS (
        SELECT VERIFICATION_ID FROM ${src}.vw_crm_verification

@@ -2,7 +2,7 @@
  * The work being measured, through the service's own task functions: the
  * daily run for D, and what a non-incremental job would do instead.
  */
-import { addDays } from '../src/dates.js';
+import { addDays, type IsoDate } from '../src/dates.js';
 import { TABLE_NAMES, refreshOrder, type TableName } from '../src/tables/registry.js';
 import type { TaskContext } from '../src/tasks/context.js';
 import { refreshTable } from '../src/tasks/refresh.js';
@@ -27,7 +27,7 @@ export interface DailyTimes {
  * refresh of the three tables (crm_metrics_daily over the rolling window, the
  * two snapshots for D), retention of the three tables, then validation.
  */
-export async function dailyRun(ctx: TaskContext, refDate: string, windowDays: number, retentionDays: number): Promise<DailyTimes> {
+export async function dailyRun(ctx: TaskContext, refDate: IsoDate, windowDays: number, retentionDays: number): Promise<DailyTimes> {
   const refresh = {} as Record<TableName, number>;
   const sources = await seconds(() => checkSources(ctx, TABLE_NAMES));
   let cpu = 0;
@@ -59,7 +59,7 @@ export interface FullTimes {
 }
 
 /** Without incrementality: crm_metrics_daily over the whole history in one window, plus the two snapshots for D. */
-export async function fullRebuild(ctx: TaskContext, startDate: string, refDate: string): Promise<FullTimes> {
+export async function fullRebuild(ctx: TaskContext, startDate: IsoDate, refDate: IsoDate): Promise<FullTimes> {
   const metrics = await measure(() => refreshTable(ctx, 'crm_metrics_daily', { from: startDate, to: refDate }));
   const snapshots = await measure(async () => {
     await refreshTable(ctx, 'crm_actions_open_snapshot', { from: refDate, to: refDate });
@@ -69,7 +69,7 @@ export async function fullRebuild(ctx: TaskContext, startDate: string, refDate: 
 }
 
 /** Snapshot rows for the `days` days before D, as the tables hold them in steady state. */
-export async function primeSnapshots(ctx: TaskContext, refDate: string, days: number): Promise<void> {
+export async function primeSnapshots(ctx: TaskContext, refDate: IsoDate, days: number): Promise<void> {
   for (let i = days; i >= 1; i--) {
     const d = addDays(refDate, -i);
     await refreshTable(ctx, 'crm_actions_open_snapshot', { from: d, to: d });

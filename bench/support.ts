@@ -10,7 +10,7 @@ import type { Warehouse } from '../src/warehouse/types.js';
 
 import { median } from './harness.js';
 
-export { ROOT, emit, flag, median, progress, provideSql } from './harness.js';
+export { ROOT, emit, flag, median, progress, provideRuntimeFiles } from './harness.js';
 
 /** Wall-clock and CPU time (all threads of this process, DuckDB's included), in seconds. */
 export interface Cost {

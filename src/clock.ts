@@ -3,7 +3,7 @@
  * decides a date from the current time asks a Clock, so tests fix the instant
  * (or run the whole process under faketime) instead of depending on the hour.
  */
-import { dateInZone } from './dates.js';
+import { dateInZone, type IsoDate } from './dates.js';
 
 export interface Clock {
   now(): Date;
@@ -18,6 +18,6 @@ export function fixedClock(instant: Date | string): Clock {
 }
 
 /** Today's date in `timeZone`, per `clock`. */
-export function todayIn(clock: Clock, timeZone: string): string {
+export function todayIn(clock: Clock, timeZone: string): IsoDate {
   return dateInZone(clock.now(), timeZone);
 }

@@ -7,37 +7,10 @@
  * the oldest, so the total errs on the safe side.
  */
 import type { Redis } from 'ioredis';
+import { runScript } from '../queue/scripts.js';
 
 /** Index and bookkeeping overhead counted per stored key (bytes). */
 export const ENTRY_OVERHEAD_BYTES = 200;
-
-/**
- * KEYS: index (zset key → stored at), sizes (hash key → bytes), total (string);
- * then pairs of [key] with ARGV pairs [body, ttl seconds]. ARGV[1] now, ARGV[2] max bytes.
- * Returns the keys evicted.
- */
-const STORE = `local index, sizes, total = KEYS[1], KEYS[2], KEYS[3]
-local now, max = tonumber(ARGV[1]), tonumber(ARGV[2])
-for i = 4, #KEYS do
-  local key, body, ttl = KEYS[i], ARGV[1 + 2 * (i - 3)], ARGV[2 + 2 * (i - 3)]
-  local size = string.len(body) + string.len(key) + ${ENTRY_OVERHEAD_BYTES}
-  local old = tonumber(redis.call('HGET', sizes, key) or '0')
-  redis.call('SET', key, body, 'EX', ttl)
-  redis.call('ZADD', index, now, key)
-  redis.call('HSET', sizes, key, size)
-  redis.call('INCRBY', total, size - old)
-end
-local evicted = 0
-while tonumber(redis.call('GET', total) or '0') > max do
-  local oldest = redis.call('ZPOPMIN', index)
-  if #oldest == 0 then redis.call('SET', total, 0) break end
-  local size = tonumber(redis.call('HGET', sizes, oldest[1]) or '0')
-  redis.call('HDEL', sizes, oldest[1])
-  redis.call('DEL', oldest[1])
-  redis.call('DECRBY', total, size)
-  evicted = evicted + 1
-end
-return evicted`;
 
 export interface CacheBudgetOptions {
   readonly redis: Redis;
@@ -62,8 +35,8 @@ export class CacheBudget {
   /** Store each [key, body, ttl seconds], then evict the oldest entries until within the budget; returns how many were evicted. */
   async store(entries: readonly (readonly [key: string, body: string, ttlSeconds: number])[], now = Date.now()): Promise<number> {
     const keys = [...this.keys, ...entries.map(([key]) => key)];
-    const args = [String(now), String(this.o.maxBytes), ...entries.flatMap(([, body, ttl]) => [body, String(ttl)])];
-    return Number(await this.o.redis.eval(STORE, keys.length, ...keys, ...args));
+    const args = [now, this.o.maxBytes, ENTRY_OVERHEAD_BYTES, ...entries.flatMap(([, body, ttl]) => [body, ttl])];
+    return Number(await runScript(this.o.redis, 'storeAnswers', keys, args));
   }
 
   /** Keys and bytes the cache holds (expired entries not yet evicted included). */

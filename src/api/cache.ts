@@ -23,6 +23,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { ApiMetrics, ApiRoute, CacheResult } from '../metrics/api-metrics.js';
+import { keyspace } from '../queue/keyspace.js';
 import type { StateStore } from '../state/store.js';
 import { releaseIfHeld } from '../state/table-lock.js';
 import type { TableName } from '../tables/registry.js';
@@ -31,8 +32,6 @@ import { CacheBudget } from './cache-budget.js';
 import type { CacheBypass } from './cache-bypass.js';
 import { ApiUnavailableError } from './problem.js';
 
-/** Bump when the answers' format changes, so a deploy never serves the old format. */
-const FORMAT = 'v1';
 const STALE_EXTRA_SECONDS = 86_400;
 
 export interface CacheOutcome {
@@ -78,7 +77,7 @@ export class ReadCache {
   readonly budget: CacheBudget;
 
   constructor(private readonly o: CacheOptions) {
-    this.base = `${o.prefix}:api:${FORMAT}`;
+    this.base = keyspace(o.prefix).answers;
     this.lockMs = o.lockMs ?? 15_000;
     this.budget = new CacheBudget({ redis: o.redis, base: this.base, maxBytes: o.maxBytes, maxEntryBytes: o.maxEntryBytes });
   }

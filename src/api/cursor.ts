@@ -7,13 +7,13 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { parseIsoDate } from '../dates.js';
+import { parseIsoDate, type IsoDate } from '../dates.js';
 import { ParamError } from './params.js';
 import { ApiUnavailableError } from './problem.js';
 
 /** Sort key of a row: category order, dias_atraso (NULL as the lowest value), action_id. */
 export interface SortKey {
-  readonly date: string;
+  readonly date: IsoDate;
   readonly ordem: number;
   readonly atraso: number;
   readonly actionId: string;
@@ -55,12 +55,13 @@ export class CursorCodec {
     const [date, ordem, atraso, actionId] = value as unknown[];
     const int = (n: unknown, min: number, max: number): n is number => Number.isInteger(n) && (n as number) >= min && (n as number) <= max;
     if (typeof date !== 'string' || !int(ordem, 0, 8) || !int(atraso, INT_MIN, INT_MAX) || typeof actionId !== 'string' || actionId.length > 512) throw bad();
+    let day: IsoDate;
     try {
-      parseIsoDate(date);
+      day = parseIsoDate(date);
     } catch {
       throw bad();
     }
-    return { date, ordem, atraso, actionId };
+    return { date: day, ordem, atraso, actionId };
   }
 
   private async sign(payload: string): Promise<Buffer> {

@@ -5,7 +5,7 @@
  * was written successfully; re-running an older date never moves it back.
  */
 import { todayIn, type Clock } from '../clock.js';
-import { dataLagDays } from '../dates.js';
+import { asIsoDate, dataLagDays, type IsoDate } from '../dates.js';
 import type { StateStore, TableRecord } from '../state/store.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 import type { FreshnessAnswer } from './schemas.js';
@@ -24,8 +24,8 @@ function parseRecord(raw: string | undefined): TableRecord | undefined {
 }
 
 /** Today in the schedule's zone, worked out at most once a second (Intl formatting costs more than the rest of the answer). */
-let cached = { zone: '', value: '', from: 0, until: 0 };
-function today(clock: Clock, zone: string): { now: Date; today: string } {
+let cached = { zone: '', value: '' as IsoDate, from: 0, until: 0 };
+function today(clock: Clock, zone: string): { now: Date; today: IsoDate } {
   const now = clock.now();
   const t = now.getTime();
   if (cached.zone !== zone || t < cached.from || t >= cached.until) cached = { zone, value: todayIn({ now: () => now }, zone), from: t, until: t + 1000 };
@@ -42,7 +42,7 @@ export async function freshnessBody(state: FreshnessState, scheduleTz: string, c
       const h = tables[table] ?? {};
       const last = parseRecord(h.last_refresh);
       const v = validation?.report.tables.find((t) => t.tabela === table);
-      const latest = h.latest_date ?? null;
+      const latest = asIsoDate(h.latest_date);
       return {
         table,
         // When its data last changed: the end of the last successful refresh. (A failure's message stays internal.)

@@ -8,7 +8,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
-import { closeRedis, type ReadConnections } from '../queue/redis.js';
+import { keyspace } from '../queue/keyspace.js';
+import { closeRedis, createRedis, type ReadConnections } from '../queue/redis.js';
 import { StateStore } from '../state/store.js';
 import { dialectOf } from '../warehouse/index.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -80,7 +81,7 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       warehouse: d.warehouse,
       sql: new ApiSql(config, dialectOf(config)),
       cache,
-      cursors: new CursorCodec(redis, `${config.queuePrefix}:api:cursor_secret`),
+      cursors: new CursorCodec(redis, keyspace(config.queuePrefix).cursorSecret),
       metrics: d.metrics,
       releaseAfterRead,
       hot,
@@ -92,7 +93,7 @@ export async function createApi(d: ApiDeps): Promise<Api> {
     const router = apiRouter({ reads, freshness, auth, inFlight, limit, log, metrics: d.metrics });
     if (hot) {
       // Generations are bumped (and announced) in the queues' Redis.
-      subscriber = redis.duplicate({ connectionName: `crm-materializer:${config.queuePrefix}:api-events`, maxRetriesPerRequest: null });
+      subscriber = createRedis(config.redisUrl, `${config.queuePrefix}:api-events`);
       subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis subscriber error'));
       warmup = await subscribeWarmup(subscriber, state.generationChannel, reads, hot, log, generations);
     }

@@ -5,7 +5,7 @@
  * as bound parameters.
  */
 import type { z } from 'zod';
-import { daysBetween } from '../dates.js';
+import { asIsoDate, daysBetween, type IsoDate } from '../dates.js';
 import { DEFAULT_PAGE_SIZE, MAX_RANGE_DAYS, QUERIES, paramMessage, type ParamName, type Prioridade } from './schemas.js';
 
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RANGE_DAYS, PRIORIDADES, type Prioridade } from './schemas.js';
@@ -26,14 +26,14 @@ export interface Filters {
   readonly location_id: string | null;
 }
 export interface MetricsQuery extends Filters {
-  readonly from: string | null;
-  readonly to: string | null;
+  readonly from: IsoDate | null;
+  readonly to: IsoDate | null;
 }
 export interface PrioritiesQuery extends Filters {
-  readonly date: string | null;
+  readonly date: IsoDate | null;
 }
 export interface ActionsQuery extends Filters {
-  readonly date: string | null;
+  readonly date: IsoDate | null;
   readonly responsavel: string | null;
   readonly prioridade: Prioridade | null;
   readonly page_size: number;
@@ -65,8 +65,8 @@ const filters = (q: { organization_id?: string; location_id?: string }): Filters
 
 export function metricsQuery(query: Query): MetricsQuery {
   const q = parse('metrics', query);
-  const from = orNull(q.from);
-  const to = orNull(q.to);
+  const from = asIsoDate(q.from);
+  const to = asIsoDate(q.to);
   if (from !== null && to !== null) {
     if (from > to) throw new ParamError('from', `from (${from}) must not be after to (${to})`);
     if (daysBetween(from, to) + 1 > MAX_RANGE_DAYS) throw new ParamError('to', `the range from..to spans at most ${MAX_RANGE_DAYS} days`);
@@ -76,13 +76,13 @@ export function metricsQuery(query: Query): MetricsQuery {
 
 export function prioritiesQuery(query: Query): PrioritiesQuery {
   const q = parse('priorities', query);
-  return { date: orNull(q.date), ...filters(q) };
+  return { date: asIsoDate(q.date), ...filters(q) };
 }
 
 export function actionsQuery(query: Query): ActionsQuery {
   const q = parse('actions', query);
   return {
-    date: orNull(q.date),
+    date: asIsoDate(q.date),
     ...filters(q),
     responsavel: orNull(q.responsavel),
     prioridade: (q.prioridade ?? null) as Prioridade | null,

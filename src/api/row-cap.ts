@@ -5,15 +5,16 @@
  * day after; or, when one day alone is over the cap, to filter by
  * organization_id or location_id.
  */
-import { addDays, asIsoDate } from '../dates.js';
+import { addDays, asIsoDate, type IsoDate } from '../dates.js';
 import type { Row } from '../warehouse/types.js';
 import { ParamError } from './params.js';
 
-export function checkRowCap(rows: readonly Row[], maxRows: number, from: string | null): void {
+export function checkRowCap(rows: readonly Row[], maxRows: number, from: IsoDate | null): void {
   const data = rows.filter((r) => r.data_referencia !== null && r.data_referencia !== undefined);
   if (data.length <= maxRows) return;
-  const first = asIsoDate(data[0]?.data_referencia) ?? from ?? '';
+  const first = asIsoDate(data[0]?.data_referencia) ?? from;
   const over = asIsoDate(data[maxRows]?.data_referencia) ?? first;
+  if (first === null || over === null) return; // both rows are dated (filtered above)
   const lead = `the range has ${data.length} rows, over API_METRICS_MAX_ROWS (${maxRows})`;
   if (over <= first) {
     throw new ParamError('to', `${lead}, and ${first} alone is over it: filter by organization_id or location_id`);

@@ -8,10 +8,11 @@ import type { Dialect } from '../warehouse/dialect.js';
 import { sqlDate, type Params, type Statement } from '../warehouse/types.js';
 import type { SortKey } from './cursor.js';
 import { MAX_RANGE_DAYS, type ActionsQuery, type MetricsQuery, type PrioritiesQuery } from './params.js';
+import type { IsoDate } from '../dates.js';
 
 export const API_SQL = { metrics: '20_api_metrics.sql', priorities: '21_api_priorities.sql', actions: '22_api_actions.sql' } as const;
 
-const dateOrNull = (d: string | null): Params[string] => (d === null ? null : sqlDate(d));
+const dateOrNull = (d: IsoDate | null): Params[string] => (d === null ? null : sqlDate(d));
 
 export class ApiSql {
   private readonly names: Record<string, string>;
@@ -40,7 +41,7 @@ export class ApiSql {
   }
 
   /** One page after `after` (the first page without it); fetches one row more than the page to know if another follows. */
-  actions(q: ActionsQuery, date: string | null, after: SortKey | undefined): Statement {
+  actions(q: ActionsQuery, date: IsoDate | null, after: SortKey | undefined): Statement {
     return this.stmt(API_SQL.actions, {
       ref_date: dateOrNull(date),
       org: q.organization_id,

@@ -1,17 +1,17 @@
 /** Parsing of CLI flags: every bad value is a one-line UsageError (exit 2). */
 import { systemClock, todayIn, type Clock } from '../clock.js';
-import { parseIsoDate, parseReferenceDate } from '../dates.js';
+import { parseIsoDate, parseReferenceDate, type IsoDate } from '../dates.js';
 import { UsageError } from '../errors.js';
 import { TABLE_NAMES, isTableName, type TableName } from '../tables/registry.js';
 import { TASK_KINDS, type TaskKind } from '../tasks/run-inline.js';
 
-export function parseDateFlag(value: string | undefined, timeZone: string, flag = '--date', clock: Clock = systemClock): string {
+export function parseDateFlag(value: string | undefined, timeZone: string, flag = '--date', clock: Clock = systemClock): IsoDate {
   if (value === undefined) return todayIn(clock, timeZone);
   return parseIsoDate(value, flag);
 }
 
 /** A reference date for a command that writes: also refused when in the future, unless `allowFuture`. */
-export function parseRunDateFlag(value: string | undefined, timeZone: string, opts: { flag?: string; allowFuture?: boolean; clock?: Clock } = {}): string {
+export function parseRunDateFlag(value: string | undefined, timeZone: string, opts: { flag?: string; allowFuture?: boolean; clock?: Clock } = {}): IsoDate {
   const clock = opts.clock ?? systemClock;
   const now = clock.now();
   if (value === undefined) return todayIn(clock, timeZone);

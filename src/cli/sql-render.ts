@@ -9,13 +9,14 @@ import { planStatements, type PlannedStep } from '../tables/plan.js';
 import { SqlBuilder } from '../tables/statements.js';
 import { dialectFor } from '../warehouse/dialect.js';
 import type { Engine } from '../warehouse/types.js';
+import type { IsoDate } from '../dates.js';
 
 export interface RenderedStep {
   readonly step: PlannedStep;
   readonly text: string;
 }
 
-export function renderSteps(config: Config, engine: Engine, date: string, writtenAt: Date): RenderedStep[] {
+export function renderSteps(config: Config, engine: Engine, date: IsoDate, writtenAt: Date): RenderedStep[] {
   const sql = new SqlBuilder(config, dialectFor(engine));
   return planStatements(sql, config, date, writtenAt).map((step) => ({ step, text: formatStep(step, engine) }));
 }

@@ -1,6 +1,6 @@
 /** `status`: what an operator asks first. Reads Redis only, never the warehouse. Exit 1 when the latest run failed or a table is critical. */
 import { systemClock, todayIn, type Clock } from '../clock.js';
-import { dataLagDays } from '../dates.js';
+import { asIsoDate, dataLagDays } from '../dates.js';
 import { nextFireTimes, SCHEDULER_ID } from '../producer/scheduler.js';
 import { QUEUE_NAMES } from '../queue/jobs.js';
 import { TABLE_NAMES } from '../tables/registry.js';
@@ -73,7 +73,7 @@ export async function statusReport(c: QueueClient, clock: Clock = systemClock): 
     },
     latestRun: latest ? { runId: latest.runId, date: latest.date, outcome: latest.outcome ?? 'running', finishedAt: iso(latest.finishedAt), failed: latest.failed ?? [] } : null,
     tables: TABLE_NAMES.map((t) => {
-      const latestDate = tables[t]?.latest_date ?? null;
+      const latestDate = asIsoDate(tables[t]?.latest_date);
       return {
         table: t,
         lastRefresh: tables[t]?.last_refresh ? (JSON.parse(tables[t].last_refresh) as TableRecord) : null,

@@ -4,7 +4,7 @@
  * options alone so the data is a pure function of them.
  */
 import { UsageError } from '../errors.js';
-import { addDays, daysBetween, parseIsoDate } from '../dates.js';
+import { addDays, daysBetween, parseIsoDate, type IsoDate } from '../dates.js';
 import { MIX, SCALES, isDemoScale, type DemoScale, type ScaleSpec } from './scales.js';
 
 export interface DemoPlan {
@@ -12,8 +12,8 @@ export interface DemoPlan {
   readonly spec: ScaleSpec;
   readonly seed: number;
   readonly days: number;
-  readonly startDate: string;
-  readonly endDate: string;
+  readonly startDate: IsoDate;
+  readonly endDate: IsoDate;
   /** Monday-first day-of-week index (0 = Monday) of startDate. */
   readonly startWeekday: number;
   /** First location index of each organization after the first (ascending). */
@@ -29,9 +29,9 @@ export interface Chunk {
   readonly last: number;
 }
 
-export function makePlan(scale: string, endDate: string, days?: number, seed = 42): DemoPlan {
+export function makePlan(scale: string, endInput: string, days?: number, seed = 42): DemoPlan {
   if (!isDemoScale(scale)) throw new UsageError(`demo scale '${scale}' is not known: use small, medium or large`);
-  parseIsoDate(endDate, 'demo end date');
+  const endDate = parseIsoDate(endInput, 'demo end date');
   const spec = SCALES[scale];
   const n = days ?? spec.days;
   if (!Number.isInteger(n) || n < 1 || n > 3660) throw new UsageError(`demo history of ${n} days: use a whole number of days from 1 to 3660`);
@@ -71,7 +71,8 @@ export function monthlyChunks(plan: DemoPlan): Chunk[] {
   let first = 0;
   while (first < plan.days) {
     const day = addDays(plan.startDate, first);
-    const nextMonth = day.slice(5, 7) === '12' ? `${Number(day.slice(0, 4)) + 1}-01-01` : `${day.slice(0, 5)}${String(Number(day.slice(5, 7)) + 1).padStart(2, '0')}-01`;
+    const [year, month] = [Number(day.slice(0, 4)), Number(day.slice(5, 7))];
+    const nextMonth = parseIsoDate(month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, '0')}-01`);
     const last = Math.min(plan.days - 1, daysBetween(plan.startDate, nextMonth) - 1);
     out.push({ label: day.slice(0, 7), first, last });
     first = last + 1;

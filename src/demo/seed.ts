@@ -14,6 +14,7 @@ import type { Warehouse } from '../warehouse/types.js';
 import { ChunkSql, SOURCE_COLUMNS } from './generator.js';
 import { makePlan, monthlyChunks } from './plan.js';
 import type { DemoScale } from './scales.js';
+import type { IsoDate } from '../dates.js';
 
 export type { DemoScale } from './scales.js';
 export { DEMO_SCALES, SCALES, isDemoScale } from './scales.js';
@@ -46,8 +47,8 @@ export interface SeedSummary {
   readonly scale: DemoScale;
   readonly seed: number;
   readonly days: number;
-  readonly startDate: string;
-  readonly endDate: string;
+  readonly startDate: IsoDate;
+  readonly endDate: IsoDate;
   /** Rows per source table, repeats included. */
   readonly rows: Readonly<Record<SourceView, number>>;
   readonly seconds: number;

@@ -6,7 +6,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import { todayIn, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import { dataLagDays } from '../dates.js';
+import { asIsoDate, dataLagDays } from '../dates.js';
 import { QUEUE_NAMES } from '../queue/jobs.js';
 import type { Queues } from '../queue/queues.js';
 import type { StateStore } from '../state/store.js';
@@ -87,7 +87,7 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
       rowsWritten.set({ table }, Number(h.rows_written ?? 0));
       refreshing.set({ table }, Number(h.refresh_active ?? 0) > 0 ? 1 : 0);
       for (const task of TABLE_TASKS) taskFailed.set({ task, table }, h[`failed_${task}`] ? 1 : 0);
-      const latest = h.latest_date;
+      const latest = asIsoDate(h.latest_date);
       if (latest) lag.set({ table }, dataLagDays(latest, today));
       else lag.remove({ table });
     }

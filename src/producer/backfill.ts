@@ -6,7 +6,7 @@
  */
 import type { FlowProducer } from 'bullmq';
 import type { Config } from '../config/index.js';
-import { addDays, daysBetween } from '../dates.js';
+import { addDays, daysBetween, type IsoDate } from '../dates.js';
 import { UsageError } from '../errors.js';
 import type { StateStore } from '../state/store.js';
 import type { TableName } from '../tables/registry.js';
@@ -17,8 +17,8 @@ export const MAX_DAYS_WITHOUT_FORCE = 730;
 export const BACKFILL_PRIORITY = 10;
 
 export interface BackfillRequest {
-  readonly from: string;
-  readonly to: string;
+  readonly from: IsoDate;
+  readonly to: IsoDate;
   readonly tables: readonly TableName[];
   readonly force: boolean;
   /** Dates after today were accepted explicitly (--allow-future). */
@@ -35,7 +35,7 @@ export function planBackfill(config: Config, req: BackfillRequest): RunPlan[] {
   }
   const plans: RunPlan[] = [];
   for (let start = req.from; start <= req.to; start = addDays(start, config.jobs.backfillChunkDays)) {
-    const end = [addDays(start, config.jobs.backfillChunkDays - 1), req.to].sort()[0] as string;
+    const end = [addDays(start, config.jobs.backfillChunkDays - 1), req.to].sort()[0] as IsoDate;
     plans.push({ runId: `bf_${start}_${end}`, date: end, from: start, tables: req.tables, retention: false, priority: BACKFILL_PRIORITY, ...(req.allowFuture ? { allowFuture: true } : {}), origin: { trigger: 'backfill', ...(req.operator ? { operator: req.operator } : {}) } });
   }
   return plans;

@@ -8,7 +8,7 @@
  */
 import type { FlowJob, FlowProducer, JobsOptions } from 'bullmq';
 import type { Config } from '../config/index.js';
-import { dateRange } from '../dates.js';
+import { dateRange, type IsoDate } from '../dates.js';
 import { TABLES, TABLE_NAMES, derivedFrom, refreshOrder, type TableName } from '../tables/registry.js';
 import { jobIds, type Payload, type TaskRef } from '../queue/jobs.js';
 import { defaultJobOptions } from '../queue/queues.js';
@@ -17,10 +17,10 @@ import type { RunOrigin, RunRecord, StateStore } from '../state/store.js';
 export interface RunPlan {
   readonly runId: string;
   /** The reference date D (for a backfill chunk: its last day). */
-  readonly date: string;
+  readonly date: IsoDate;
   readonly tables: readonly TableName[];
   /** Backfill chunk: the first day; the snapshot tables are refreshed for every day from..date. */
-  readonly from?: string;
+  readonly from?: IsoDate;
   /** Daily runs include retention; backfill chunks do not. */
   readonly retention: boolean;
   /** BullMQ priority (higher number = later): backfills yield to the daily run. */
@@ -35,7 +35,7 @@ export interface RunPlan {
 
 export interface PlannedRun {
   readonly runId: string;
-  readonly date: string;
+  readonly date: IsoDate;
   readonly validationJobId: string;
   /** False when this run had been planned before (nothing was added). */
   readonly added: boolean;
@@ -91,8 +91,8 @@ interface Dependency {
   readonly after: string | undefined;
 }
 
-function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, dependency: (date: string) => Dependency | undefined): FlowJob[] {
-  const job = (date: string, id: string, from?: string): FlowJob => {
+function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, dependency: (date: IsoDate) => Dependency | undefined): FlowJob[] {
+  const job = (date: IsoDate, id: string, from?: IsoDate): FlowJob => {
     const dep = dependency(date);
     const data: Payload<'refresh'> = {
       runId: plan.runId,
@@ -115,7 +115,7 @@ function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, depende
  * The run id: D for the daily run of all tables (`D_02` for a subset, by
  * registry index); a forced re-run gets the next free number, `D#2`, `D#3`…
  */
-export async function runIdFor(state: StateStore, config: Config, date: string, tables: readonly TableName[], force: boolean): Promise<string> {
+export async function runIdFor(state: StateStore, config: Config, date: IsoDate, tables: readonly TableName[], force: boolean): Promise<string> {
   const base = `${date}${tables.length === TABLE_NAMES.length ? '' : `_${tables.map((t) => TABLE_NAMES.indexOf(t)).join('')}`}`;
   if (!force) return base;
   // The number is kept as long as BullMQ keeps the jobs whose ids it is part of.

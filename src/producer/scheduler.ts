@@ -9,7 +9,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { FlowProducer, Job } from 'bullmq';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import { dateInZone } from '../dates.js';
+import { dateInZone, type IsoDate } from '../dates.js';
 import type { Logger } from '../log.js';
 import { defaultJobOptions, type Queues } from '../queue/queues.js';
 import type { RunOrigin, StateStore } from '../state/store.js';
@@ -50,7 +50,7 @@ export interface PlanDeps {
 }
 
 /** The daily run for D, with all tables. Recorded for the scheduler's dead-man switch. */
-export async function planDailyRun(deps: PlanDeps, date: string, origin: RunOrigin = { trigger: 'scheduled' }): Promise<PlannedRun> {
+export async function planDailyRun(deps: PlanDeps, date: IsoDate, origin: RunOrigin = { trigger: 'scheduled' }): Promise<PlannedRun> {
   const now = deps.clock.now();
   const planned = await enqueueRun(deps.flows, deps.state, deps.config, { runId: date, date, tables: TABLE_NAMES, retention: true, origin }, now);
   await deps.state.recordScheduler({ lastEnqueuedAt: now.getTime(), nextRunAt: nextFireTimes(deps.config, 1, now)[0]?.getTime() });
@@ -60,7 +60,7 @@ export async function planDailyRun(deps: PlanDeps, date: string, origin: RunOrig
 }
 
 /** The tick's own time (not when a worker got to it) decides D. */
-export function tickDate(job: Pick<Job, 'opts' | 'timestamp'>, timeZone: string): string {
+export function tickDate(job: Pick<Job, 'opts' | 'timestamp'>, timeZone: string): IsoDate {
   return dateInZone(new Date(job.opts.prevMillis ?? job.timestamp), timeZone);
 }
 

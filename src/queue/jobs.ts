@@ -4,7 +4,7 @@
  * never be valid (e.g. added by hand on the board) fails once, unretried.
  */
 import { z } from 'zod';
-import { futureDateProblem, parseIsoDate } from '../dates.js';
+import { futureDateProblem, parseIsoDate, type IsoDate } from '../dates.js';
 import { TABLE_NAMES, type TableName } from '../tables/registry.js';
 
 export const QUEUE_NAMES = ['schedule', 'refresh', 'retention', 'validation', 'source-audit'] as const;
@@ -13,14 +13,17 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 export type TaskQueue = Exclude<QueueName, 'schedule' | 'source-audit'>;
 export const TASK_QUEUES: readonly TaskQueue[] = ['refresh', 'retention', 'validation'];
 
-const isoDate = z.string().refine((s) => {
-  try {
-    parseIsoDate(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be a real date as YYYY-MM-DD');
+const isoDate = z
+  .string()
+  .refine((s) => {
+    try {
+      parseIsoDate(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a real date as YYYY-MM-DD')
+  .transform((s) => s as IsoDate);
 /** '#' numbers forced re-runs (2026-11-29#2); ':' is not allowed in BullMQ job ids. */
 export const RUN_ID_SCHEMA = z.string().regex(/^[A-Za-z0-9_#-]{1,80}$/, 'must be 1-80 characters: letters, digits, _, - or #');
 const runId = RUN_ID_SCHEMA;

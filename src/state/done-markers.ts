@@ -21,11 +21,13 @@
  * its lease runs out, before the lock can pass to another worker).
  */
 import type { Redis } from 'ioredis';
+import { keyspace, type Keyspace } from '../queue/keyspace.js';
+import type { IsoDate } from '../dates.js';
 
 export interface TaskRef {
   readonly task: string;
   readonly table: string;
-  readonly date: string;
+  readonly date: IsoDate;
   readonly runId: string;
 }
 
@@ -38,21 +40,20 @@ export interface CommittedWrite {
 
 const DAY_S = 86_400;
 
-/** The markers' keys are `<this><run id>`; the run history drops them with their run. */
-export function doneMarkersKeyPrefix(prefix: string): string {
-  return `${prefix}:state:done:`;
-}
-
 export class DoneMarkers {
+  private readonly keys: Keyspace;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly keepDays = 90,
-  ) {}
+  ) {
+    this.keys = keyspace(prefix);
+  }
 
-  /** The run's hash of markers (kept as long as run records). */
+  /** The run's hash of markers (kept as long as run records; the run history drops it with its run). */
   key(runId: string): string {
-    return `${doneMarkersKeyPrefix(this.prefix)}${runId}`;
+    return this.keys.doneMarkers(runId);
   }
 
   field(ref: TaskRef): string {

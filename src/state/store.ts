@@ -4,103 +4,17 @@
  * runs in progress, the last validation and the scheduler's dead-man switch.
  */
 import type { Redis } from 'ioredis';
+import { keyspace, type Keyspace } from '../queue/keyspace.js';
+import { runScript } from '../queue/scripts.js';
 import { BoardRetries } from './board-retries.js';
-import { doneMarkersKeyPrefix } from './done-markers.js';
 import { RunHistory } from './run-history.js';
-import { tableLockKey } from './table-lock.js';
 import type { TableName } from '../tables/registry.js';
 import type { AuditReport } from '../tasks/audit.js';
 import type { ValidationReport } from '../tasks/validation.js';
 import type { InlineRunRecord, RunRecorder, TableRecord, TableTask } from '../tasks/recorder.js';
+import type { IsoDate } from '../dates.js';
 
 export type { TableRecord, TableTask };
-
-/** HINCRBY the generation, keep the newest date refreshed, publish `<table> <date> newest|past <generation>` (one atomic step). */
-const BUMP = `local generation = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-local newest = redis.call('HGET', KEYS[2], ARGV[1])
-local kind = 'newest'
-if ARGV[2] ~= '' then
-  if newest and ARGV[2] < newest then kind = 'past' else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
-end
-redis.call('PUBLISH', ARGV[3], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. kind .. ' ' .. generation)
-return generation`;
-
-/**
- * A table task settled (KEYS[1] the table's hash; ARGV: task, D, outcome,
- * record JSON, finished-at ms, rows written). `failed_<task>` holds the newest
- * D whose task failed: a success for that D or a later one clears it, an
- * older D's success does not. A successful refresh also sets last_success_ts
- * and rows_written, in the same step as its record. With KEYS[2] (a run's
- * done markers, see done-markers.ts; ARGV[7] the field, ARGV[8] its lifetime
- * in seconds) a success is recorded once: 0 when it was recorded before.
- */
-const TASK = `if #KEYS > 1 and ARGV[3] == 'success' then
-  if redis.call('HSETNX', KEYS[2], ARGV[7], '1') == 0 then return 0 end
-  redis.call('EXPIRE', KEYS[2], ARGV[8])
-end
-redis.call('HSET', KEYS[1], 'last_' .. ARGV[1], ARGV[4])
-if ARGV[1] == 'refresh' and ARGV[3] == 'success' then
-  redis.call('HSET', KEYS[1], 'last_success_ts', ARGV[5], 'rows_written', ARGV[6])
-end
-local failed = redis.call('HGET', KEYS[1], 'failed_' .. ARGV[1])
-if ARGV[3] == 'failure' then
-  if not failed or ARGV[2] >= failed then redis.call('HSET', KEYS[1], 'failed_' .. ARGV[1], ARGV[2]) end
-elseif failed and ARGV[2] >= failed then
-  redis.call('HDEL', KEYS[1], 'failed_' .. ARGV[1])
-end
-return 1`;
-
-/**
- * A validation finished (KEYS[1] the validation hash, KEYS[2..] the tables'
- * hashes; ARGV: D, report JSON, ms, then each table's newest date or '').
- * The report becomes the current one unless a newer D was validated before;
- * each table's latest_date only moves forward.
- */
-const VALIDATION = `redis.call('HSET', KEYS[1], 'last', ARGV[2], 'last_ts', ARGV[3])
-local current = redis.call('HGET', KEYS[1], 'current_date')
-if not current or ARGV[1] >= current then
-  redis.call('HSET', KEYS[1], 'current', ARGV[2], 'current_ts', ARGV[3], 'current_date', ARGV[1])
-end
-for i = 2, #KEYS do
-  local newest = ARGV[i + 2]
-  if newest ~= '' then
-    local known = redis.call('HGET', KEYS[i], 'latest_date')
-    if not known or newest > known then redis.call('HSET', KEYS[i], 'latest_date', newest) end
-  end
-end`;
-
-/**
- * The next free forced re-run number of a run id (KEYS[1] its counter,
- * KEYS[2] the runs hash; ARGV: the id, the counter's lifetime in seconds).
- * The first run of an id is #1 implicitly, so forced re-runs start at #2; a
- * number whose run is still recorded is skipped (a counter that expired).
- */
-const NEXT_FORCED = `local n = redis.call('INCR', KEYS[1]) + 1
-while redis.call('HEXISTS', KEYS[2], ARGV[1] .. '#' .. n) == 1 do n = redis.call('INCR', KEYS[1]) + 1 end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return n`;
-
-/**
- * A run finished (KEYS: the runs hash, the runs in progress; ARGV: the id,
- * the updated record): it leaves the runs in progress, and its record is
- * replaced only if it is still there, so a record dropped from the history
- * meanwhile is not written back unindexed. Returns 1 when written.
- */
-const FINISH = `redis.call('ZREM', KEYS[2], ARGV[1])
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1`;
-
-/**
- * Claim a run (KEYS: the runs hash, the history's index, the runs in
- * progress; ARGV: the id, the record, planned-at ms, '1' when tracked): the
- * record and its place in the index are written in one step, so no record is
- * ever left out of the index (and of the history's pruning). 0 when claimed before.
- */
-const CLAIM = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-if ARGV[4] == '1' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) end
-return 1`;
 
 /** Ids of runs of every table for one date: the daily run `D` and its forced re-runs `D#n`. */
 const FULL_RUN_ID = /^\d{4}-\d{2}-\d{2}(#\d+)?$/;
@@ -121,7 +35,7 @@ export interface RunOrigin {
 
 export interface RunRecord {
   readonly runId: string;
-  readonly date: string;
+  readonly date: IsoDate;
   readonly plannedAt: number;
   /** Absent on records written before triggers were recorded. */
   readonly trigger?: RunTrigger;
@@ -150,17 +64,16 @@ export class StateStore implements RunRecorder {
   /** Who retried which job on the board, until that job settles again. */
   readonly retries: BoardRetries;
 
+  private readonly keys: Keyspace;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     runsKeepDays = 90,
   ) {
-    this.history = new RunHistory(redis, this.key('runs'), runsKeepDays, [doneMarkersKeyPrefix(prefix)]);
-    this.retries = new BoardRetries(redis, this.key('retries'), runsKeepDays * 86_400);
-  }
-
-  private key(...parts: string[]): string {
-    return [this.prefix, 'state', ...parts].join(':');
+    this.keys = keyspace(prefix);
+    this.history = new RunHistory(redis, this.keys, runsKeepDays);
+    this.retries = new BoardRetries(redis, this.keys.retries, runsKeepDays * 86_400);
   }
 
   /**
@@ -181,9 +94,9 @@ export class StateStore implements RunRecorder {
     if (once && rec.outcome === 'success' && (await this.redis.hexists(once.key, once.field)) === 1) return false;
     if (rec.outcome === 'success' && (task === 'refresh' || (rec.rowsDeleted ?? 0) > 0)) await this.bumpGeneration(table, task === 'refresh' ? rec.date : '');
     const rows = String(rec.rowsWritten ?? 0);
-    const keys = once ? [this.key('table', table), once.key] : [this.key('table', table)];
+    const keys = once ? [this.keys.table(table), once.key] : [this.keys.table(table)];
     const extra = once ? [once.field, String(once.keepSeconds)] : [];
-    const recorded = await this.redis.eval(TASK, keys.length, ...keys, task, rec.date, rec.outcome, JSON.stringify(rec), String(rec.finishedAt), rows, ...extra);
+    const recorded = await runScript(this.redis, 'recordTask', keys, [task, rec.date, rec.outcome, JSON.stringify(rec), String(rec.finishedAt), rows, ...extra]);
     if (Number(recorded) !== 1) return false;
     await this.history.task(task, table, rec);
     return true;
@@ -197,8 +110,8 @@ export class StateStore implements RunRecorder {
    */
   async tables(tables: readonly TableName[]): Promise<Record<string, Record<string, string>>> {
     const pipeline = this.redis.pipeline();
-    for (const t of tables) pipeline.hgetall(this.key('table', t));
-    for (const t of tables) pipeline.get(tableLockKey(this.prefix, t));
+    for (const t of tables) pipeline.hgetall(this.keys.table(t));
+    for (const t of tables) pipeline.get(this.keys.tableLock(t));
     const results = (await pipeline.exec()) ?? [];
     return Object.fromEntries(
       tables.map((t, i) => {
@@ -214,10 +127,15 @@ export class StateStore implements RunRecorder {
    * progress until finishRun (a backfill's chunks are not tracked: a long
    * backfill is not a slow daily run).
    */
-  async startRun(runId: string, date: string, opts: { tracked: boolean; plannedAt?: number; origin?: RunOrigin } = { tracked: true }): Promise<boolean> {
+  async startRun(runId: string, date: IsoDate, opts: { tracked: boolean; plannedAt?: number; origin?: RunOrigin } = { tracked: true }): Promise<boolean> {
     const plannedAt = opts.plannedAt ?? Date.now();
     const rec: RunRecord = { runId, date, plannedAt, ...(opts.origin ?? {}), tracked: opts.tracked };
-    const added = await this.redis.eval(CLAIM, 3, this.key('runs'), this.key('runs', 'index'), this.key('runs', 'active'), runId, JSON.stringify(rec), String(plannedAt), opts.tracked ? '1' : '0');
+    const added = await runScript(this.redis, 'claimRun', [this.keys.runs, this.keys.runsIndex, this.keys.runsActive], [
+      runId,
+      JSON.stringify(rec),
+      String(plannedAt),
+      opts.tracked ? '1' : '0',
+    ]);
     // Then drop the runs planned more than the kept period before this one.
     if (Number(added) === 1) await this.history.index(runId, plannedAt);
     return Number(added) === 1;
@@ -225,17 +143,17 @@ export class StateStore implements RunRecorder {
 
   /** A claim re-planned after its flow was lost: counted as in progress again (from its planning time). */
   async resumeRun(rec: RunRecord): Promise<void> {
-    if (rec.tracked !== false) await this.redis.zadd(this.key('runs', 'active'), 'NX', String(rec.plannedAt), rec.runId);
+    if (rec.tracked !== false) await this.redis.zadd(this.keys.runsActive, 'NX', String(rec.plannedAt), rec.runId);
   }
 
   /** Undo a claim whose jobs could not be added. */
   async forgetRun(runId: string): Promise<void> {
-    await this.redis.multi().hdel(this.key('runs'), runId).hdel(this.key('runs', 'started'), runId).zrem(this.key('runs', 'active'), runId).zrem(this.key('runs', 'index'), runId).exec();
+    await this.redis.multi().hdel(this.keys.runs, runId).hdel(this.keys.runsStarted, runId).zrem(this.keys.runsActive, runId).zrem(this.keys.runsIndex, runId).exec();
   }
 
   /** A worker took one of the run's tasks at `at`: the first call sets the run's start, later ones keep it. */
   async runStarted(runId: string, at: number): Promise<void> {
-    await this.redis.hsetnx(this.key('runs', 'started'), runId, String(at));
+    await this.redis.hsetnx(this.keys.runsStarted, runId, String(at));
   }
 
   /**
@@ -243,22 +161,22 @@ export class StateStore implements RunRecorder {
    * A record dropped from the history meanwhile is not written back (it would be unindexed).
    */
   async finishRun(runId: string, outcome: 'success' | 'failure', failed: readonly string[] = [], at = Date.now(), revalidation?: { by?: string }): Promise<RunRecord | undefined> {
-    const raw = await this.redis.hget(this.key('runs'), runId);
+    const raw = await this.redis.hget(this.keys.runs, runId);
     if (raw === null) return undefined;
     const revalidated = revalidation ? { revalidated: { at, ...(revalidation.by ? { by: revalidation.by } : {}) } } : {};
     const rec: RunRecord = { ...(JSON.parse(raw) as RunRecord), finishedAt: at, outcome, failed, ...revalidated };
-    const written = await this.redis.eval(FINISH, 2, this.key('runs'), this.key('runs', 'active'), runId, JSON.stringify(rec));
+    const written = await runScript(this.redis, 'finishRun', [this.keys.runs, this.keys.runsActive], [runId, JSON.stringify(rec)]);
     return Number(written) === 1 ? rec : undefined;
   }
 
   /** Age source of crm_run_in_progress_seconds: the oldest unfinished run's planning time. */
   async oldestActiveRun(): Promise<number | undefined> {
-    const [, score] = await this.redis.zrange(this.key('runs', 'active'), '0', '0', 'WITHSCORES');
+    const [, score] = await this.redis.zrange(this.keys.runsActive, '0', '0', 'WITHSCORES');
     return score === undefined ? undefined : Number(score);
   }
 
   async run(runId: string): Promise<RunRecord | undefined> {
-    const read = await this.redis.multi().hget(this.key('runs'), runId).hget(this.key('runs', 'started'), runId).exec();
+    const read = await this.redis.multi().hget(this.keys.runs, runId).hget(this.keys.runsStarted, runId).exec();
     const [raw, started] = (read ?? []).map(([, v]) => v as string | null);
     if (raw === null || raw === undefined) return undefined;
     const rec = JSON.parse(raw) as RunRecord;
@@ -267,13 +185,13 @@ export class StateStore implements RunRecorder {
 
   /** A readable id for a forced re-run of `runId`: `<runId>#<n>`, n the next free number (atomic across processes). */
   async nextForcedRunId(runId: string, keepSeconds: number): Promise<string> {
-    const n = await this.redis.eval(NEXT_FORCED, 2, this.key('runs', 'forced', runId), this.key('runs'), runId, String(keepSeconds));
+    const n = await runScript(this.redis, 'nextForcedRun', [this.keys.runsForced(runId), this.keys.runs], [runId, String(keepSeconds)]);
     return `${runId}#${String(n)}`;
   }
 
   /** The newest run of every table (the daily run of the newest date, or its latest forced re-run). */
   async latestFullRun(): Promise<RunRecord | undefined> {
-    const all = await this.redis.hgetall(this.key('runs'));
+    const all = await this.redis.hgetall(this.keys.runs);
     let best: RunRecord | undefined;
     for (const [id, raw] of Object.entries(all)) {
       if (!FULL_RUN_ID.test(id)) continue;
@@ -285,30 +203,30 @@ export class StateStore implements RunRecorder {
 
   /** Record a validation; it becomes the current one unless a newer D was validated before (freshness never moves back). */
   async recordValidation(report: ValidationReport, at = Date.now()): Promise<void> {
-    const keys = [this.key('validation'), ...report.tables.map((t) => this.key('table', t.tabela))];
-    await this.redis.eval(VALIDATION, keys.length, ...keys, report.date, JSON.stringify(report), String(at), ...report.tables.map((t) => t.ultima_data ?? ''));
+    const keys = [this.keys.validation, ...report.tables.map((t) => this.keys.table(t.tabela))];
+    await runScript(this.redis, 'recordValidation', keys, [report.date, JSON.stringify(report), String(at), ...report.tables.map((t) => t.ultima_data ?? '')]);
   }
 
   /** The validation of the newest reference date (what metrics, alerts and /freshness report). */
   async currentValidation(): Promise<{ report: ValidationReport; at: number } | undefined> {
-    const [report, at] = await this.redis.hmget(this.key('validation'), 'current', 'current_ts');
+    const [report, at] = await this.redis.hmget(this.keys.validation, 'current', 'current_ts');
     return report && at ? { report: JSON.parse(report) as ValidationReport, at: Number(at) } : undefined;
   }
 
   /** Record a run done in one process (`run --inline`): no claim, its outcome as it ended. */
   async recordInlineRun(rec: InlineRunRecord): Promise<void> {
     // Record and index entry in one step (no record is ever left out of the history's pruning), then prune.
-    await this.redis.multi().hset(this.key('runs'), rec.runId, JSON.stringify({ ...rec, startedAt: rec.plannedAt, trigger: 'manual', tracked: false })).zadd(this.key('runs', 'index'), String(rec.plannedAt), rec.runId).exec();
+    await this.redis.multi().hset(this.keys.runs, rec.runId, JSON.stringify({ ...rec, startedAt: rec.plannedAt, trigger: 'manual', tracked: false })).zadd(this.keys.runsIndex, String(rec.plannedAt), rec.runId).exec();
     await this.history.index(rec.runId, rec.plannedAt);
   }
 
   /** The last successful source audit (a failed one leaves the previous report, so its age shows). */
   async recordAudit(report: AuditReport): Promise<void> {
-    await this.redis.hset(this.key('source_audit'), { last: JSON.stringify(report) });
+    await this.redis.hset(this.keys.sourceAudit, { last: JSON.stringify(report) });
   }
 
   async lastAudit(): Promise<AuditReport | undefined> {
-    const last = await this.redis.hget(this.key('source_audit'), 'last');
+    const last = await this.redis.hget(this.keys.sourceAudit, 'last');
     return last ? (JSON.parse(last) as AuditReport) : undefined;
   }
 
@@ -316,11 +234,11 @@ export class StateStore implements RunRecorder {
     const out: Record<string, string> = {};
     if (fields.lastEnqueuedAt !== undefined) out.last_enqueued_ts = String(fields.lastEnqueuedAt);
     if (fields.nextRunAt !== undefined) out.next_run_ts = String(fields.nextRunAt);
-    if (Object.keys(out).length > 0) await this.redis.hset(this.key('scheduler'), out);
+    if (Object.keys(out).length > 0) await this.redis.hset(this.keys.scheduler, out);
   }
 
   async scheduler(): Promise<{ lastEnqueuedAt?: number; nextRunAt?: number }> {
-    const h = await this.redis.hgetall(this.key('scheduler'));
+    const h = await this.redis.hgetall(this.keys.scheduler);
     return {
       lastEnqueuedAt: h.last_enqueued_ts ? Number(h.last_enqueued_ts) : undefined,
       nextRunAt: h.next_run_ts ? Number(h.next_run_ts) : undefined,
@@ -329,33 +247,33 @@ export class StateStore implements RunRecorder {
 
   /** Pause the schedule; false (and the first pause kept) when it was paused already. */
   async pauseSchedule(pause: SchedulePause): Promise<boolean> {
-    return (await this.redis.hsetnx(this.key('scheduler'), 'paused', JSON.stringify(pause))) === 1;
+    return (await this.redis.hsetnx(this.keys.scheduler, 'paused', JSON.stringify(pause))) === 1;
   }
 
   /** Resume the schedule: the pause it ended, or undefined when it was not paused. */
   async resumeSchedule(): Promise<SchedulePause | undefined> {
-    const results = await this.redis.multi().hget(this.key('scheduler'), 'paused').hdel(this.key('scheduler'), 'paused').exec();
+    const results = await this.redis.multi().hget(this.keys.scheduler, 'paused').hdel(this.keys.scheduler, 'paused').exec();
     const raw = results?.[0]?.[1] as string | null | undefined;
     return raw ? (JSON.parse(raw) as SchedulePause) : undefined;
   }
 
   async schedulePause(): Promise<SchedulePause | undefined> {
-    const raw = await this.redis.hget(this.key('scheduler'), 'paused');
+    const raw = await this.redis.hget(this.keys.scheduler, 'paused');
     return raw === null ? undefined : (JSON.parse(raw) as SchedulePause);
   }
 
   async recordWarehouseOk(at = Date.now()): Promise<void> {
-    await this.redis.set(this.key('warehouse_ok_ts'), String(at));
+    await this.redis.set(this.keys.warehouseOk, String(at));
   }
 
   async warehouseOkAt(): Promise<number | undefined> {
-    const v = await this.redis.get(this.key('warehouse_ok_ts'));
+    const v = await this.redis.get(this.keys.warehouseOk);
     return v === null ? undefined : Number(v);
   }
 
   /** Where bumpGeneration announces a table's new data (the read API warms its hottest keys). */
   get generationChannel(): string {
-    return this.key('generation', 'bumped');
+    return this.keys.generationChannel;
   }
 
   /**
@@ -367,13 +285,13 @@ export class StateStore implements RunRecorder {
    * past days is `past`). Returns the new generation.
    */
   async bumpGeneration(table: TableName, date = ''): Promise<number> {
-    const generation = await this.redis.eval(BUMP, 2, this.key('generation'), this.key('generation', 'newest_date'), table, date, this.generationChannel);
+    const generation = await runScript(this.redis, 'bumpGeneration', [this.keys.generations, this.keys.generationsNewestDate], [table, date, this.generationChannel]);
     return Number(generation);
   }
 
   /** The current generation of each table (0 before its first refresh). */
   async generations(tables: readonly TableName[]): Promise<number[]> {
-    const values = await this.redis.hmget(this.key('generation'), ...tables);
+    const values = await this.redis.hmget(this.keys.generations, ...tables);
     return values.map((v) => (v === null ? 0 : Number(v)));
   }
 }

@@ -12,14 +12,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
+import { keyspace, type Keyspace } from '../queue/keyspace.js';
+import { runScript } from '../queue/scripts.js';
 
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 /** Delete a lock key only while it still holds `token` (a lock that expired and passed to another holder is left alone). */
 export async function releaseIfHeld(redis: Redis, key: string, token: string): Promise<boolean> {
-  return (await redis.eval(RELEASE, 1, key, token)) === 1;
+  return (await runScript(redis, 'releaseLock', [key], [token])) === 1;
 }
-
-const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 export interface HeldLock {
   readonly holder: string;
@@ -35,11 +34,6 @@ export class TableLockLostError extends Error {
   override name = 'TableLockLostError';
 }
 
-/** The lock's key; its value starts with the owner given to acquire (e.g. `refresh:<job id>`). */
-export function tableLockKey(prefix: string, table: string): string {
-  return `${prefix}:lock:table:${table}`;
-}
-
 /**
  * A table lock lives twice a job's claim (JOB_LOCK_MS; 60 s by default), so a
  * crashed worker's table is free again soon after its task is found stalled.
@@ -49,14 +43,19 @@ export function tableLockTtlMs(config: Pick<Config, 'jobs'>): number {
 }
 
 export class TableLocks {
+  private readonly keys: Keyspace;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly ttlMs = 60_000,
-  ) {}
+  ) {
+    this.keys = keyspace(prefix);
+  }
 
+  /** The lock's key; its value starts with the owner given to acquire (e.g. `refresh:<job id>`). */
   key(table: string): string {
-    return tableLockKey(this.prefix, table);
+    return this.keys.tableLock(table);
   }
 
   /** The lock, or undefined when another task holds it. */
@@ -80,7 +79,7 @@ export class TableLocks {
         lose(`was not confirmed by Redis for ${Math.round((at - confirmedUntil + ttl) / 1000)} s (its TTL is ${ttl / 1000} s): another worker may take it`);
         return;
       }
-      this.redis.eval(EXTEND, 1, this.key(table), token, String(ttl)).then(
+      runScript(this.redis, 'extendLock', [this.key(table)], [token, String(ttl)]).then(
         (r) => {
           if (Number(r) === 1) confirmedUntil = Math.max(confirmedUntil, at + ttl);
           else lose('expired before it could be renewed');

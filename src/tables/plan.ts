@@ -6,6 +6,7 @@ import { TABLE_NAMES, refreshOrder, type TableName } from './registry.js';
 import { guardStatements } from './guard.js';
 import type { SqlBuilder } from './statements.js';
 import { refreshRange, retentionCutoff } from './windows.js';
+import type { IsoDate } from '../dates.js';
 
 /** The task a step belongs to (`init` and the source audit run outside a daily run). */
 export type PlannedTask = 'init' | 'refresh' | 'retention' | 'validation' | 'audit';
@@ -20,7 +21,7 @@ export interface PlannedStep {
   readonly atomic: boolean;
 }
 
-export function planStatements(sql: SqlBuilder, config: Config, date: string, writtenAt = new Date()): PlannedStep[] {
+export function planStatements(sql: SqlBuilder, config: Config, date: IsoDate, writtenAt = new Date()): PlannedStep[] {
   const step = (title: string, task: PlannedTask, table: TableName | undefined, statements: readonly Statement[], atomic = false): PlannedStep => ({
     title,
     task,

@@ -4,7 +4,7 @@
  * exactly these.
  */
 import type { Config } from '../config/index.js';
-import { addDays } from '../dates.js';
+import { addDays, type IsoDate } from '../dates.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { sqlDate, sqlTimestamp, type Params, type Statement } from '../warehouse/types.js';
 import { ANOMALIES_FILE, AUDIT_FILE, CHECKS, type CheckSpec } from './checks.js';
@@ -104,18 +104,18 @@ export class SqlBuilder {
     return this.stmt(ANOMALIES_FILE, { ref_date: sqlDate(range.to) }, { actions: stageName(range.to) });
   }
 
-  private createStage(refDate: string): Statement {
+  private createStage(refDate: IsoDate): Statement {
     const query = fillTemplate(sqlFile(ACTIONS_READ_FILE), this.names);
     return this.dialect.bind(this.dialect.createStage(stageName(refDate), query), { ref_date: sqlDate(refDate) });
   }
 
   /** The table's SELECT for D, reading the refresh's stage where it reads actions. */
-  private selectOf(table: TableName, refDate: string): string {
+  private selectOf(table: TableName, refDate: IsoDate): string {
     return fillTemplate(sqlFile(TABLES[table].sql.select), { ...this.names, actions: stageName(refDate) });
   }
 
   /** Guarded publish: the published measure per day of [from, to] (14_publish_history.sql). */
-  publishHistory(table: TableName, from: string, to: string): Statement {
+  publishHistory(table: TableName, from: IsoDate, to: IsoDate): Statement {
     return this.stmt(PUBLISH_HISTORY_FILE, { history_start: sqlDate(from), history_end: sqlDate(to) }, this.guardNames(table));
   }
 
@@ -124,7 +124,7 @@ export class SqlBuilder {
    * replace would leave it. Inside the replace's transaction where the
    * dialect allows (the table itself), else computed from the refresh's SELECT.
    */
-  publishCandidate(table: TableName, range: DateRange, spanStart: string, writtenAt: Date): Statement {
+  publishCandidate(table: TableName, range: DateRange, spanStart: IsoDate, writtenAt: Date): Statement {
     if (this.dialect.checksInsideReplace) return this.publishHistory(table, spanStart, range.to);
     const params: Params = { span_start: sqlDate(spanStart), window_start: sqlDate(range.from), ref_date: sqlDate(range.to), written_at: sqlTimestamp(writtenAt) };
     const candidate = this.selectOf(table, range.to);
@@ -141,7 +141,7 @@ export class SqlBuilder {
   }
 
   /** Delete rows dated before `cutoff`, then whatever the engine needs to reclaim space. */
-  retention(table: TableName, cutoff: string): Statement[] {
+  retention(table: TableName, cutoff: IsoDate): Statement[] {
     const del = this.stmt('07_retention.sql', { cutoff: sqlDate(cutoff) }, { table: this.table(table), date_column: TABLES[table].dateColumn });
     const after = this.dialect.afterDelete(this.table(table), this.settings.vacuumRetainHours).map((sql) => ({ sql }));
     return [del, ...after];
@@ -162,7 +162,7 @@ export class SqlBuilder {
     return this.stmt(TABLES[table].expectedDays, { window_start: sqlDate(range.from), ref_date: sqlDate(range.to) });
   }
 
-  check(check: CheckSpec, refDate: string, windowDays: number): Statement {
+  check(check: CheckSpec, refDate: IsoDate, windowDays: number): Statement {
     return this.stmt(check.file, { ref_date: sqlDate(refDate), window_start: sqlDate(addDays(refDate, -(windowDays - 1))) });
   }
 
@@ -171,7 +171,7 @@ export class SqlBuilder {
    * for a validation whose run did not refresh the snapshot (the `validate`
    * command, a validation-only run). A daily run counts them from its stage.
    */
-  anomalies(refDate: string): Statement {
+  anomalies(refDate: IsoDate): Statement {
     return this.stmt(ANOMALIES_FILE, { ref_date: sqlDate(refDate) }, { actions: `${this.names.source}.vw_crm_action` });
   }
 
@@ -196,7 +196,7 @@ function readsActions(table: TableName): boolean {
 }
 
 /** The session-scoped stage of the actions read for D (one per date: backfills refresh several dates in one session). */
-function stageName(refDate: string): string {
+function stageName(refDate: IsoDate): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(refDate)) throw new Error(`'${refDate}' is not a date`);
   return `crm_acoes_lidas_${refDate.replaceAll('-', '')}`;
 }

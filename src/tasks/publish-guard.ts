@@ -6,7 +6,7 @@
  * before the REPLACE WHERE), the task fails unretried, the previous rows stay.
  * The readings per table are in docs/data-contract-notes.md.
  */
-import { addDays, asIsoDate, dateRange } from '../dates.js';
+import { addDays, asIsoDate, dateRange, type IsoDate } from '../dates.js';
 import { PublishHeldError } from '../errors.js';
 import { TABLES, derivedFrom, type TableName } from '../tables/registry.js';
 import type { DateRange } from '../tables/statements.js';
@@ -45,7 +45,7 @@ export function median(values: readonly number[]): number {
  * `spanDays` days). A span with no published row is no point; with fewer
  * than GUARD_MIN_POINTS points there is no baseline.
  */
-export function baseline(daily: ReadonlyMap<string, number>, refDate: string, spanDays: number): Baseline | undefined {
+export function baseline(daily: ReadonlyMap<string, number>, refDate: IsoDate, spanDays: number): Baseline | undefined {
   const points: number[] = [];
   for (let k = 1; k <= GUARD_DAYS; k++) {
     const days = dateRange(addDays(refDate, -k - (spanDays - 1)), addDays(refDate, -k));
@@ -101,7 +101,7 @@ export async function guardedReplace(ctx: TaskContext, table: TableName, range: 
   return replace();
 }
 
-function heldMessage(table: TableName, date: string, value: number, base: Baseline, ratio: number): string {
+function heldMessage(table: TableName, date: IsoDate, value: number, base: Baseline, ratio: number): string {
   const { what } = TABLES[table].publishGuard;
   const sources = TABLES[table].sources.length > 0 ? TABLES[table].sources.join(', ') : `the rows of ${derivedFrom(table) ?? 'its source table'}`;
   return (

@@ -5,11 +5,12 @@
  */
 import type { TableName } from '../tables/registry.js';
 import type { ValidationReport } from './validation.js';
+import type { IsoDate } from '../dates.js';
 
 export type TableTask = 'refresh' | 'retention';
 
 export interface TableRecord {
-  readonly date: string;
+  readonly date: IsoDate;
   readonly runId: string;
   readonly outcome: 'success' | 'failure';
   readonly seconds: number;
@@ -27,7 +28,7 @@ export interface TableRecord {
 
 export interface InlineRunRecord {
   readonly runId: string;
-  readonly date: string;
+  readonly date: IsoDate;
   readonly plannedAt: number;
   readonly finishedAt: number;
   readonly outcome: 'success' | 'failure';

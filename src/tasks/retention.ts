@@ -3,7 +3,7 @@
  * D after today (plus the tolerance; only reachable with --allow-future) it
  * deletes nothing: a mistyped future date must never empty the tables.
  */
-import { futureDateProblem } from '../dates.js';
+import { futureDateProblem, type IsoDate } from '../dates.js';
 import { retentionCutoff } from '../tables/windows.js';
 import type { TableName } from '../tables/registry.js';
 import { elapsedSeconds, type TaskContext } from './context.js';
@@ -23,7 +23,7 @@ export interface RetentionClock {
   readonly now?: Date;
 }
 
-export async function applyRetention(ctx: TaskContext, table: TableName, refDate: string, retentionDays: number, clock: RetentionClock): Promise<RetentionResult> {
+export async function applyRetention(ctx: TaskContext, table: TableName, refDate: IsoDate, retentionDays: number, clock: RetentionClock): Promise<RetentionResult> {
   const started = performance.now();
   const cutoff = retentionCutoff(refDate, retentionDays);
   const future = futureDateProblem(refDate, clock.timeZone, clock.now ?? new Date());

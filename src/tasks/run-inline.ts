@@ -15,12 +15,13 @@ import { refreshRange } from '../tables/windows.js';
 import { applyRetention } from './retention.js';
 import { checkSources } from './sources.js';
 import { validate, type ValidationReport } from './validation.js';
+import type { IsoDate } from '../dates.js';
 
 export const TASK_KINDS = ['refresh', 'retention', 'validation'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export interface RunRequest {
-  readonly date: string;
+  readonly date: IsoDate;
   readonly tables: readonly TableName[];
   readonly tasks: readonly TaskKind[];
   /** `--accept-anomaly`: publish refreshed days the publish guard would hold. */
@@ -38,7 +39,7 @@ export interface TaskOutcome {
 }
 
 export interface RunSummary {
-  readonly date: string;
+  readonly date: IsoDate;
   readonly outcomes: readonly TaskOutcome[];
   readonly validation: ValidationReport | undefined;
   /** Every task succeeded, checks passed and no table is critical. */
@@ -120,7 +121,7 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
   return { date, outcomes, validation, ok };
 }
 
-function tableRecord(task: TableTask, o: TaskOutcome, date: string, runId: string, clock: Clock): Parameters<RunRecorder['recordTask']>[2] {
+function tableRecord(task: TableTask, o: TaskOutcome, date: IsoDate, runId: string, clock: Clock): Parameters<RunRecorder['recordTask']>[2] {
   const base = { date, runId, seconds: o.seconds, finishedAt: clock.now().getTime() };
   if (!o.ok) return { ...base, outcome: 'failure', rowsWritten: null, error: o.error };
   return task === 'refresh' ? { ...base, outcome: 'success', rowsWritten: o.rows } : { ...base, outcome: 'success', rowsWritten: null, rowsDeleted: o.rows ?? 0 };

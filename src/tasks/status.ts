@@ -1,5 +1,5 @@
 /** A table's freshness status, from its validation summary (TABLES.md, "Validation"). */
-import { dataLagDays } from '../dates.js';
+import { dataLagDays, type IsoDate } from '../dates.js';
 import type { TableSpec } from '../tables/registry.js';
 
 export type TableStatus = 'ok' | 'warning' | 'critical';
@@ -7,7 +7,7 @@ export const TABLE_STATUSES: readonly TableStatus[] = ['ok', 'warning', 'critica
 
 export interface TableSummary {
   readonly registros: number;
-  readonly ultimaData: string | null;
+  readonly ultimaData: IsoDate | null;
   readonly ultimaAtualizacao: Date | null;
   /** Days of the run's window the table lacks although their sources had rows (validation.ts). */
   readonly missingDays?: readonly string[];
@@ -22,7 +22,7 @@ export interface StatusVerdict {
   readonly reasons: readonly string[];
 }
 
-export function tableStatus(spec: TableSpec, s: TableSummary, refDate: string, now: Date): StatusVerdict {
+export function tableStatus(spec: TableSpec, s: TableSummary, refDate: IsoDate, now: Date): StatusVerdict {
   const reasons: string[] = [];
   let status: TableStatus = 'ok';
   const raise = (to: TableStatus, reason: string): void => {

@@ -3,7 +3,7 @@
  * the consistency checks (failing the validation) and the source anomalies
  * among the rows the run read (reported only).
  */
-import { asIsoDate, dateRange } from '../dates.js';
+import { asIsoDate, dateRange, type IsoDate } from '../dates.js';
 import { ANOMALIES, CHECKS, type AnomalyName } from '../tables/checks.js';
 import { TABLES, type TableName } from '../tables/registry.js';
 import { StatementCancelledError, WarehouseFileError } from '../errors.js';
@@ -32,7 +32,7 @@ export interface CheckResult {
 }
 
 export interface ValidationReport {
-  readonly date: string;
+  readonly date: IsoDate;
   readonly tables: readonly TableValidation[];
   readonly checks: readonly CheckResult[];
   /**
@@ -56,7 +56,7 @@ export interface ValidationReport {
  */
 export async function validate(
   ctx: TaskContext,
-  refDate: string,
+  refDate: IsoDate,
   tables: readonly TableName[],
   windowDays: number,
   now = new Date(),
@@ -113,7 +113,7 @@ export async function validate(
  * and only for the window. Sources that cannot be read cannot clear an absent
  * day: every absent day is then missing, with the error.
  */
-async function missingDays(ctx: TaskContext, table: TableName, refDate: string, windowDays: number, opts: ExecOptions): Promise<{ missingDays: string[]; missingDaysSourceError?: string }> {
+async function missingDays(ctx: TaskContext, table: TableName, refDate: IsoDate, windowDays: number, opts: ExecOptions): Promise<{ missingDays: string[]; missingDaysSourceError?: string }> {
   const range = refreshRange(table, refDate, windowDays);
   const held = new Set((await ctx.warehouse.query(ctx.sql.windowDaysHeld(table, range), opts)).map((r) => asIsoDate(r.dia)));
   const absent = dateRange(range.from, range.to).filter((d) => !held.has(d));
@@ -130,7 +130,7 @@ async function missingDays(ctx: TaskContext, table: TableName, refDate: string, 
 }
 
 /** Source anomalies are information: a source that cannot be read is reported, not fatal. */
-async function countAnomalies(ctx: TaskContext, refDate: string, opts: ExecOptions): Promise<{ anomalies: Record<AnomalyName, number> | null; anomaliesError?: string }> {
+async function countAnomalies(ctx: TaskContext, refDate: IsoDate, opts: ExecOptions): Promise<{ anomalies: Record<AnomalyName, number> | null; anomaliesError?: string }> {
   try {
     const [row] = await ctx.warehouse.query(ctx.sql.anomalies(refDate), opts);
     return { anomalies: Object.fromEntries(ANOMALIES.map((a) => [a, Number(row?.[a] ?? 0)])) as Record<AnomalyName, number> };

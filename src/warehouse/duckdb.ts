@@ -14,7 +14,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { StatementCancelledError, WarehouseError, WarehouseFileError } from '../errors.js';
-import { daysBetween } from '../dates.js';
+import { daysBetween, parseIsoDate } from '../dates.js';
 import { duckdbDialect } from './dialect.js';
 import { duckDbError, requireDuckDbFile } from './duckdb-errors.js';
 import { prepareDuckDbFolder } from './duckdb-path.js';
@@ -183,9 +183,12 @@ function toDuckParams(params: Params | undefined): Record<string, DuckDBValue> |
   return out;
 }
 
+/** DuckDB's DATE counts days from here. */
+const UNIX_EPOCH = parseIsoDate('1970-01-01');
+
 function toDuckValue(v: SqlValue): DuckDBValue {
   if (v !== null && typeof v === 'object') {
-    return v.kind === 'date' ? dateValue(daysBetween('1970-01-01', v.value)) : timestampValueFromDate(v.value);
+    return v.kind === 'date' ? dateValue(daysBetween(UNIX_EPOCH, v.value)) : timestampValueFromDate(v.value);
   }
   return v;
 }

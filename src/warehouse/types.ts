@@ -3,6 +3,7 @@
  * which engine runs: statements arrive already rendered for the engine's
  * dialect (see dialect.ts), with their values as bound parameters.
  */
+import type { IsoDate } from '../dates.js';
 
 export type Engine = 'duckdb' | 'databricks';
 
@@ -10,13 +11,13 @@ export type Engine = 'duckdb' | 'databricks';
 export type SqlValue = string | number | bigint | boolean | null | SqlDate | SqlTimestamp;
 export interface SqlDate {
   readonly kind: 'date';
-  readonly value: string; // YYYY-MM-DD
+  readonly value: IsoDate;
 }
 export interface SqlTimestamp {
   readonly kind: 'timestamp';
   readonly value: Date;
 }
-export const sqlDate = (value: string): SqlDate => ({ kind: 'date', value });
+export const sqlDate = (value: IsoDate): SqlDate => ({ kind: 'date', value });
 export const sqlTimestamp = (value: Date): SqlTimestamp => ({ kind: 'timestamp', value });
 
 export type Params = Readonly<Record<string, SqlValue>>;

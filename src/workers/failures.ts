@@ -9,6 +9,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { toError } from '../errors.js';
 import { parsePayload, type QueueName } from '../queue/jobs.js';
 import type { WorkerRuntime } from './runtime.js';
+import type { IsoDate } from '../dates.js';
 
 /** True when this failure is the last: BullMQ will not try again (attempts are the worker's JOB_ATTEMPTS). */
 export function isFinalFailure(job: Pick<Job, 'attemptsMade'>, err: unknown, attempts: number): boolean {
@@ -16,7 +17,7 @@ export function isFinalFailure(job: Pick<Job, 'attemptsMade'>, err: unknown, att
 }
 
 /** What is known of a failed job's task: its table and run, when its payload is valid. */
-function describe(queue: QueueName, data: unknown): { table: string; runId?: string; date?: string } | undefined {
+function describe(queue: QueueName, data: unknown): { table: string; runId?: string; date?: IsoDate } | undefined {
   if (queue === 'schedule') return undefined;
   const parsed = parsePayload(queue, data);
   if (!parsed.ok) return undefined;

@@ -20,6 +20,7 @@ import { jobIds } from '../queue/jobs.js';
 import { classify, type JobContext, type Processor } from './factory.js';
 import { isFinalFailure, recordFinalFailure } from './failures.js';
 import type { WorkerRuntime } from './runtime.js';
+import type { IsoDate } from '../dates.js';
 
 /** When a table is busy, look again after this long (plus jitter, so waiting tasks do not move in step). */
 const LOCK_RETRY_MS = 300;
@@ -100,7 +101,7 @@ function fencedContext(ctx: JobContext, rt: WorkerRuntime, lock: HeldLock, ref: 
  * the write before it commits; a success is recorded once (the record and its
  * marker in one Lua step).
  */
-async function tableTask<T extends TaskDone>(task: TableTask, p: { table: TableName; date: string; runId: string }, ctx: JobContext, rt: WorkerRuntime, fn: (ctx: JobContext) => Promise<T>): Promise<T | AlreadyWritten> {
+async function tableTask<T extends TaskDone>(task: TableTask, p: { table: TableName; date: IsoDate; runId: string }, ctx: JobContext, rt: WorkerRuntime, fn: (ctx: JobContext) => Promise<T>): Promise<T | AlreadyWritten> {
   const started = performance.now();
   const ref: TaskRef = { task, table: p.table, date: p.date, runId: p.runId };
   const once = { key: rt.done.key(p.runId), field: rt.done.recordedField(ref), keepSeconds: rt.done.keepSeconds };
@@ -215,7 +216,7 @@ export const sourceAuditProcessor: Processor<'source-audit'> = async (_p, ctx, r
 };
 
 /** The anomalies a completed refresh of this run counted for D among the actions it read (its job's result). */
-async function countedByRefresh(tasks: readonly QueuedTask[], date: string, rt: WorkerRuntime): Promise<ValidationCounts | undefined> {
+async function countedByRefresh(tasks: readonly QueuedTask[], date: IsoDate, rt: WorkerRuntime): Promise<ValidationCounts | undefined> {
   for (const t of tasks.filter((t) => t.queue === 'refresh')) {
     const job = await Job.fromId(rt.queues.refresh, t.id);
     const data = job?.data as Payload<'refresh'> | undefined;

@@ -31,13 +31,14 @@ describe('Dockerfile', () => {
     expect(runs.join('\n')).not.toMatch(/npm (install|i)\b/);
   });
 
-  it('copies the compiled code, the bin, the SQL files and package.json into /app', () => {
+  it('copies the compiled code, the bin, the SQL files, the Lua scripts and package.json into /app', () => {
     expect(lastInstruction(runtime, 'WORKDIR')?.text).toBe('/app');
     const copies = instructions(runtime, 'COPY').map((i) => i.text);
     expect(copies).toContain('--from=build /app/dist ./dist');
     expect(copies).toContain('bin ./bin');
-    // The SQL is read at run time from ../../sql relative to dist/*/.
+    // The SQL and the Lua scripts are read at run time from ../../sql and ../../lua relative to dist/*/.
     expect(copies).toContain('sql ./sql');
+    expect(copies).toContain('lua ./lua');
     expect(copies.some((c) => c.split(/\s+/).includes('package.json'))).toBe(true);
   });
 

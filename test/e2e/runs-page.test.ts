@@ -14,13 +14,14 @@ import { INJECTED_ERROR, failRefreshOf } from '../support/fail-table.js';
 import { QUICK_ENV, startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor } from '../support/wait.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.warn(`runs-page.test: skipped: no browser at ${CHROMIUM} (install Debian's chromium: apt-get install chromium)`);
 
 /** Today for the test service (TEST_NOW: 05:00 in São Paulo). */
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const FAILED_JOB = jobIds.refresh('crm_metrics_daily', D);
 
 describe.skipIf(!HAVE_CHROMIUM)(`the /runs page in headless chromium (skipped without ${CHROMIUM})`, () => {

@@ -5,14 +5,14 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
-import { addDays } from '../../src/dates.js';
+import { addDays, parseIsoDate } from '../../src/dates.js';
 import { API_KEY, apiGet, runThroughQueue } from '../support/api.js';
 import { metricValue } from '../support/metrics.js';
 import { REDIS_URL } from '../support/redis.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { startTestService, type TestService } from '../support/service.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const OTHER_KEY = 'other-api-key-0123456789';
 let svc: TestService | undefined;
 afterEach(async () => {

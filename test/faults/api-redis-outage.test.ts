@@ -14,8 +14,9 @@ import { startPrivateRedis } from '../support/redis-server.js';
 import { startTestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor } from '../support/wait.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 
 /** The engine, where the read API's queries wait while `hold` is set (and are counted as they arrive). */
 function gated(gate: { hold: Promise<void> | undefined; entered: number }) {

@@ -19,8 +19,9 @@ import { createFixture } from '../support/duckdb-fixture.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { waitFor, waitForState } from '../support/wait.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 let svc: TestService | undefined;
 afterEach(async () => {
   await svc?.stop();

@@ -18,8 +18,9 @@ import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js
 import { startTestService, TEST_NOW, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor, waitForState } from '../support/wait.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 /** Claims of 4 s: table locks live 8 s, a holder gives its lease up 5.3 s after its last confirmed renewal. */
 const LOCK_MS = 4000;
 const HELD = 'crm_metrics_daily'; // its replace waits through the outage

@@ -15,8 +15,9 @@ import { cleanupPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { QUICK_ENV, startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor } from '../support/wait.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const ISSUER = 'https://login.example.test/';
 const dir = mkdtempSync(join(tmpdir(), 'crm-jwks-'));
 const jwksPath = join(dir, 'jwks.json');

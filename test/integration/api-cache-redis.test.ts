@@ -15,8 +15,9 @@ import { REDIS_URL, scanKeys } from '../support/redis.js';
 import { startPrivateRedis } from '../support/redis-server.js';
 import { QUICK_ENV, startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const CACHE_DB = 5;
 const CACHE_URL = `${REDIS_URL.replace(/\/\d+$/, '')}/${CACHE_DB}`;
 const started: TestService[] = [];

@@ -20,6 +20,7 @@ import type { Warehouse } from '../../src/warehouse/types.js';
 import { writeCaCertFile } from '../../tools/databricks-local/certs.js';
 import { start, type LocalDatabricks } from '../../tools/databricks-local/server.js';
 import { CATALOG, D, LogCapture, SCHEMA, endpointEnv, seedTwoFiles } from '../support/databricks-env.js';
+import type { SortKey } from '../../src/api/cursor.js';
 
 interface Side {
   readonly config: Config;
@@ -86,7 +87,7 @@ describe('read API SQL on DuckDB and on Databricks (local endpoint)', () => {
   test('actions: the same pages, following the keyset cursor', async () => {
     const [duck, dbx] = sides as [Side, Side];
     for (const q of [actionsQuery({ page_size: '40' }), actionsQuery({ page_size: '25', prioridade: 'Vencidas' })]) {
-      let after: { date: string; ordem: number; atraso: number; actionId: string } | undefined;
+      let after: SortKey | undefined;
       let pages = 0;
       do {
         const [a, b] = await Promise.all([duck, dbx].map(async (s) => actionsPage(q, await s.warehouse.query(s.api.actions(q, after?.date ?? null, after)))));

@@ -10,8 +10,9 @@ import { ROOT } from '../support/cli.js';
 import { apiGet, runThroughQueue } from '../support/api.js';
 import { startTestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 
 /** A process holding the DuckDB file open (read-write: an exclusive lock), as a worker process running a refresh does. */
 async function holdFile(path: string): Promise<ChildProcess & { released: Promise<void> }> {

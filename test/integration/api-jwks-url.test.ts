@@ -14,8 +14,9 @@ import { apiGet, runThroughQueue } from '../support/api.js';
 import { captureLog } from '../support/log-capture.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const ISSUER = 'https://login.example.test/';
 const started: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -3,8 +3,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { apiGet, runThroughQueue } from '../support/api.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const started: TestService[] = [];
 afterEach(async () => {
   for (const s of started.splice(0).reverse()) await s.stop();

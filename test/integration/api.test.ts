@@ -6,8 +6,9 @@ import { metricValue } from '../support/metrics.js';
 import { startTestService, TEST_NOW, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor } from '../support/wait.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const started: TestService[] = [];
 afterEach(async () => {
   for (const s of started.splice(0).reverse()) await s.stop();
@@ -146,7 +147,7 @@ describe('read API cache', () => {
 
     // A run for an older day (a backfill) invalidates as well, but warms nothing: the default answers did not change.
     const beforePast = counter.n;
-    await runThroughQueue(s, '2026-11-26'); // waits until every bump it caused was heard and no warm-up is pending
+    await runThroughQueue(s, parseIsoDate('2026-11-26')); // waits until every bump it caused was heard and no warm-up is pending
     expect(counter.n).toBe(beforePast);
     const past = await apiGet(s, '/priorities');
     expect([past.headers.get('x-cache'), past.body.date, past.body.total]).toEqual(['miss', D, 3]);

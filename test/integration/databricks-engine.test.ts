@@ -22,9 +22,10 @@ import type { Row, Warehouse } from '../../src/warehouse/types.js';
 import { writeCaCertFile } from '../../tools/databricks-local/certs.js';
 import { start, type LocalDatabricks } from '../../tools/databricks-local/server.js';
 import { CATALOG, D, LogCapture, SCHEMA, endpointEnv, seedTwoFiles } from '../support/databricks-env.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 const S = `${CATALOG}.${SCHEMA}`;
-const EARLIER = '2026-11-19';
+const EARLIER = parseIsoDate('2026-11-19');
 const ALL = { tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] } as const;
 // Retention at the shortest allowed period, so the second run deletes what the first wrote.
 const RETENTION = { RETENTION_DAYS: '7', LOG_LEVEL: 'debug' };

@@ -21,6 +21,7 @@ import { CATALOG, D, LogCapture, SCHEMA, endpointEnv, seedTwoFiles } from '../su
 import { cleanupPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { QUICK_ENV } from '../support/service.js';
 import { waitForState } from '../support/wait.js';
+import type { IsoDate } from '../../src/dates.js';
 
 const S = `${CATALOG}.${SCHEMA}`;
 const prefix = uniquePrefix();
@@ -46,7 +47,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const plan = (date: string) => planDailyRun(service.runtime, date);
+const plan = (date: IsoDate) => planDailyRun(service.runtime, date);
 const dump = (rows: (sql: string) => Promise<Record<string, unknown>[]>) =>
   Promise.all(TABLE_NAMES.map((t) => rows(`SELECT * EXCLUDE (atualizado_em) FROM ${S}.${t} ORDER BY ALL`)));
 

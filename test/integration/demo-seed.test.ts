@@ -14,10 +14,11 @@ import { runSourceAudit } from '../../src/tasks/audit.js';
 import { validate } from '../../src/tasks/validation.js';
 import { duckdbDialect } from '../../src/warehouse/dialect.js';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 const CATALOG = 'hs_franquia';
 const SOURCE = 'gold_connect_bot';
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const src = (view: string, schema = SOURCE): string => `${CATALOG}.${schema}.${view}`;
 
 describe('demo seed (small)', () => {

@@ -19,8 +19,9 @@ import { startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor } from '../support/wait.js';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const S = 'hs_franquia.gold_connect_bot';
 
 let fixture: Fixture | undefined;
@@ -164,16 +165,16 @@ describe('DuckDB file faults', () => {
         }
       }
       const ctxFull = { ...f.ctx, warehouse };
-      const summary = await runInline(ctxFull, f.config, { date: '2026-11-30', tables: TABLE_NAMES, tasks: ['refresh'] });
+      const summary = await runInline(ctxFull, f.config, { date: parseIsoDate('2026-11-30'), tables: TABLE_NAMES, tasks: ['refresh'] });
       const failed = summary.outcomes.find((o) => !o.ok);
       expect(failed?.error).toMatch(new RegExp(`no space left on the disk of DuckDB file ${path}: free space there \\(the task is retried; nothing was published\\)`));
-      const error = await warehouse.executeAtomic(f.sql.refresh('crm_actions_open_snapshot', { from: '2026-11-30', to: '2026-11-30' }, new Date())).catch((e: unknown) => e);
+      const error = await warehouse.executeAtomic(f.sql.refresh('crm_actions_open_snapshot', { from: parseIsoDate('2026-11-30'), to: parseIsoDate('2026-11-30') }, new Date())).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(WarehouseError);
       expect((error as WarehouseError).transient).toBe(true);
       expect(classify(error).name).not.toBe('UnrecoverableError');
       rmSync(filler);
       await warehouse.close();
-      expect((await runInline(ctxFull, f.config, { date: '2026-11-30', tables: TABLE_NAMES, tasks: ['refresh'] })).ok).toBe(true);
+      expect((await runInline(ctxFull, f.config, { date: parseIsoDate('2026-11-30'), tables: TABLE_NAMES, tasks: ['refresh'] })).ok).toBe(true);
     } finally {
       await warehouse.close();
       spawnSync('umount', ['-l', mnt]);

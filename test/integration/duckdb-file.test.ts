@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import type { SqlValue } from '../../src/warehouse/types.js';
+import { addDays, parseIsoDate } from '../../src/dates.js';
 
 const TABLES = ['a', 'b', 'c'] as const;
 const DAYS = 150;
@@ -21,7 +22,7 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const day = (i: number): SqlValue => ({ kind: 'date', value: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10) });
+const day = (i: number): SqlValue => ({ kind: 'date', value: addDays(parseIsoDate('2026-01-01'), i) });
 /** A pseudo-random pause (seeded: the same sequence every run), up to `maxMs`: the file closes in some, not in others. */
 function pauses(seed: number, maxMs: number): () => Promise<void> {
   let x = seed;

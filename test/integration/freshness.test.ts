@@ -20,8 +20,9 @@ import { metricValue } from '../support/metrics.js';
 import { cleanupPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
+import { parseIsoDate, type IsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const S = 'hs_franquia.gold_connect_bot';
 // 07:00 in São Paulo on D: today is D.
 const clock = fixedClock('2026-11-29T10:00:00Z');
@@ -37,13 +38,13 @@ describe('freshness per table', () => {
   test('run D, then re-run D-4 with force: every surface keeps D as the latest date and lag 0', async () => {
     svc = await startTestService({ sources: DEMO_SOURCES, clock });
     await runThroughQueue(svc, D);
-    await runThroughQueue(svc, '2026-11-25', true);
+    await runThroughQueue(svc, parseIsoDate('2026-11-25'), true);
     const rt = svc.service.runtime;
 
     const m = await scrape(svc);
     const fresh = await apiGet(svc, '/freshness');
     const status = await statusReport(rt, clock);
-    const pastValidation = await validate({ warehouse: rt.warehouse, sql: rt.sql, log: rt.log }, '2026-11-25', TABLE_NAMES, svc.config.refreshWindowDays, clock.now());
+    const pastValidation = await validate({ warehouse: rt.warehouse, sql: rt.sql, log: rt.log }, parseIsoDate('2026-11-25'), TABLE_NAMES, svc.config.refreshWindowDays, clock.now());
     for (const table of TABLE_NAMES) {
       const latest = (await svc.rows(`SELECT MAX(${table === 'crm_actions_open_snapshot' ? 'data_snapshot' : 'data_referencia'}) AS d FROM ${S}.${table}`))[0]?.d;
       expect(latest).toBe(D);
@@ -81,7 +82,7 @@ describe('the recorded state never moves back', () => {
   const prefix = uniquePrefix();
   afterEach(() => cleanupPrefix(prefix));
 
-  const report = (date: string, status: 'ok' | 'critical', ultima: string): ValidationReport => ({
+  const report = (date: IsoDate, status: 'ok' | 'critical', ultima: string): ValidationReport => ({
     date,
     tables: TABLE_NAMES.map((tabela) => ({ tabela, registros: 1, ultima_data: ultima, dias_atraso: 0, ultima_atualizacao: null, status, reasons: [], failed_checks: [] })),
     checks: [],
@@ -99,13 +100,13 @@ describe('the recorded state never moves back', () => {
       const queues = Object.fromEntries(QUEUE_NAMES.map((q) => [q, { getJobCounts: () => Promise.resolve({}), getWorkersCount: () => Promise.resolve(0) }]));
       const registry = new Registry();
       const refresh = registerSharedMetrics(registry, { config, queues: queues as never, state, clock });
-      const rec = (date: string, outcome: 'success' | 'failure') => ({ date, runId: date, outcome, seconds: 1, rowsWritten: outcome === 'success' ? 1 : null, finishedAt: 1 });
+      const rec = (date: IsoDate, outcome: 'success' | 'failure') => ({ date, runId: date, outcome, seconds: 1, rowsWritten: outcome === 'success' ? 1 : null, finishedAt: 1 });
       // D failed and its validation is critical.
       await state.recordTask('crm_actions_open_snapshot', 'refresh', rec(D, 'failure'));
       await state.recordValidation(report(D, 'critical', '2026-11-28'));
       // A re-run of D-4 succeeds afterwards.
-      await state.recordTask('crm_actions_open_snapshot', 'refresh', rec('2026-11-25', 'success'));
-      await state.recordValidation(report('2026-11-25', 'ok', '2026-11-28'));
+      await state.recordTask('crm_actions_open_snapshot', 'refresh', rec(parseIsoDate('2026-11-25'), 'success'));
+      await state.recordValidation(report(parseIsoDate('2026-11-25'), 'ok', '2026-11-28'));
       await refresh();
       let m = await registry.metrics();
       expect(metricValue(m, 'crm_table_task_failed', { task: 'refresh', table: 'crm_actions_open_snapshot' })).toBe(1);

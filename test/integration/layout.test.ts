@@ -3,8 +3,9 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { TABLE_NAMES, TABLES } from '../../src/tables/registry.js';
 import { runInline } from '../../src/tasks/run-inline.js';
 import { createFixture, type Fixture } from '../support/duckdb-fixture.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const S = 'hs_franquia.gold_connect_bot';
 
 describe('table layout (DuckDB)', () => {

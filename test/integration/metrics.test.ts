@@ -8,8 +8,9 @@ import { startTestService, TEST_NOW, type TestService } from '../support/service
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor, waitForState } from '../support/wait.js';
 import { countStatements, failFirstReplace, makeActionsSlow } from '../support/faults.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const S = 'hs_franquia.gold_connect_bot';
 const started: TestService[] = [];
 afterEach(async () => {

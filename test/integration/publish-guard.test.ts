@@ -5,7 +5,7 @@
  * CLI, queued through real Redis, and with the count-first path Databricks takes.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { addDays, dateRange } from '../../src/dates.js';
+import { addDays, dateRange, parseIsoDate } from '../../src/dates.js';
 import { PublishHeldError } from '../../src/errors.js';
 import { planDailyRun } from '../../src/producer/scheduler.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
@@ -21,7 +21,7 @@ import { cleanupPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { waitForState } from '../support/wait.js';
 
-const D = '2026-11-29'; // a Sunday
+const D = parseIsoDate('2026-11-29'); // a Sunday
 const S = 'hs_franquia.gold_connect_bot';
 
 /** `n` open actions created long before D; a verification on every weekday of the 3 weeks up to D. */

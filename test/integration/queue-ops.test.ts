@@ -12,8 +12,9 @@ import { startTestService, TEST_NOW, type TestService } from '../support/service
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor, waitForState } from '../support/wait.js';
 import { makeActionsSlow } from '../support/faults.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const S = 'hs_franquia.gold_connect_bot';
 const silent = createLogger('silent');
 let svc: TestService | undefined;
@@ -99,7 +100,7 @@ describe('scheduling', () => {
 describe('backfill and locks', () => {
   test('a 60-day backfill: two chunks, one atomic replace per chunk for metrics, one per day for snapshots', async () => {
     svc = await startTestService({ sources: DEMO_SOURCES });
-    const plans = planBackfill(svc.config, { from: '2026-09-01', to: '2026-10-30', tables: TABLE_NAMES, force: false });
+    const plans = planBackfill(svc.config, { from: parseIsoDate('2026-09-01'), to: parseIsoDate('2026-10-30'), tables: TABLE_NAMES, force: false });
     expect(plans.map((p) => [p.runId, p.from, p.date])).toEqual([
       ['bf_2026-09-01_2026-10-01', '2026-09-01', '2026-10-01'],
       ['bf_2026-10-02_2026-10-30', '2026-10-02', '2026-10-30'],

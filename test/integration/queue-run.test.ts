@@ -8,8 +8,9 @@ import { startTestService, type TestService } from '../support/service.js';
 import { waitForState } from '../support/wait.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { failFirstReplace, makeActionsSlow } from '../support/faults.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const S = 'hs_franquia.gold_connect_bot';
 let svc: TestService | undefined;
 afterEach(async () => {

@@ -6,11 +6,12 @@ import { runInline } from '../../src/tasks/run-inline.js';
 import { validate } from '../../src/tasks/validation.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
 import { createFixture, type Fixture, type SourceRows } from '../support/duckdb-fixture.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 /** Retention run on D itself. */
 const ON_D = { timeZone: 'America/Sao_Paulo', now: new Date('2026-11-29T15:00:00Z') };
 const S = 'hs_franquia.gold_connect_bot';
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const ALL = { tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] as const };
 
 const SOURCES: SourceRows = {
@@ -55,12 +56,12 @@ describe('retention, validation and run guarantees', () => {
     });
     // 23:30 on the 29th in São Paulo is already the 30th in UTC: "today" is the schedule zone's.
     const lateEvening = { timeZone: 'America/Sao_Paulo', now: new Date('2026-11-30T02:30:00Z') };
-    const future = await applyRetention(f.ctx, 'crm_actions_open_snapshot', '2099-01-01', 90, lateEvening);
+    const future = await applyRetention(f.ctx, 'crm_actions_open_snapshot', parseIsoDate('2099-01-01'), 90, lateEvening);
     expect(future).toMatchObject({ rowsDeleted: 0, skipped: expect.stringMatching(/2099-01-01 is in the future \(today is 2026-11-29 in America\/Sao_Paulo; at most 2026-11-30 is accepted\)/) as unknown });
-    const dayAfterTomorrow = await applyRetention(f.ctx, 'crm_actions_open_snapshot', '2026-12-01', 1, lateEvening);
+    const dayAfterTomorrow = await applyRetention(f.ctx, 'crm_actions_open_snapshot', parseIsoDate('2026-12-01'), 1, lateEvening);
     expect(dayAfterTomorrow.rowsDeleted).toBe(0);
     expect(await f.rows(`SELECT action_id FROM ${S}.crm_actions_open_snapshot ORDER BY 1`)).toEqual([{ action_id: 'new' }, { action_id: 'old' }]);
-    const tomorrow = await applyRetention(f.ctx, 'crm_actions_open_snapshot', '2026-11-30', 90, lateEvening);
+    const tomorrow = await applyRetention(f.ctx, 'crm_actions_open_snapshot', parseIsoDate('2026-11-30'), 90, lateEvening);
     expect(tomorrow).toMatchObject({ cutoff: '2026-09-01', rowsDeleted: 1 });
   });
 
@@ -77,7 +78,7 @@ describe('retention, validation and run guarantees', () => {
   });
 
   test('statuses: lag of the snapshot tables > 2 days is critical, of the metrics table only a warning; empty is critical', async () => {
-    await runInline(f.ctx, f.config, { date: '2026-11-26', ...ALL, tasks: ['refresh'] });
+    await runInline(f.ctx, f.config, { date: parseIsoDate('2026-11-26'), ...ALL, tasks: ['refresh'] });
     // Validate 3 days later: metrics' newest day is 2026-11-26 (the 27th and 29th were not refreshed yet).
     const report = await validate(f.ctx, D, TABLE_NAMES, 7);
     expect(report.tables.map((t) => [t.tabela, t.dias_atraso, t.status])).toEqual([
@@ -85,7 +86,7 @@ describe('retention, validation and run guarantees', () => {
       ['crm_action_priorities_daily', 3, 'critical'],
       ['crm_actions_open_snapshot', 3, 'critical'],
     ]);
-    await runInline(f.ctx, f.config, { date: '2026-11-27', ...ALL, tasks: ['refresh'] });
+    await runInline(f.ctx, f.config, { date: parseIsoDate('2026-11-27'), ...ALL, tasks: ['refresh'] });
     const later = await validate(f.ctx, D, TABLE_NAMES, 7);
     // A lag of 2 days alone is a warning; the sources have rows for the 29th, which no table holds: critical.
     expect(later.tables.map((t) => [t.dias_atraso, t.status, t.reasons[0], t.dias_faltando])).toEqual([

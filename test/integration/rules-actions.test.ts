@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { refreshTable } from '../../src/tasks/refresh.js';
 import { refreshRange } from '../../src/tables/windows.js';
 import { createFixture, type Fixture, type SourceRows } from '../support/duckdb-fixture.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 const SNAP = 'hs_franquia.gold_connect_bot.crm_actions_open_snapshot';
 const PRIO = 'hs_franquia.gold_connect_bot.crm_action_priorities_daily';
 // 2026-12-31 is a Thursday; its ISO week runs Monday 2026-12-28 .. Sunday 2027-01-03.
-const D1 = '2026-12-31';
+const D1 = parseIsoDate('2026-12-31');
 // 2027-01-03 is that week's Sunday: the next day is already the next week.
-const D2 = '2027-01-03';
+const D2 = parseIsoDate('2027-01-03');
 
 type A = NonNullable<SourceRows['actions']>[number];
 const a = (id: string, loc: string, status: string, due: string | null, created: string, closed: string | null = null): A => [

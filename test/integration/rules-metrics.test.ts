@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { refreshTable } from '../../src/tasks/refresh.js';
 import { refreshRange } from '../../src/tables/windows.js';
 import { createFixture, type Fixture } from '../support/duckdb-fixture.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const T = 'hs_franquia.gold_connect_bot.crm_metrics_daily';
 const COLS = 'data_referencia, organization_id, location_id, total_verificacoes, verificacoes_nao_conformes, total_perguntas, perguntas_nao_conformes, total_controles_criticos, controles_criticos_nao_conformes';
 

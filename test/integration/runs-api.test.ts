@@ -14,8 +14,9 @@ import { checkAnswer } from '../support/openapi.js';
 import { QUICK_ENV, startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitFor } from '../support/wait.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const BASIC = `Basic ${Buffer.from(`${QUICK_ENV.BOARD_USER}:${QUICK_ENV.BOARD_PASSWORD}`).toString('base64')}`;
 const broken = { on: true };
 let svc: TestService;

@@ -11,8 +11,9 @@ import { runInline } from '../../src/tasks/run-inline.js';
 import { createFixture, type Fixture, type SourceRows } from '../support/duckdb-fixture.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { waitForState } from '../support/wait.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const NOW = () => new Date('2026-11-29T10:00:00Z');
 
 const SOURCES: SourceRows = {

@@ -12,8 +12,9 @@ import { runInline } from '../../src/tasks/run-inline.js';
 import type { StatementProfile } from '../../src/warehouse/duckdb-profile.js';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { createFixture, type Fixture } from '../support/duckdb-fixture.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const S = 'hs_franquia.gold_connect_bot';
 /** Three of DuckDB's row groups (122,880 rows each) of history far before the window. */
 const OLD = 3 * 122_880;

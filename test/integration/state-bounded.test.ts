@@ -17,6 +17,7 @@ import { REDIS_URL, scanKeys } from '../support/redis.js';
 import { startTestService, TEST_NOW, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitForState } from '../support/wait.js';
+import { parseIsoDate, type IsoDate } from '../../src/dates.js';
 
 const DAY = 86_400_000;
 const KEEP_DAYS = 3;
@@ -38,19 +39,19 @@ describe('recorded state is bounded', () => {
     const s = await startTestService({ clock, sources: DEMO_SOURCES, env: { RUNS_KEEP_DAYS: String(KEEP_DAYS) } });
     started.push(s);
     const { flows, state, queues, config } = s.service.runtime;
-    const plan = async (runId: string, date: string, extra: { from?: string } = {}): Promise<void> => {
+    const plan = async (runId: string, date: IsoDate, extra: { from?: IsoDate } = {}): Promise<void> => {
       const planned = await enqueueRun(flows, state, config, { runId, date, tables: TABLE_NAMES, retention: extra.from === undefined, ...extra }, clock.now());
       expect(planned.added).toBe(true);
       await waitForState(queues.validation, jobIds.validation(runId), ['completed', 'failed']);
     };
     // Every path that writes a run record: the daily run, a forced re-run, a backfill chunk, an inline run, a bare claim.
-    await plan('2026-11-29', '2026-11-29');
-    await plan(await runIdFor(state, config, '2026-11-29', TABLE_NAMES, true), '2026-11-29');
-    const [chunk] = planBackfill(config, { from: '2026-11-20', to: '2026-11-22', tables: TABLE_NAMES, force: false });
+    await plan('2026-11-29', parseIsoDate('2026-11-29'));
+    await plan(await runIdFor(state, config, parseIsoDate('2026-11-29'), TABLE_NAMES, true), parseIsoDate('2026-11-29'));
+    const [chunk] = planBackfill(config, { from: parseIsoDate('2026-11-20'), to: parseIsoDate('2026-11-22'), tables: TABLE_NAMES, force: false });
     await plan(chunk!.runId, chunk!.date, { from: chunk!.from });
     const ctx = { warehouse: s.service.runtime.warehouse, sql: s.service.runtime.sql, log: s.service.runtime.log };
-    await runInline(ctx, config, { date: '2026-11-28', tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] }, { recorder: state, clock });
-    expect(await state.startRun('2026-11-27', '2026-11-27', { tracked: true, plannedAt: clock.now().getTime() })).toBe(true);
+    await runInline(ctx, config, { date: parseIsoDate('2026-11-28'), tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] }, { recorder: state, clock });
+    expect(await state.startRun('2026-11-27', parseIsoDate('2026-11-27'), { tracked: true, plannedAt: clock.now().getTime() })).toBe(true);
     expect((await apiGet(s, '/priorities')).status).toBe(200); // a cached answer and the API's own keys
     const old = ['2026-11-29', '2026-11-29#2', chunk!.runId, 'inline-2026-11-28', '2026-11-27'];
     expect([...(await state.history.ids())].sort()).toEqual([...old].sort());
@@ -62,7 +63,7 @@ describe('recorded state is bounded', () => {
 
       expect(await admin.hlen(`${s.prefix}:state:runs:started`)).toBe(3); // the queued runs whose tasks a worker took (an inline run keeps its start in its record)
       clock.advance((KEEP_DAYS + 1) * DAY);
-      await plan('2026-12-03', '2026-12-03');
+      await plan('2026-12-03', parseIsoDate('2026-12-03'));
 
       expect(await state.history.ids()).toEqual(['2026-12-03']);
       expect(Object.keys(await admin.hgetall(`${s.prefix}:state:runs`))).toEqual(['2026-12-03']);

@@ -11,8 +11,9 @@ import { metricValue } from '../support/metrics.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { DEMO_SOURCES } from '../support/sources.js';
 import { waitForState } from '../support/wait.js';
+import { parseIsoDate } from '../../src/dates.js';
 
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const S = 'hs_franquia.gold_connect_bot';
 let svc: TestService | undefined;
 afterEach(async () => {

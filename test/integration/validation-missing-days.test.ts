@@ -5,9 +5,10 @@ import { validate } from '../../src/tasks/validation.js';
 import { TABLE_NAMES } from '../../src/tables/registry.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { createFixture, type Fixture, type SourceRows } from '../support/duckdb-fixture.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 const S = 'hs_franquia.gold_connect_bot';
-const D = '2026-11-29';
+const D = parseIsoDate('2026-11-29');
 const ALL = { tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] as const };
 
 // Verifications on the 25th, 27th and 29th only: the other days of [11-23, 11-29] legitimately have no rows.
@@ -126,7 +127,7 @@ describe('validation: days a table lacks', () => {
       ...SOURCES,
       actions: [['A1', 'O1', 'L1', 'V2', 'ana', 'corretiva', 'CONCLUIDA', '2026-11-20', '2026-11-01 00:00:00', '2026-11-29 09:00:00']],
     });
-    await runInline(f.ctx, f.config, { date: '2026-11-28', ...ALL });
+    await runInline(f.ctx, f.config, { date: parseIsoDate('2026-11-28'), ...ALL });
     const summary = await runInline(f.ctx, f.config, { date: D, ...ALL });
     expect(await f.rows(`SELECT COUNT(*) AS n FROM ${S}.crm_actions_open_snapshot WHERE data_snapshot = DATE '${D}'`)).toEqual([{ n: 0 }]);
     expect(summary.outcomes.filter((o) => !o.ok), JSON.stringify(summary.validation?.tables)).toEqual([]);

@@ -7,6 +7,7 @@ import type { SourceRows } from './duckdb-fixture.js';
 import { QUICK_ENV, type TestService } from './service.js';
 import { checkAnswer } from './openapi.js';
 import { waitForState } from './wait.js';
+import type { IsoDate } from '../../src/dates.js';
 
 export const API_KEY = QUICK_ENV.API_KEYS;
 export const AUTH = { authorization: `Bearer ${API_KEY}` } as const;
@@ -65,7 +66,7 @@ export function countingApiQueries(counter: { n: number }, delayMs = 0) {
 }
 
 /** Run every table for `date` through the real queue (a forced re-run when `force`), and wait for its validation. */
-export async function runThroughQueue(s: TestService, date: string, force = false): Promise<void> {
+export async function runThroughQueue(s: TestService, date: IsoDate, force = false): Promise<void> {
   const { flows, state, queues } = s.service.runtime;
   const runId = await runIdFor(state, s.config, date, TABLE_NAMES, force);
   const planned = await enqueueRun(flows, state, s.config, { runId, date, tables: TABLE_NAMES, retention: true });

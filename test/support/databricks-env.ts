@@ -10,11 +10,12 @@ import { seedDemo } from '../../src/demo/seed.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import type { LocalDatabricks } from '../../tools/databricks-local/server.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 export const CATALOG = 'hs_franquia';
 export const SCHEMA = 'gold_connect_bot';
 /** The demo's last day with data, and the reference date of the runs. */
-export const D = '2026-11-29';
+export const D = parseIsoDate('2026-11-29');
 export const SEED = 7;
 
 /** Seed the small demo (fixed seed and end date) into `<dir>/duckdb.duckdb` and `<dir>/endpoint.duckdb`. */

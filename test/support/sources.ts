@@ -1,8 +1,8 @@
 /** A small, valid set of source rows around 2026-11-29 for service tests. */
-import { addDays, daysBetween } from '../../src/dates.js';
+import { addDays, daysBetween, parseIsoDate, type IsoDate } from '../../src/dates.js';
 import type { SourceRows } from './duckdb-fixture.js';
 
-const DEMO_DATE = '2026-11-29';
+const DEMO_DATE = parseIsoDate('2026-11-29');
 const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}/;
 
 export const DEMO_SOURCES: SourceRows = {
@@ -25,9 +25,9 @@ export const DEMO_SOURCES: SourceRows = {
 };
 
 /** The same rows moved in time so that DEMO_SOURCES' 2026-11-29 falls on `date` (for tests that must run on the real clock). */
-export function demoSourcesOn(date: string): SourceRows {
+export function demoSourcesOn(date: IsoDate): SourceRows {
   const shift = daysBetween(DEMO_DATE, date);
-  const moved = <T>(row: T[]): T[] => row.map((v) => (typeof v === 'string' && ISO_PREFIX.test(v) ? (addDays(v.slice(0, 10), shift) + v.slice(10)) as T : v));
+  const moved = <T>(row: T[]): T[] => row.map((v) => (typeof v === 'string' && ISO_PREFIX.test(v) ? (addDays(v.slice(0, 10) as IsoDate, shift) + v.slice(10)) as T : v));
   return {
     verifications: DEMO_SOURCES.verifications?.map(moved) as SourceRows['verifications'],
     questions: DEMO_SOURCES.questions,

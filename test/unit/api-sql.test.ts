@@ -10,9 +10,10 @@ import { ApiSql } from '../../src/api/statements.js';
 import { loadConfig } from '../../src/config/index.js';
 import { databricksDialect, duckdbDialect } from '../../src/warehouse/dialect.js';
 import type { Statement } from '../../src/warehouse/types.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 const config = loadConfig({});
-const after = { date: '2026-11-29', ordem: 0, atraso: 9, actionId: 'A1' };
+const after = { date: parseIsoDate('2026-11-29'), ordem: 0, atraso: 9, actionId: 'A1' };
 
 function statements(sql: ApiSql): [name: string, Statement][] {
   const unfiltered = actionsQuery({});
@@ -23,7 +24,7 @@ function statements(sql: ApiSql): [name: string, Statement][] {
     ['priorities, defaults', sql.priorities(prioritiesQuery({}))],
     ['priorities, date and filters', sql.priorities(prioritiesQuery({ date: '2026-11-29', organization_id: 'O1' }))],
     ['actions, first page', sql.actions(unfiltered, null, undefined)],
-    ['actions, next page with filters', sql.actions(filtered, '2026-11-29', after)],
+    ['actions, next page with filters', sql.actions(filtered, parseIsoDate('2026-11-29'), after)],
   ];
 }
 

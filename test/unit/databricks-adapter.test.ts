@@ -13,6 +13,7 @@ import { DatabricksWarehouse } from '../../src/warehouse/databricks.js';
 import { sqlDate } from '../../src/warehouse/types.js';
 import { waitFor } from '../support/wait.js';
 import { FAKE_TOKEN, FakeDriver, State, fakeSettings, httpError, networkError, operationError, statusError, type OperationScript } from '../support/databricks-fake.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 const log = createLogger('silent');
 
@@ -36,7 +37,7 @@ describe('sessions', () => {
   test('one client and one session for every statement, opened in the catalog and schema with the statement timeout', async () => {
     const { dbx, driver } = engine(() => ({ states: [State.PENDING_STATE, State.RUNNING_STATE, State.FINISHED_STATE], rows: [{ n: 3n }] }));
     expect(await dbx.query({ sql: 'SELECT 1 AS n' })).toEqual([{ n: 3 }]);
-    expect(await dbx.query({ sql: 'SELECT :d AS d', params: { d: sqlDate('2026-11-29') } }, { tag: { task: 'refresh', table: 'crm_metrics_daily', date: '2026-11-29' } })).toEqual([{ n: 3 }]);
+    expect(await dbx.query({ sql: 'SELECT :d AS d', params: { d: sqlDate(parseIsoDate('2026-11-29')) } }, { tag: { task: 'refresh', table: 'crm_metrics_daily', date: '2026-11-29' } })).toEqual([{ n: 3 }]);
     expect(driver.clients).toHaveLength(1);
     expect(driver.sessions).toHaveLength(1);
     expect(driver.sessions[0]!.request).toMatchObject({
@@ -55,7 +56,7 @@ describe('sessions', () => {
 
   test('rows written come from the counts the warehouse returns', async () => {
     const { dbx } = engine(() => ({ rows: [{ num_affected_rows: 5n, num_inserted_rows: 7n }] }));
-    expect(await dbx.execute({ sql: 'INSERT INTO t REPLACE WHERE d = :d SELECT 1', params: { d: sqlDate('2026-11-29') } })).toEqual({ rowsAffected: 7 });
+    expect(await dbx.execute({ sql: 'INSERT INTO t REPLACE WHERE d = :d SELECT 1', params: { d: sqlDate(parseIsoDate('2026-11-29')) } })).toEqual({ rowsAffected: 7 });
     await dbx.close();
   });
 

@@ -13,6 +13,7 @@ import { toWarehouseError, type ErrorContext } from '../../src/warehouse/databri
 import { splitHost, statementTags, toDriverParam } from '../../src/warehouse/databricks-params.js';
 import { sqlDate, sqlTimestamp } from '../../src/warehouse/types.js';
 import { configProblems } from '../support/config.js';
+import { parseIsoDate, type IsoDate } from '../../src/dates.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crm-dbx-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,7 +48,7 @@ describe('Databricks configuration', () => {
 
 describe('Databricks parameters and tags', () => {
   test('DATE as its YYYY-MM-DD text typed DATE; TIMESTAMP as an ISO instant; numbers and NULL typed', () => {
-    expect(toDriverParam(sqlDate('2026-11-29')).toSparkParameter({ name: 'd' })).toMatchObject({ name: 'd', type: 'DATE', value: { stringValue: '2026-11-29' } });
+    expect(toDriverParam(sqlDate(parseIsoDate('2026-11-29'))).toSparkParameter({ name: 'd' })).toMatchObject({ name: 'd', type: 'DATE', value: { stringValue: '2026-11-29' } });
     expect(toDriverParam(sqlTimestamp(new Date('2026-11-29T21:30:00Z'))).toSparkParameter()).toMatchObject({ type: 'TIMESTAMP', value: { stringValue: '2026-11-29T21:30:00.000Z' } });
     expect(toDriverParam(7).toSparkParameter()).toMatchObject({ type: 'INTEGER' });
     expect(toDriverParam(2 ** 40).toSparkParameter()).toMatchObject({ type: 'BIGINT' });
@@ -55,7 +56,7 @@ describe('Databricks parameters and tags', () => {
     expect(toDriverParam(9007199254740993n).toSparkParameter()).toMatchObject({ type: 'BIGINT', value: { stringValue: '9007199254740993' } });
     const nul = toDriverParam(null).toSparkParameter();
     expect([nul.type ?? undefined, nul.value ?? undefined]).toEqual([undefined, undefined]);
-    expect(() => toDriverParam(sqlDate('29/11/2026'))).toThrow(/YYYY-MM-DD/);
+    expect(() => toDriverParam(sqlDate('29/11/2026' as IsoDate))).toThrow(/YYYY-MM-DD/);
   });
 
   test('statement tags: app, task, table, date, run', () => {

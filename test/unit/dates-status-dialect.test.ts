@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { addDays, dateInZone, daysBetween, parseIsoDate } from '../../src/dates.js';
+import { addDays, asIsoDate, dateInZone, daysBetween, parseIsoDate } from '../../src/dates.js';
 import { UsageError } from '../../src/errors.js';
 import { TABLES } from '../../src/tables/registry.js';
 import { tableStatus } from '../../src/tasks/status.js';
@@ -12,9 +12,9 @@ describe('dates', () => {
     expect(() => parseIsoDate(s, '--date')).toThrow(UsageError);
   });
   test('arithmetic across month, year and leap day', () => {
-    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
-    expect(addDays('2028-03-01', -1)).toBe('2028-02-29');
-    expect(daysBetween('2026-11-23', '2026-11-29')).toBe(6);
+    expect(addDays(parseIsoDate('2026-12-31'), 1)).toBe('2027-01-01');
+    expect(addDays(parseIsoDate('2028-03-01'), -1)).toBe('2028-02-29');
+    expect(daysBetween(parseIsoDate('2026-11-23'), parseIsoDate('2026-11-29'))).toBe(6);
   });
   test('today in the schedule zone differs from UTC late in the evening', () => {
     const instant = new Date('2026-11-30T01:30:00Z'); // 22:30 on the 29th in São Paulo
@@ -44,12 +44,12 @@ describe('table status', () => {
     ['crm_actions_open_snapshot', 10, '2026-11-29', new Date('2026-11-27T11:00:00Z'), 'critical'],
     ['crm_actions_open_snapshot', 10, '2026-11-29', new Date('2026-11-27T13:00:00Z'), 'ok'],
   ] as const)('%s with %i rows, newest %s → %s', (table, registros, ultimaData, ultimaAtualizacao, expected) => {
-    expect(tableStatus(TABLES[table], { registros, ultimaData, ultimaAtualizacao }, '2026-11-29', now).status).toBe(expected);
+    expect(tableStatus(TABLES[table], { registros, ultimaData: asIsoDate(ultimaData), ultimaAtualizacao }, parseIsoDate('2026-11-29'), now).status).toBe(expected);
   });
 });
 
 describe('dialect', () => {
-  const params = { d: sqlDate('2026-11-29'), unused: 1 };
+  const params = { d: sqlDate(parseIsoDate('2026-11-29')), unused: 1 };
   test('binds :name markers, keeps only used parameters, leaves strings, comments and :: casts alone', () => {
     const text = "SELECT ':d' AS s, x::DATE, :d AS d -- :d\nFROM t WHERE a = :d";
     expect(duckdbDialect.bind(text, params)).toEqual({ sql: "SELECT ':d' AS s, x::DATE, $d AS d -- :d\nFROM t WHERE a = $d", params: { d: params.d } });

@@ -17,9 +17,10 @@ import { renderSteps, type RenderedStep } from '../../src/cli/sql-render.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { Engine } from '../../src/warehouse/types.js';
 import { runCli } from '../support/cli.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 const DIR = fileURLToPath(new URL('../golden/sql/', import.meta.url));
-const DATE = '2026-11-29';
+const DATE = parseIsoDate('2026-11-29');
 /** The instant written into atualizado_em: the daily tick of DATE (06:00 in São Paulo). */
 const WRITTEN_AT = '2026-11-29T09:00:00.000Z';
 /** The defaults, with the optional after-refresh statements on so that their SQL is reviewed too. */

@@ -42,9 +42,9 @@ describe('connection errors', () => {
   });
 });
 
-/** A Redis whose SET succeeds and whose renewals get `renewal` (never settled: Redis does not answer). */
+/** A Redis whose SET succeeds and whose renewals (the extendLock script) get `renewal` (never settled: Redis does not answer). */
 function fakeRedis(renewal: () => Promise<unknown>): Redis {
-  return { set: () => Promise.resolve('OK'), eval: renewal } as unknown as Redis;
+  return { set: () => Promise.resolve('OK'), defineCommand: () => undefined, crmExtendLock: renewal } as unknown as Redis;
 }
 
 describe('the table lock lease', () => {

@@ -1,6 +1,6 @@
 /** Reference dates are bounded: today in SCHEDULE_TZ plus one day, unless a future date is allowed explicitly. */
 import { describe, expect, test } from 'vitest';
-import { futureDateProblem, latestReferenceDate, parseReferenceDate } from '../../src/dates.js';
+import { futureDateProblem, latestReferenceDate, parseReferenceDate, parseIsoDate } from '../../src/dates.js';
 import { UsageError } from '../../src/errors.js';
 import { futurePayloadProblem } from '../../src/queue/jobs.js';
 
@@ -11,10 +11,10 @@ const LATE = new Date('2026-11-30T02:30:00Z');
 describe('reference date bound', () => {
   test('today and tomorrow in the schedule zone are accepted; the day after is not', () => {
     expect(latestReferenceDate(TZ, LATE)).toBe('2026-11-30');
-    expect(futureDateProblem('2026-11-29', TZ, LATE)).toBeUndefined();
-    expect(futureDateProblem('2026-11-30', TZ, LATE)).toBeUndefined();
-    expect(futureDateProblem('2026-12-01', TZ, LATE)).toBe('2026-12-01 is in the future (today is 2026-11-29 in America/Sao_Paulo; at most 2026-11-30 is accepted)');
-    expect(futureDateProblem('2026-12-01', 'UTC', LATE)).toBeUndefined();
+    expect(futureDateProblem(parseIsoDate('2026-11-29'), TZ, LATE)).toBeUndefined();
+    expect(futureDateProblem(parseIsoDate('2026-11-30'), TZ, LATE)).toBeUndefined();
+    expect(futureDateProblem(parseIsoDate('2026-12-01'), TZ, LATE)).toBe('2026-12-01 is in the future (today is 2026-11-29 in America/Sao_Paulo; at most 2026-11-30 is accepted)');
+    expect(futureDateProblem(parseIsoDate('2026-12-01'), 'UTC', LATE)).toBeUndefined();
   });
 
   test('a flag with a future date is a one-line UsageError naming the flag and the fix; --allow-future accepts it', () => {
@@ -26,10 +26,10 @@ describe('reference date bound', () => {
   });
 
   test('a job payload for a future date is refused unless it says allowFuture', () => {
-    const payload = { runId: 'x', date: '2099-01-01', table: 'crm_metrics_daily' } as const;
+    const payload = { runId: 'x', date: parseIsoDate('2099-01-01'), table: 'crm_metrics_daily' as const };
     expect(futurePayloadProblem('retention', payload, TZ, LATE)).toMatch(/^invalid retention payload: date 2099-01-01 is in the future .*add "allowFuture": true if a future date is intended$/);
     expect(futurePayloadProblem('retention', { ...payload, allowFuture: true }, TZ, LATE)).toBeUndefined();
-    expect(futurePayloadProblem('retention', { ...payload, date: '2026-11-30' }, TZ, LATE)).toBeUndefined();
+    expect(futurePayloadProblem('retention', { ...payload, date: parseIsoDate('2026-11-30') }, TZ, LATE)).toBeUndefined();
     expect(futurePayloadProblem('schedule', {}, TZ, LATE)).toBeUndefined();
   });
 });

@@ -3,11 +3,12 @@ import { describe, expect, test } from 'vitest';
 import type { RunTask } from '../../src/state/run-history.js';
 import type { RunSummary } from '../../src/state/run-list.js';
 import { runsPage, taskJobId, type PageContext } from '../../src/web/runs-page.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 const ctx: PageContext = { boardPath: '/admin/queues', timeZone: 'America/Sao_Paulo', basePath: '/runs' };
 const AT = Date.parse('2026-11-29T09:00:00Z');
-const run = (over: Partial<RunSummary> = {}): RunSummary => ({ runId: '2026-11-29', date: '2026-11-29', plannedAt: AT, kind: 'daily', outcome: 'success', seconds: 12, trigger: 'scheduled', ...over });
-const task = (over: Partial<RunTask> = {}): RunTask => ({ task: 'refresh', table: 'crm_metrics_daily', date: '2026-11-29', runId: '2026-11-29', outcome: 'success', seconds: 2, rowsWritten: 5, finishedAt: AT, attempts: 1, ...over });
+const run = (over: Partial<RunSummary> = {}): RunSummary => ({ runId: '2026-11-29', date: parseIsoDate('2026-11-29'), plannedAt: AT, kind: 'daily', outcome: 'success', seconds: 12, trigger: 'scheduled', ...over });
+const task = (over: Partial<RunTask> = {}): RunTask => ({ task: 'refresh', table: 'crm_metrics_daily', date: parseIsoDate('2026-11-29'), runId: '2026-11-29', outcome: 'success', seconds: 2, rowsWritten: 5, finishedAt: AT, attempts: 1, ...over });
 
 describe('runs page', () => {
   test('escapes every recorded value (operator, error, problems)', () => {
@@ -49,7 +50,7 @@ describe('runs page', () => {
   });
 
   test("a backfill chunk's snapshot refresh has a job per day; its rolling-window refresh one", () => {
-    expect(taskJobId({ task: 'refresh', table: 'crm_actions_open_snapshot', date: '2026-10-11', runId: 'bf_2026-10-10_2026-10-12' })).toBe('refresh__crm_actions_open_snapshot__bf_2026-10-10_2026-10-12__2026-10-11');
-    expect(taskJobId({ task: 'refresh', table: 'crm_metrics_daily', date: '2026-10-12', runId: 'bf_2026-10-10_2026-10-12' })).toBe('refresh__crm_metrics_daily__bf_2026-10-10_2026-10-12');
+    expect(taskJobId({ task: 'refresh', table: 'crm_actions_open_snapshot', date: parseIsoDate('2026-10-11'), runId: 'bf_2026-10-10_2026-10-12' })).toBe('refresh__crm_actions_open_snapshot__bf_2026-10-10_2026-10-12__2026-10-11');
+    expect(taskJobId({ task: 'refresh', table: 'crm_metrics_daily', date: parseIsoDate('2026-10-12'), runId: 'bf_2026-10-10_2026-10-12' })).toBe('refresh__crm_metrics_daily__bf_2026-10-10_2026-10-12');
   });
 });

@@ -22,10 +22,11 @@ import { loadConfig } from '../../src/config/index.js';
 import { planStatements } from '../../src/tables/plan.js';
 import { SqlBuilder } from '../../src/tables/statements.js';
 import { databricksDialect } from '../../src/warehouse/dialect.js';
+import { parseIsoDate } from '../../src/dates.js';
 
 const config = loadConfig({ OPTIMIZE_AFTER_REFRESH: 'true' });
 const sql = new SqlBuilder(config, databricksDialect);
-const steps = planStatements(sql, config, '2026-11-29');
+const steps = planStatements(sql, config, parseIsoDate('2026-11-29'));
 const statements = steps.flatMap((s) => s.statements.map((st, i) => ({ name: `${s.title} #${i + 1}`, sql: st.sql })));
 const parser = new SparkSQL();
 const TARGET = /^(\s*(?:--[^\n]*\n\s*)*(?:INSERT INTO|DELETE FROM|CREATE TABLE IF NOT EXISTS)\s+)hs_franquia\.(gold_connect_bot\.\w+)/;
