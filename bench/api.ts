@@ -17,6 +17,10 @@
  * the bytes on the wire of 90 days of whole-network metrics, plain, gzip and
  * brotli (Accept-Encoding).
  *
+ * Beside the times, `server_cpu_ms_per_request`: the service process's CPU
+ * over the load per request (its refresh of the next day included), which a
+ * shared machine moves less than it moves times.
+ *
  * `name=value` lines on stdout; progress on stderr.
  */
 import { fork } from 'node:child_process';
@@ -42,6 +46,8 @@ interface Phase {
   /** Distinct (organization, location) pairs the users are drawn from. */
   readonly subjects: number;
   readonly warehouseQueries: number;
+  /** CPU seconds the service process used over the load (its refresh of the next day included): less moved by a noisy machine than times. */
+  readonly serverCpuSeconds: number;
   readonly refreshSeconds: number;
   /** The refresh's validation completed before the last request was answered. */
   readonly refreshInLoad: boolean;
@@ -105,6 +111,7 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
     const baseUrl = `http://127.0.0.1:${ready.port}`;
     const paths = dayOfLoads(ready.subjects, opts.users, opts.loads, opts.seed);
     progress(`CACHE_TTL_SECONDS=${ttl}: ${paths.length} requests over ${opts.connections} connections; the ${addDays(D, 1)} run is planned half-way`);
+    const cpuAtStart = counterSum(await (await fetch(`${baseUrl}/metrics`)).text(), 'crm_process_cpu_seconds_total');
     let refreshed: Promise<number> | undefined;
     let refreshDoneAt = Infinity;
     const load = await runLoad({
@@ -126,8 +133,9 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
     const refreshSeconds = await refreshed;
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     const warehouseQueries = counterSum(metrics, 'crm_api_warehouse_queries_total');
+    const serverCpuSeconds = counterSum(metrics, 'crm_process_cpu_seconds_total') - cpuAtStart;
     const bytes = await metricsBytes(baseUrl, ready.apiKey);
-    return { load, subjects: ready.subjects.length, warehouseQueries, refreshSeconds, refreshInLoad: refreshDoneAt <= loadDoneAt, metricsBytes: bytes };
+    return { load, subjects: ready.subjects.length, warehouseQueries, serverCpuSeconds, refreshSeconds, refreshInLoad: refreshDoneAt <= loadDoneAt, metricsBytes: bytes };
   } finally {
     if (child.connected) child.send({ type: 'stop' });
     await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
@@ -169,6 +177,7 @@ async function main(args: readonly string[]): Promise<void> {
   emit('connections', opts.connections);
   emit('requests', cached.load.requests);
   emit('rps', rps);
+  emit('server_cpu_ms_per_request', (cached.serverCpuSeconds * 1000) / cached.load.requests);
   emit('hit_p50_ms', percentile(of('hit'), 50));
   emit('hit_p99_ms', hitP99);
   emit('hit_p99_ms_before_refresh', percentile(cached.load.hitsBeforeHalf, 99));

@@ -10,7 +10,7 @@ import type { StateStore, TableRecord } from '../state/store.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 import type { FreshnessAnswer } from './schemas.js';
 
-type FreshnessState = Pick<StateStore, 'tables' | 'currentValidation' | 'generations'>;
+type FreshnessState = Pick<StateStore, 'freshness'>;
 
 const iso = (ms: number | undefined): string | null => (ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
 
@@ -33,7 +33,7 @@ function today(clock: Clock, zone: string): { now: Date; today: IsoDate } {
 }
 
 export async function freshnessBody(state: FreshnessState, scheduleTz: string, clock: Clock): Promise<FreshnessAnswer> {
-  const [tables, validation, generations] = await Promise.all([state.tables(TABLE_NAMES), state.currentValidation(), state.generations(TABLE_NAMES)]);
+  const { tables, validation, generations } = await state.freshness(TABLE_NAMES);
   const { now, today: day } = today(clock, scheduleTz);
   return {
     checked_at: now.toISOString(),

@@ -70,7 +70,10 @@ export async function createApi(d: ApiDeps): Promise<Api> {
     };
     const { cacheTtlSeconds: ttlSeconds, cacheMaxBytes: maxBytes, cacheMaxEntryBytes: maxEntryBytes } = config.api;
     const bypass = new CacheBypass({ redis: cacheRedis, log, metrics: d.metrics, maxConcurrent: config.api.uncachedConcurrency });
-    const cache = new ReadCache({ redis: cacheRedis, state, prefix: config.queuePrefix, ttlSeconds, maxBytes, maxEntryBytes, log, metrics: d.metrics, bypass });
+    const keys = keyspace(config.queuePrefix);
+    // One Redis for the state and the cache: a hit reads the generations and the answer in one round trip.
+    const generationsKey = cacheRedis === redis ? keys.generations : undefined;
+    const cache = new ReadCache({ redis: cacheRedis, state, generationsKey, prefix: config.queuePrefix, ttlSeconds, maxBytes, maxEntryBytes, log, metrics: d.metrics, bypass });
     // crm_api_cache_keys / crm_api_cache_bytes: read from the cache's own Redis.
     d.metrics?.watchCache(() => cache.budget.usage());
     // A web-only process on DuckDB holds the file only while a read runs, so the worker process can take it.
@@ -81,7 +84,7 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       warehouse: d.warehouse,
       sql: new ApiSql(config, dialectOf(config)),
       cache,
-      cursors: new CursorCodec(redis, keyspace(config.queuePrefix).cursorSecret),
+      cursors: new CursorCodec(redis, keys.cursorSecret),
       metrics: d.metrics,
       releaseAfterRead,
       hot,

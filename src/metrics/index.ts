@@ -36,8 +36,8 @@ export function createMetrics(config: Config, deps: { queues: Queues; state: Sta
     registry,
     observer: task.observer,
     instrument: (w, opts) => {
-      // Rows read per task where the engine reports them (DuckDB's profiler).
-      if (opts?.scans) w.observeScans?.(task.rowsScanned);
+      // Rows read per task where the engine reports them (DuckDB's profiler); the read API's statements are not profiled.
+      if (opts?.scans) w.observeScans?.(task.rowsScanned, task.countsScansOf);
       return instrumentWarehouse(w, task.statementDuration);
     },
     api: deps.shared ? registerApiMetrics(registry) : undefined,

@@ -16,9 +16,12 @@ export interface TaskMetrics {
   readonly statementDuration: Histogram<'engine' | 'task' | 'outcome'>;
   /** Rows a statement's scans read (engines that report them: DuckDB), counted by its tag's task and table. */
   readonly rowsScanned: (scan: { readonly rowsScanned: Readonly<Record<string, number>>; readonly tag?: QueryTag }) => void;
+  /** The statements rowsScanned counts: the service's tasks' (not the read API's). */
+  readonly countsScansOf: (tag: QueryTag | undefined) => boolean;
 }
 
 const TASKS = ['refresh', 'retention', 'validation', 'source-audit'] as const;
+const countsScansOf = (tag: QueryTag | undefined): boolean => (TASKS as readonly (string | undefined)[]).includes(tag?.task);
 
 export function registerTaskMetrics(registry: Registry, opts: { slowRunSeconds: number; timeoutSeconds: number }): TaskMetrics {
   const taskDuration = new Histogram({
@@ -72,10 +75,11 @@ export function registerTaskMetrics(registry: Registry, opts: { slowRunSeconds: 
 
   return {
     statementDuration,
+    countsScansOf,
     rowsScanned(scan) {
       const task = scan.tag?.task;
       // Bounded labels: only the service's tasks, a known table or 'all'.
-      if (!task || !(TASKS as readonly string[]).includes(task)) return;
+      if (!task || !countsScansOf(scan.tag)) return;
       const table = scan.tag?.table && (TABLE_NAMES as readonly string[]).includes(scan.tag.table) ? scan.tag.table : 'all';
       const rows = Object.values(scan.rowsScanned).reduce((n, r) => n + r, 0);
       if (rows > 0) rowsScanned.inc({ task, table }, rows);

@@ -24,6 +24,7 @@ export const SCRIPT_FILES = {
   extendLock: 'extend-lock.lua',
   takeToken: 'take-token.lua',
   storeAnswers: 'store-answers.lua',
+  lookupAnswer: 'lookup-answer.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;
@@ -55,10 +56,19 @@ function register(redis: Redis): void {
   registered.add(redis);
 }
 
+function call(redis: Redis, command: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  register(redis);
+  const fn = (redis as unknown as Record<string, ScriptCall>)[command];
+  if (!fn) throw new Error(`Lua script ${command} is not registered on this connection`);
+  return fn.call(redis, keys.length, ...keys, ...args);
+}
+
 /** Run a script with its KEYS and ARGV (the number of keys is sent first, as EVALSHA wants). */
 export function runScript(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-  register(redis);
-  const call = (redis as unknown as Record<string, ScriptCall>)[commandName(name)];
-  if (!call) throw new Error(`Lua script ${name} is not registered on this connection`);
-  return call.call(redis, keys.length, ...keys, ...args);
+  return call(redis, commandName(name), keys, args);
+}
+
+/** runScript, with the reply's strings as Buffers (an answer sent as stored, without decoding it). */
+export function runScriptBuffer(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  return call(redis, `${commandName(name)}Buffer`, keys, args);
 }

@@ -3,7 +3,7 @@
  * at scrape time (a scrape never queries the warehouse): per-table outcomes,
  * runs in progress, the last validation and the scheduler's dead-man switch.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { keyspace, type Keyspace } from '../queue/keyspace.js';
 import { runScript } from '../queue/scripts.js';
 import { BoardRetries } from './board-retries.js';
@@ -109,17 +109,38 @@ export class StateStore implements RunRecorder {
    * expires within a minute of a crashed worker (a counter would stay up).
    */
   async tables(tables: readonly TableName[]): Promise<Record<string, Record<string, string>>> {
-    const pipeline = this.redis.pipeline();
+    return this.readTables(this.redis.pipeline(), tables, () => undefined).then((r) => r.tables);
+  }
+
+  /** What /freshness reads, in one round trip: tables() with the current validation and the generations. */
+  async freshness(tables: readonly TableName[]): Promise<{
+    tables: Record<string, Record<string, string>>;
+    validation: { report: ValidationReport; at: number } | undefined;
+    generations: number[];
+  }> {
+    const read = await this.readTables(this.redis.pipeline(), tables, (p) => p.hmget(this.keys.validation, 'current', 'current_ts').hmget(this.keys.generations, ...tables));
+    const [[report, at] = [], generations = []] = read.rest as [(string | null)[]?, (string | null)[]?];
+    return { tables: read.tables, validation: parseValidation(report, at), generations: generations.map(generation) };
+  }
+
+  /** tables(), then the commands `more` adds to the same pipeline (their replies in `rest`). */
+  private async readTables(
+    pipeline: ChainableCommander,
+    tables: readonly TableName[],
+    more: (p: ChainableCommander) => void,
+  ): Promise<{ tables: Record<string, Record<string, string>>; rest: unknown[] }> {
     for (const t of tables) pipeline.hgetall(this.keys.table(t));
     for (const t of tables) pipeline.get(this.keys.tableLock(t));
+    more(pipeline);
     const results = (await pipeline.exec()) ?? [];
-    return Object.fromEntries(
+    const byTable = Object.fromEntries(
       tables.map((t, i) => {
         const fields = (results[i]?.[1] as Record<string, string> | undefined) ?? {};
         const holder = results[tables.length + i]?.[1] as string | null | undefined;
         return [t, { ...fields, refresh_active: holder?.startsWith('refresh:') ? '1' : '0' }];
       }),
     );
+    return { tables: byTable, rest: results.slice(2 * tables.length).map(([, v]) => v) };
   }
 
   /**
@@ -210,7 +231,7 @@ export class StateStore implements RunRecorder {
   /** The validation of the newest reference date (what metrics, alerts and /freshness report). */
   async currentValidation(): Promise<{ report: ValidationReport; at: number } | undefined> {
     const [report, at] = await this.redis.hmget(this.keys.validation, 'current', 'current_ts');
-    return report && at ? { report: JSON.parse(report) as ValidationReport, at: Number(at) } : undefined;
+    return parseValidation(report, at);
   }
 
   /** Record a run done in one process (`run --inline`): no claim, its outcome as it ended. */
@@ -291,7 +312,15 @@ export class StateStore implements RunRecorder {
 
   /** The current generation of each table (0 before its first refresh). */
   async generations(tables: readonly TableName[]): Promise<number[]> {
-    const values = await this.redis.hmget(this.keys.generations, ...tables);
-    return values.map((v) => (v === null ? 0 : Number(v)));
+    return (await this.redis.hmget(this.keys.generations, ...tables)).map(generation);
   }
+}
+
+const generation = (v: string | null): number => (v === null ? 0 : Number(v));
+/** The last report parsed, kept: /freshness reads the same current validation on every request until the next one. */
+let lastValidation: { raw: string; report: ValidationReport } | undefined;
+function parseValidation(raw: string | null | undefined, at: string | null | undefined): { report: ValidationReport; at: number } | undefined {
+  if (!raw || !at) return undefined;
+  if (lastValidation?.raw !== raw) lastValidation = { raw, report: JSON.parse(raw) as ValidationReport };
+  return { report: lastValidation.report, at: Number(at) };
 }

@@ -21,7 +21,7 @@ import { prepareDuckDbFolder } from './duckdb-path.js';
 import { FileRegistry, type FileEngine } from './duckdb-file.js';
 import { ConnectionProfiler, type ProfileListener } from './duckdb-profile.js';
 import { normalizeRow } from './rows.js';
-import type { AtomicOptions, ExecOptions, ExecResult, Params, Row, SqlValue, Statement, Warehouse } from './types.js';
+import type { AtomicOptions, ExecOptions, ExecResult, Params, QueryTag, Row, SqlValue, Statement, Warehouse } from './types.js';
 
 export interface DuckDbOptions {
   readonly path: string;
@@ -75,13 +75,13 @@ function fileKey(options: DuckDbOptions): string {
 export class DuckDbWarehouse implements Warehouse {
   readonly engine = 'duckdb' as const;
 
-  private scanObserver: ProfileListener | undefined;
+  private scanObserver: { readonly listener: ProfileListener; readonly counts: (tag: QueryTag | undefined) => boolean } | undefined;
 
   constructor(private readonly options: DuckDbOptions) {}
 
-  /** From now on, profile every statement and report the rows its scans read, with its tag (the task metrics). */
-  observeScans(listener: ProfileListener): void {
-    this.scanObserver = listener;
+  /** From now on, profile the statements whose tag `counts` accepts (all by default) and report the rows their scans read, with the tag (the task metrics). */
+  observeScans(listener: ProfileListener, counts: (tag: QueryTag | undefined) => boolean = () => true): void {
+    this.scanObserver = { listener, counts };
   }
 
   async execute(statement: Statement, options: ExecOptions = {}): Promise<ExecResult> {
@@ -129,7 +129,8 @@ export class DuckDbWarehouse implements Warehouse {
     const { instance } = lease;
     let connection: DuckDBConnection | undefined;
     const interrupt = (): void => connection?.interrupt();
-    const onProfile = this.options.onProfile ?? this.scanObserver;
+    const observer = this.scanObserver?.counts(options.tag) ? this.scanObserver.listener : undefined;
+    const onProfile = this.options.onProfile ?? observer;
     const profiler = onProfile ? new ConnectionProfiler() : undefined;
     try {
       connection = await instance.connect();

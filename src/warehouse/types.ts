@@ -51,6 +51,13 @@ export interface ExecOptions {
   readonly tag?: QueryTag;
 }
 
+/**
+ * Told the rows a statement's scans read. Only the statements whose tag
+ * `counts` accepts are profiled (profiling costs a file write and read per
+ * statement: the read API's queries are not counted, so not profiled).
+ */
+export type ScanListener = (scan: { readonly rowsScanned: Readonly<Record<string, number>>; readonly tag?: QueryTag }) => void;
+
 /** Row values as plain JS: strings, numbers (bigint beyond 2^53), booleans, null, Date for DATE/TIMESTAMP. */
 export type Row = Record<string, unknown>;
 
@@ -76,7 +83,7 @@ export interface Warehouse {
    * statement's tag, where the engine can tell (DuckDB's profiler; the
    * Databricks driver does not return them: see system.query.history).
    */
-  observeScans?(listener: (scan: { readonly rowsScanned: Readonly<Record<string, number>>; readonly tag?: QueryTag }) => void): void;
+  observeScans?(listener: ScanListener, counts?: (tag: QueryTag | undefined) => boolean): void;
   /** Release the engine (connections, file locks, sessions). Safe to call twice. */
   close(): Promise<void>;
 }
