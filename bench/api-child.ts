@@ -34,4 +34,3 @@ export function nextMessage<T extends { type: string }>(child: ChildProcess, typ
     child.once('exit', onExit);
   });
 }
-

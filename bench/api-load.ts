@@ -103,7 +103,14 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
       (err, result) => {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         if (o.traceFile) writeFileSync(o.traceFile, `${trace.join('\n')}\n`);
-        resolve({ requests: answered, seconds: (performance.now() - started) / 1000, latencies, hitsBeforeHalf, non2xx, errors: result.errors + result.timeouts });
+        resolve({
+          requests: answered,
+          seconds: (performance.now() - started) / 1000,
+          latencies,
+          hitsBeforeHalf,
+          non2xx,
+          errors: result.errors + result.timeouts,
+        });
       },
     );
     instance.on('response', (_client: unknown, _status: number, bytes: number, ms: number) => {

@@ -71,7 +71,12 @@ async function main(): Promise<void> {
   cpSync(data, s.duckdbPath);
   const apiKey = randomBytes(24).toString('hex');
   // The variables the benchmarks set for the service (bench:api turns the per-client rate limit off: one client at full speed).
-  const passed = Object.fromEntries(['API_MAX_IN_FLIGHT', 'API_RATE_LIMIT_PER_MINUTE'].flatMap((k) => { const v = process.env[k]; return v === undefined ? [] : [[k, v]]; }));
+  const passed = Object.fromEntries(
+    ['API_MAX_IN_FLIGHT', 'API_RATE_LIMIT_PER_MINUTE'].flatMap((k) => {
+      const v = process.env[k];
+      return v === undefined ? [] : [[k, v]];
+    }),
+  );
   const config = benchConfig(s, { API_KEYS: apiKey, CACHE_TTL_SECONDS: process.env.CACHE_TTL_SECONDS ?? '14400', ...passed });
   const threads = process.env.BENCH_DUCKDB_THREADS ? Number(process.env.BENCH_DUCKDB_THREADS) : undefined;
   const svc = await startBenchService(config, ['web', 'worker'], threads);

@@ -64,7 +64,11 @@ function wireBytes(url: string, apiKey: string, encoding: Encoding): Promise<{ b
     const req = request(url, { headers: { authorization: `Bearer ${apiKey}`, 'accept-encoding': encoding } }, (res) => {
       let bytes = 0;
       res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      res.on('end', () => (res.statusCode === 200 ? resolve({ bytes, chosen: String(res.headers['content-encoding'] ?? 'identity') }) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolve({ bytes, chosen: String(res.headers['content-encoding'] ?? 'identity') })
+          : reject(new Error(`${url}: HTTP ${res.statusCode}`)),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -110,7 +114,9 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
     const ready = await nextMessage<Ready>(child, 'ready');
     const baseUrl = `http://127.0.0.1:${ready.port}`;
     const paths = dayOfLoads(ready.subjects, opts.users, opts.loads, opts.seed);
-    progress(`CACHE_TTL_SECONDS=${ttl}: ${paths.length} requests over ${opts.connections} connections; the ${addDays(D, 1)} run is planned half-way`);
+    progress(
+      `CACHE_TTL_SECONDS=${ttl}: ${paths.length} requests over ${opts.connections} connections; the ${addDays(D, 1)} run is planned half-way`,
+    );
     const cpuAtStart = counterSum(await (await fetch(`${baseUrl}/metrics`)).text(), 'crm_process_cpu_seconds_total');
     let refreshed: Promise<number> | undefined;
     let refreshDoneAt = Infinity;
@@ -135,7 +141,15 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
     const warehouseQueries = counterSum(metrics, 'crm_api_warehouse_queries_total');
     const serverCpuSeconds = counterSum(metrics, 'crm_process_cpu_seconds_total') - cpuAtStart;
     const bytes = await metricsBytes(baseUrl, ready.apiKey);
-    return { load, subjects: ready.subjects.length, warehouseQueries, serverCpuSeconds, refreshSeconds, refreshInLoad: refreshDoneAt <= loadDoneAt, metricsBytes: bytes };
+    return {
+      load,
+      subjects: ready.subjects.length,
+      warehouseQueries,
+      serverCpuSeconds,
+      refreshSeconds,
+      refreshInLoad: refreshDoneAt <= loadDoneAt,
+      metricsBytes: bytes,
+    };
   } finally {
     if (child.connected) child.send({ type: 'stop' });
     await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
@@ -172,7 +186,12 @@ async function main(args: readonly string[]): Promise<void> {
   emit('scale', scale);
   emit('users', opts.users);
   emit('loads_per_user', opts.loads);
-  emit('profile_mix', Object.entries(PROFILE_MIX).map(([k, v]) => `${k}:${v}`).join(','));
+  emit(
+    'profile_mix',
+    Object.entries(PROFILE_MIX)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(','),
+  );
   emit('locations', cached.subjects);
   emit('connections', opts.connections);
   emit('requests', cached.load.requests);

@@ -26,7 +26,13 @@ async function main(args: readonly string[]): Promise<void> {
   const scale = flag(args, 'scale', 'medium');
   if (!isDemoScale(scale)) throw new Error(`--scale ${scale}: use small, medium or large`);
   const refDate = parseIsoDate(flag(args, 'end-date', '2026-11-25'), '--end-date');
-  const data = await ensureData({ scale, seed: Number(flag(args, 'seed', '42')), endDate: refDate, catalog: NAMES.catalog, sourceSchema: NAMES.sourceSchema });
+  const data = await ensureData({
+    scale,
+    seed: Number(flag(args, 'seed', '42')),
+    endDate: refDate,
+    catalog: NAMES.catalog,
+    sourceSchema: NAMES.sourceSchema,
+  });
   const src = `${NAMES.catalog}.${NAMES.sourceSchema}`;
   const counter = new RowCounter();
   const warehouse = new DuckDbWarehouse({ path: data.path, catalog: NAMES.catalog, idleCloseMs: 60_000, onProfile: counter.listener });

@@ -17,7 +17,14 @@ export interface Question {
 }
 
 const ORDEM = `CASE prioridade WHEN 'Vencidas' THEN 0 WHEN 'S=0' THEN 1 WHEN 'S=1' THEN 2 WHEN 'S=2' THEN 3 WHEN 'S=3' THEN 4 WHEN 'S=4' THEN 5 WHEN 'Posterior a S=4' THEN 6 ELSE 7 END`;
-const METRICS = ['total_verificacoes', 'verificacoes_nao_conformes', 'total_perguntas', 'perguntas_nao_conformes', 'total_controles_criticos', 'controles_criticos_nao_conformes'];
+const METRICS = [
+  'total_verificacoes',
+  'verificacoes_nao_conformes',
+  'total_perguntas',
+  'perguntas_nao_conformes',
+  'total_controles_criticos',
+  'controles_criticos_nao_conformes',
+];
 
 /** Open actions as of :ref_date, with their category (ordem) and days overdue. */
 function openActions(src: string, where: string): string {
@@ -117,9 +124,12 @@ export async function pickSubjects(ctx: TaskContext, target: string, refDate: Is
     sql: `SELECT organization_id FROM ${target}.crm_metrics_daily GROUP BY 1 ORDER BY SUM(total_verificacoes) DESC, 1 LIMIT 1`,
   });
   const [l] = await ctx.warehouse.query(
-    duckdbDialect.bind(`SELECT location_id FROM ${target}.crm_actions_open_snapshot WHERE data_snapshot = :ref_date GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1`, {
-      ref_date: sqlDate(refDate),
-    }),
+    duckdbDialect.bind(
+      `SELECT location_id FROM ${target}.crm_actions_open_snapshot WHERE data_snapshot = :ref_date GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1`,
+      {
+        ref_date: sqlDate(refDate),
+      },
+    ),
   );
   return { org: String(o?.organization_id), location: String(l?.location_id) };
 }
@@ -135,7 +145,12 @@ export function dashboardParams(p: Subjects): Params {
   return { ref_date: sqlDate(p.refDate), month_start: sqlDate(addDays(p.refDate, -29)), org: p.org, location: p.location };
 }
 
-export async function runDashboard(ctx: TaskContext, qs: readonly Question[], p: Subjects, reps: { views: number; tables: number }): Promise<QuestionTiming[]> {
+export async function runDashboard(
+  ctx: TaskContext,
+  qs: readonly Question[],
+  p: Subjects,
+  reps: { views: number; tables: number },
+): Promise<QuestionTiming[]> {
   const params = dashboardParams(p);
   const out: QuestionTiming[] = [];
   for (const q of qs) {
@@ -144,7 +159,9 @@ export async function runDashboard(ctx: TaskContext, qs: readonly Question[], p:
     const fromViews = canonical(await ctx.warehouse.query(views));
     const fromTables = canonical(await ctx.warehouse.query(tables));
     if (fromViews !== fromTables || fromTables === '[]') {
-      throw new Error(`${q.name}: the answer from the views differs from the tables' (or is empty)\nviews:  ${fromViews.slice(0, 2000)}\ntables: ${fromTables.slice(0, 2000)}`);
+      throw new Error(
+        `${q.name}: the answer from the views differs from the tables' (or is empty)\nviews:  ${fromViews.slice(0, 2000)}\ntables: ${fromTables.slice(0, 2000)}`,
+      );
     }
     const viewsCost = await medianCost(reps.views, () => ctx.warehouse.query(views));
     const tablesCost = await medianCost(reps.tables, () => ctx.warehouse.query(tables));

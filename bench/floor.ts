@@ -18,7 +18,10 @@ export interface FloorCounts {
 
 export async function scanFloor(ctx: TaskContext, src: string, refDate: IsoDate, windowDays: number): Promise<FloorCounts> {
   const q = async (sql: string, params: Record<string, string | IsoDate>): Promise<Record<string, unknown>> => {
-    const bound = duckdbDialect.bind(sql, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, k.startsWith('d_') ? sqlDate(v as IsoDate) : v])));
+    const bound = duckdbDialect.bind(
+      sql,
+      Object.fromEntries(Object.entries(params).map(([k, v]) => [k, k.startsWith('d_') ? sqlDate(v as IsoDate) : v])),
+    );
     return (await ctx.warehouse.query(bound))[0] ?? {};
   };
   const v = await q(

@@ -26,8 +26,10 @@ function specs(before: IsoDate, completed: number, failed: number): Spec[] {
   for (let day = 1; out.length < total; day++) {
     const date = addDays(before, -day);
     const runId = `hist-${date}`;
-    for (const table of TABLE_NAMES) out.push({ queue: 'refresh', id: jobIds.refresh(table, runId), data: { runId, date, table }, fail: false });
-    for (const table of TABLE_NAMES) out.push({ queue: 'retention', id: jobIds.retention(table, runId), data: { runId, date, table }, fail: false });
+    for (const table of TABLE_NAMES)
+      out.push({ queue: 'refresh', id: jobIds.refresh(table, runId), data: { runId, date, table }, fail: false });
+    for (const table of TABLE_NAMES)
+      out.push({ queue: 'retention', id: jobIds.retention(table, runId), data: { runId, date, table }, fail: false });
     const tasks = TABLE_NAMES.flatMap((t) => [
       { queue: 'refresh' as const, id: jobIds.refresh(t, runId) },
       { queue: 'retention' as const, id: jobIds.retention(t, runId) },

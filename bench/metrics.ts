@@ -90,14 +90,18 @@ async function main(args: readonly string[]): Promise<void> {
  * connection, after WARMUP untimed ones. Returns milliseconds per scrape.
  */
 async function scrapeFromChild(url: string, n: number): Promise<number[]> {
-  const child = fork(fileURLToPath(import.meta.url), ['--scrape-client', url, '--scrapes', String(n)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--scrape-client', url, '--scrapes', String(n)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   let times: number[] | undefined;
   child.once('message', (m) => {
     times = m as number[];
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => (times && code === 0 ? resolve(times) : reject(new Error(`the scrape client exited (${code}) without results`))));
+    child.once('exit', (code) =>
+      times && code === 0 ? resolve(times) : reject(new Error(`the scrape client exited (${code}) without results`)),
+    );
   });
 }
 
@@ -137,9 +141,12 @@ function checkBody(body: string, completed: number, failed: number): void {
   const sum = (state: string): number =>
     [...body.matchAll(new RegExp(`^crm_queue_jobs\\{[^}]*state="${state}"[^}]*\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
   if (sum('completed') !== completed || sum('failed') !== failed) {
-    throw new Error(`/metrics reports ${sum('completed')} completed and ${sum('failed')} failed jobs, Redis holds ${completed} and ${failed}`);
+    throw new Error(
+      `/metrics reports ${sum('completed')} completed and ${sum('failed')} failed jobs, Redis holds ${completed} and ${failed}`,
+    );
   }
-  if (!/^crm_table_validation_status\{[^}]*status="ok"[^}]*\} 1$/m.test(body)) throw new Error('/metrics has no validation status: the run did not record one');
+  if (!/^crm_table_validation_status\{[^}]*status="ok"[^}]*\} 1$/m.test(body))
+    throw new Error('/metrics has no validation status: the run did not record one');
 }
 
 const argv = process.argv.slice(2);

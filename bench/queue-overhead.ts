@@ -48,7 +48,14 @@ const refreshBookkeeping: Processor<'refresh'> = async (p, ctx, rt) => {
   const lock = await rt.locks.acquire(p.table, `refresh:${ctx.job.id ?? 'job'}`);
   if (!lock) throw new Error(`${p.table} is locked: nothing else should hold it during the benchmark`);
   try {
-    await rt.state.recordTask(p.table, 'refresh', { date: p.date, runId: p.runId, outcome: 'success', seconds: 0, rowsWritten: 0, finishedAt: Date.now() });
+    await rt.state.recordTask(p.table, 'refresh', {
+      date: p.date,
+      runId: p.runId,
+      outcome: 'success',
+      seconds: 0,
+      rowsWritten: 0,
+      finishedAt: Date.now(),
+    });
     await ctx.job.updateProgress(100);
   } finally {
     await lock.release();
@@ -56,7 +63,11 @@ const refreshBookkeeping: Processor<'refresh'> = async (p, ctx, rt) => {
   rt.observer?.taskSettled?.('refresh', p.table, 'success', (performance.now() - started) / 1000);
 };
 
-const PROCESSORS: Record<Exclude<Variant, 'bullmq'>, Processor<'refresh'>> = { pool: noop, pool_lock: withLock, pool_refresh: refreshBookkeeping };
+const PROCESSORS: Record<Exclude<Variant, 'bullmq'>, Processor<'refresh'>> = {
+  pool: noop,
+  pool_lock: withLock,
+  pool_refresh: refreshBookkeeping,
+};
 
 /** A worker of the variant and the queue to add to; close() stops the worker (the queue is the service's or closed with it). */
 interface Rig {
@@ -69,7 +80,11 @@ function rig(rt: WorkerRuntime, variant: Variant): Rig {
   const { config, redis } = rt;
   if (variant === 'bullmq') {
     const queue = new Queue(BARE_QUEUE, { connection: redis, prefix: config.queuePrefix, defaultJobOptions: defaultJobOptions(config) });
-    const worker = new Worker(BARE_QUEUE, () => Promise.resolve(undefined), { connection: redis, prefix: config.queuePrefix, concurrency: 1 });
+    const worker = new Worker(BARE_QUEUE, () => Promise.resolve(undefined), {
+      connection: redis,
+      prefix: config.queuePrefix,
+      concurrency: 1,
+    });
     return { queue, worker, close: async () => (await worker.close(), await queue.close()) };
   }
   const pool = new WorkerPool(rt);
@@ -109,7 +124,12 @@ async function once(r: Rig): Promise<Sample> {
  * untimed jobs, then `perRound` timed ones (so machine noise spreads over all
  * variants alike).
  */
-export async function measureOverhead(rt: WorkerRuntime, rounds: number, perRound: number, warmup = 20): Promise<Record<Variant, Sample[]>> {
+export async function measureOverhead(
+  rt: WorkerRuntime,
+  rounds: number,
+  perRound: number,
+  warmup = 20,
+): Promise<Record<Variant, Sample[]>> {
   const out = Object.fromEntries(VARIANTS.map((v) => [v, [] as Sample[]])) as Record<Variant, Sample[]>;
   for (let round = 0; round < rounds; round++) {
     for (const variant of VARIANTS) {

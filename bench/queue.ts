@@ -81,7 +81,14 @@ async function backfill(s: Scratch, endDate: string, days: number, refreshConcur
   const config = benchConfig(s, { REFRESH_CONCURRENCY: String(refreshConcurrency) });
   progress(`seeding small demo data: 400 days to ${endDate}`);
   const seeder = new DuckDbWarehouse({ path: s.duckdbPath, catalog: config.catalog, idleCloseMs: 0 });
-  const seeded = await seedDemo({ warehouse: seeder, catalog: config.catalog, sourceSchema: config.sourceSchema, scale: 'small', days: 400, endDate });
+  const seeded = await seedDemo({
+    warehouse: seeder,
+    catalog: config.catalog,
+    sourceSchema: config.sourceSchema,
+    scale: 'small',
+    days: 400,
+    endDate,
+  });
   await seeder.close();
   const svc = await startBenchService(config, ['worker']);
   try {
@@ -92,12 +99,18 @@ async function backfill(s: Scratch, endDate: string, days: number, refreshConcur
     const started = performance.now();
     const planned = await enqueueBackfill(rt.flows, rt.state, config, plans, () => undefined);
     const enqueueSeconds = (performance.now() - started) / 1000;
-    await waitForValidations(svc, planned.map((p) => p.validationJobId));
+    await waitForValidations(
+      svc,
+      planned.map((p) => p.validationJobId),
+    );
     const total = (performance.now() - started) / 1000;
     const jobs = await rt.queues.refresh.getJobCounts('completed');
     const warehouse = await statementSeconds(svc);
     emit('backfill_includes', 'enqueue_all_chunks+every_refresh+every_chunk_validation(worker_role_in_this_process,duckdb)');
-    emit('backfill_seed', `small,days=${seeded.days},rows_verifications=${seeded.rows.vw_crm_verification},rows_questions=${seeded.rows.vw_crm_verification_question},rows_actions=${seeded.rows.vw_crm_action}`);
+    emit(
+      'backfill_seed',
+      `small,days=${seeded.days},rows_verifications=${seeded.rows.vw_crm_verification},rows_questions=${seeded.rows.vw_crm_verification_question},rows_actions=${seeded.rows.vw_crm_action}`,
+    );
     emit('backfill_days', days);
     emit('backfill_chunks', plans.length);
     emit('backfill_refresh_jobs', jobs.completed ?? 0);

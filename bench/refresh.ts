@@ -78,9 +78,10 @@ async function main(args: readonly string[]): Promise<void> {
     const subjects = await pickSubjects(ctx, target, refDate);
     const dash = await runDashboard(ctx, questions(src, target), { refDate, ...subjects }, { views: Math.max(reps, 7), tables: 21 });
     const params = dashboardParams({ refDate, ...subjects });
-    const load = async (side: 'views' | 'tables') => counter.measure(async () => {
-      for (const q of questions(src, target)) await profiled.query(duckdbDialect.bind(q[side], params));
-    });
+    const load = async (side: 'views' | 'tables') =>
+      counter.measure(async () => {
+        for (const q of questions(src, target)) await profiled.query(duckdbDialect.bind(q[side], params));
+      });
     const dashRows = { views: sourceRows(await load('views'), src), tables: rowsIn(await load('tables'), target) };
 
     const m = <T>(xs: readonly T[], f: (x: T) => number): number => median(xs.map(f));
@@ -97,15 +98,37 @@ async function main(args: readonly string[]): Promise<void> {
     emit('data_seed_seconds', data.seededSeconds ?? 'cached');
     emit('duckdb_threads', String((await warehouse.query({ sql: `SELECT current_setting('threads') AS t` }))[0]?.t));
     emit('load_average_1m', `${loadAtStart.toFixed(2)}->${loadavg()[0]?.toFixed(2) ?? '?'}`);
-    emit('daily_run_includes', 'source_check+refresh(3_tables)+retention(3_tables)+validation(checks+summaries+missing_days+source_anomalies)');
-    emit('daily_run_seconds', m(daily, (d) => d.total));
+    emit(
+      'daily_run_includes',
+      'source_check+refresh(3_tables)+retention(3_tables)+validation(checks+summaries+missing_days+source_anomalies)',
+    );
+    emit(
+      'daily_run_seconds',
+      m(daily, (d) => d.total),
+    );
     emit('daily_refresh_seconds', refresh.wall);
-    for (const t of TABLE_NAMES) emit(`daily_refresh_${t}_seconds`, m(daily, (d) => d.refresh[t]));
-    emit('daily_retention_seconds', m(daily, (d) => d.retention));
-    emit('daily_validation_seconds', m(daily, (d) => d.validation));
+    for (const t of TABLE_NAMES)
+      emit(
+        `daily_refresh_${t}_seconds`,
+        m(daily, (d) => d.refresh[t]),
+      );
+    emit(
+      'daily_retention_seconds',
+      m(daily, (d) => d.retention),
+    );
+    emit(
+      'daily_validation_seconds',
+      m(daily, (d) => d.validation),
+    );
     emit('full_rebuild_seconds', rebuild.wall);
-    emit('full_rebuild_metrics_seconds', m(full, (f) => f.metrics));
-    emit('full_rebuild_snapshots_seconds', m(full, (f) => f.snapshots));
+    emit(
+      'full_rebuild_metrics_seconds',
+      m(full, (f) => f.metrics),
+    );
+    emit(
+      'full_rebuild_snapshots_seconds',
+      m(full, (f) => f.snapshots),
+    );
     emit('incremental_vs_full_ratio', rebuild.wall / refresh.wall);
     emit('dashboard_org', subjects.org);
     emit('dashboard_location', subjects.location);

@@ -87,7 +87,14 @@ interface Figures {
   readonly refreshSeconds: number[];
 }
 
-async function phase(mode: Mode, dataPath: string, connections: number, refreshes: number, seed: number, profileDir: string): Promise<Figures> {
+async function phase(
+  mode: Mode,
+  dataPath: string,
+  connections: number,
+  refreshes: number,
+  seed: number,
+  profileDir: string,
+): Promise<Figures> {
   const child = fork(join(HERE, 'api-server.js'), [], {
     execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=service-${mode}.cpuprofile`] : [],
     env: { ...process.env, BENCH_DATA: dataPath, BENCH_DATE: D, API_RATE_LIMIT_PER_MINUTE: '0', ...MODES[mode] },
@@ -112,14 +119,26 @@ async function phase(mode: Mode, dataPath: string, connections: number, refreshe
     let done: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (done = resolve));
     // --connections 0: the refresh and the probe alone (what the engine itself does to the event loop).
-    const load = connections === 0 ? undefined : autocannon({
-      url: `http://127.0.0.1:${ready.port}`,
-      connections,
-      amount: Number.MAX_SAFE_INTEGER,
-      timeout: 60,
-      headers: { authorization: `Bearer ${ready.apiKey}` },
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }), onResponse: (s) => void (status = s) }],
-    }, () => done());
+    const load =
+      connections === 0
+        ? undefined
+        : autocannon(
+            {
+              url: `http://127.0.0.1:${ready.port}`,
+              connections,
+              amount: Number.MAX_SAFE_INTEGER,
+              timeout: 60,
+              headers: { authorization: `Bearer ${ready.apiKey}` },
+              requests: [
+                {
+                  method: 'GET',
+                  setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }),
+                  onResponse: (s) => void (status = s),
+                },
+              ],
+            },
+            () => done(),
+          );
     if (!load) {
       warm();
       done();
@@ -152,7 +171,11 @@ async function phase(mode: Mode, dataPath: string, connections: number, refreshe
     await finished;
     const { ms: healthz, failed: healthzFailed } = await probed;
     await probe.terminate();
-    const loop = { p50: Math.max(...loops.map((l) => l.p50)), p99: Math.max(...loops.map((l) => l.p99)), max: Math.max(...loops.map((l) => l.max)) };
+    const loop = {
+      p50: Math.max(...loops.map((l) => l.p50)),
+      p99: Math.max(...loops.map((l) => l.p99)),
+      max: Math.max(...loops.map((l) => l.max)),
+    };
     return { loop, healthz, healthzFailed, statuses, api, api200, status503, otherNon2xx, refreshSeconds: seconds };
   } finally {
     if (child.connected) child.send({ type: 'stop' });
@@ -161,7 +184,10 @@ async function phase(mode: Mode, dataPath: string, connections: number, refreshe
 }
 
 function report(mode: Mode, f: Figures): void {
-  emit(`${mode}_refresh_seconds`, f.refreshSeconds.reduce((a, b) => a + b, 0));
+  emit(
+    `${mode}_refresh_seconds`,
+    f.refreshSeconds.reduce((a, b) => a + b, 0),
+  );
   emit(`${mode}_event_loop_delay_p99_ms`, f.loop.p99);
   emit(`${mode}_event_loop_delay_max_ms`, f.loop.max);
   emit(`${mode}_healthz_probes`, f.healthz.length);
@@ -173,7 +199,12 @@ function report(mode: Mode, f: Figures): void {
   emit(`${mode}_api_200_p99_ms`, percentile(f.api200, 99));
   emit(`${mode}_api_503`, f.status503);
   emit(`${mode}_api_other_non_2xx`, f.otherNon2xx);
-  emit(`${mode}_api_statuses`, Object.entries(f.statuses).map(([k, v]) => `${k}:${v}`).join(','));
+  emit(
+    `${mode}_api_statuses`,
+    Object.entries(f.statuses)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(','),
+  );
 }
 
 async function main(args: readonly string[]): Promise<void> {

@@ -65,7 +65,11 @@ export async function fullRebuild(ctx: TaskContext, startDate: IsoDate, refDate:
     await refreshTable(ctx, 'crm_actions_open_snapshot', { from: refDate, to: refDate });
     await refreshTable(ctx, 'crm_action_priorities_daily', { from: refDate, to: refDate });
   });
-  return { metrics: metrics.wall, snapshots: snapshots.wall, total: { wall: metrics.wall + snapshots.wall, cpu: metrics.cpu + snapshots.cpu } };
+  return {
+    metrics: metrics.wall,
+    snapshots: snapshots.wall,
+    total: { wall: metrics.wall + snapshots.wall, cpu: metrics.cpu + snapshots.cpu },
+  };
 }
 
 /** Snapshot rows for the `days` days before D, as the tables hold them in steady state. */

@@ -77,7 +77,11 @@ export interface BenchService {
 export async function startBenchService(config: Config, roles: readonly Role[], threads?: number): Promise<BenchService> {
   const log = createLogger(config.logLevel);
   const oneProcess = roles.includes('web') && roles.includes('worker');
-  const warehouse = new DuckDbWarehouse({ path: config.duckdbPath, catalog: config.catalog, threads: threads ?? (oneProcess ? engineThreadsBesideApi() : undefined) });
+  const warehouse = new DuckDbWarehouse({
+    path: config.duckdbPath,
+    catalog: config.catalog,
+    threads: threads ?? (oneProcess ? engineThreadsBesideApi() : undefined),
+  });
   const service = await startService(config, log, roles, { warehouse });
   return { service, config, log, baseUrl: `http://127.0.0.1:${service.port}`, stop: () => service.stop() };
 }
@@ -107,7 +111,9 @@ export async function deletePrefix(prefix: string): Promise<number> {
 
 async function expectNoConnections(prefix: string): Promise<void> {
   const open = (): Promise<string[]> =>
-    admin(async (redis) => ((await redis.client('LIST')) as string).split('\n').filter((l) => l.includes(`name=crm-materializer:${prefix}`)));
+    admin(async (redis) =>
+      ((await redis.client('LIST')) as string).split('\n').filter((l) => l.includes(`name=crm-materializer:${prefix}`)),
+    );
   for (let i = 0; i < 20; i++) {
     if ((await open()).length === 0) return;
     await new Promise((r) => setTimeout(r, 100));

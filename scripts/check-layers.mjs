@@ -31,7 +31,9 @@ export const LAYERS = [
 const LEVEL = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));
 
 function files(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 const unitIn = (src) => (file) => relative(src, file).split('/')[0].replace(/\.ts$/, '');
@@ -52,18 +54,28 @@ export function check(src = SRC) {
   const graph = new Map();
   for (const file of files(src)) {
     const from = unit(file);
-    if (!LEVEL.has(from)) problems.push(`${relative(ROOT, file)}: '${from}' is in no layer: add it to LAYERS in scripts/check-layers.mjs and to README's layer map`);
+    if (!LEVEL.has(from))
+      problems.push(
+        `${relative(ROOT, file)}: '${from}' is in no layer: add it to LAYERS in scripts/check-layers.mjs and to README's layer map`,
+      );
     const edges = imports(file);
-    graph.set(file, edges.map((e) => e.target));
+    graph.set(
+      file,
+      edges.map((e) => e.target),
+    );
     for (const { target, typeOnly } of edges) {
       if (relative(src, target).startsWith('..')) {
-        problems.push(`${relative(ROOT, file)} imports ${relative(ROOT, target)}: src/ may not import from outside src/ (tools/ and test/ are not part of the service); move the code into src/`);
+        problems.push(
+          `${relative(ROOT, file)} imports ${relative(ROOT, target)}: src/ may not import from outside src/ (tools/ and test/ are not part of the service); move the code into src/`,
+        );
         continue;
       }
       const to = unit(target);
       if (typeOnly && to === 'config') continue;
       if ((LEVEL.get(to) ?? -1) > (LEVEL.get(from) ?? Infinity)) {
-        problems.push(`${relative(ROOT, file)} imports ${relative(ROOT, target)}: '${from}' (layer ${LEVEL.get(from)}) may not import '${to}' (layer ${LEVEL.get(to)}); move the code to the layer that owns it`);
+        problems.push(
+          `${relative(ROOT, file)} imports ${relative(ROOT, target)}: '${from}' (layer ${LEVEL.get(from)}) may not import '${to}' (layer ${LEVEL.get(to)}); move the code to the layer that owns it`,
+        );
       }
     }
   }
@@ -74,7 +86,8 @@ export function check(src = SRC) {
     state.set(file, 'open');
     stack.push(file);
     for (const next of graph.get(file) ?? []) {
-      if (state.get(next) === 'open') problems.push(`import cycle: ${[...stack.slice(stack.indexOf(next)), next].map((f) => relative(ROOT, f)).join(' -> ')}`);
+      if (state.get(next) === 'open')
+        problems.push(`import cycle: ${[...stack.slice(stack.indexOf(next)), next].map((f) => relative(ROOT, f)).join(' -> ')}`);
       else if (!state.has(next) && graph.has(next)) visit(next);
     }
     stack.pop();

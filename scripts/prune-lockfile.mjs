@@ -28,7 +28,9 @@ for (const [where, entry] of Object.entries(lock.packages)) {
 }
 if (process.argv.includes('--check')) {
   if (pruned.length > 0) {
-    process.stderr.write(`package-lock.json has optional dependencies npm ci cannot find: ${pruned.join(', ')}; run node scripts/prune-lockfile.mjs\n`);
+    process.stderr.write(
+      `package-lock.json has optional dependencies npm ci cannot find: ${pruned.join(', ')}; run node scripts/prune-lockfile.mjs\n`,
+    );
     process.exit(1);
   }
 } else {

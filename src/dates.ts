@@ -104,7 +104,11 @@ export function futureDateProblem(date: IsoDate, timeZone: string, now: Date = n
 }
 
 /** A reference date given by an operator: a real date, and not in the future unless `allowFuture`. */
-export function parseReferenceDate(input: string, timeZone: string, opts: { what?: string; allowFuture?: boolean; now?: Date } = {}): IsoDate {
+export function parseReferenceDate(
+  input: string,
+  timeZone: string,
+  opts: { what?: string; allowFuture?: boolean; now?: Date } = {},
+): IsoDate {
   const what = opts.what ?? 'date';
   const date = parseIsoDate(input, what);
   const problem = opts.allowFuture ? undefined : futureDateProblem(date, timeZone, opts.now);

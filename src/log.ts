@@ -13,9 +13,27 @@ export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 /** `auto`: pretty on a terminal, JSON otherwise. */
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-const REDACT = ['token', 'password', 'secret', 'clientSecret', 'authorization', '*.token', '*.password', '*.secret', '*.clientSecret', '*.authorization'];
+const REDACT = [
+  'token',
+  'password',
+  'secret',
+  'clientSecret',
+  'authorization',
+  '*.token',
+  '*.password',
+  '*.secret',
+  '*.clientSecret',
+  '*.authorization',
+];
 
-export function createLogger(level = 'info', destination: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, format: LogFormat = 'auto'): Logger {
+export function createLogger(
+  level = 'info',
+  destination: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  format: LogFormat = 'auto',
+): Logger {
   const pretty = format === 'pretty' || (format === 'auto' && destination.isTTY === true);
-  return pino({ level, base: { service: 'crm-materializer' }, redact: { paths: REDACT, censor: '[redacted]' } }, pretty ? prettyDestination(destination) : destination);
+  return pino(
+    { level, base: { service: 'crm-materializer' }, redact: { paths: REDACT, censor: '[redacted]' } },
+    pretty ? prettyDestination(destination) : destination,
+  );
 }

@@ -71,7 +71,21 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   flows.on('error', health.onError({}, 'flow producer error'));
   const done = new DoneMarkers(redis, config.queuePrefix, config.runsKeepDays);
   const locks = new TableLocks(redis, config.queuePrefix, tableLockTtlMs(config));
-  const rt: WorkerRuntime = { config, log, redis, warehouse, sql, state, queues, flows, locks, done, health, observer: metrics.observer, clock };
+  const rt: WorkerRuntime = {
+    config,
+    log,
+    redis,
+    warehouse,
+    sql,
+    state,
+    queues,
+    flows,
+    locks,
+    done,
+    health,
+    observer: metrics.observer,
+    clock,
+  };
   const stops: (() => Promise<void>)[] = [];
   let address = { host: config.host, port: 0 };
   let api: Api | undefined;
@@ -131,8 +145,17 @@ function listen(handler: RequestListener, port: number, host: string): Promise<S
     server.listen(port, host, () => resolve(server));
     server.once('error', (e: NodeJS.ErrnoException) => {
       const where = `${host}:${port}`;
-      if (e.code === 'EADDRINUSE') reject(new UsageError(`PORT ${port} on ${host} is already in use (${where}): stop the process using it or set PORT to a free port`));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EACCES') reject(new UsageError(`cannot listen on ${where} (${e.code}): set HOST to an address of this machine (default 127.0.0.1) and PORT to a free port above 1023`));
+      if (e.code === 'EADDRINUSE')
+        reject(
+          new UsageError(`PORT ${port} on ${host} is already in use (${where}): stop the process using it or set PORT to a free port`),
+        );
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EACCES')
+        reject(
+          new UsageError(
+            `cannot listen on ${where} (${e.code}): set HOST to an address of this machine (default ` +
+              `127.0.0.1) and PORT to a free port above 1023`,
+          ),
+        );
       else reject(e);
     });
   });

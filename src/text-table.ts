@@ -13,7 +13,10 @@ export function textTable(headers: readonly string[], rows: readonly (readonly C
   }
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string => {
-    const text = cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+    const text = cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
     return maxWidth === undefined ? text : truncate(text, maxWidth);
   };
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
@@ -22,12 +25,30 @@ export function textTable(headers: readonly string[], rows: readonly (readonly C
 /** An instant's wall-clock fields in `timeZone` and its UTC offset (`-03:00`). */
 function zoned(at: Date | number, timeZone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'offset', string> {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' })
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'longOffset',
+    })
       .formatToParts(new Date(at))
       .map((p) => [p.type, p.value]),
   ) as Record<string, string>;
   const offset = parts.timeZoneName === 'GMT' ? '+00:00' : (parts.timeZoneName ?? '').replace('GMT', '');
-  return { year: parts.year ?? '', month: parts.month ?? '', day: parts.day ?? '', hour: parts.hour ?? '', minute: parts.minute ?? '', second: parts.second ?? '', offset };
+  return {
+    year: parts.year ?? '',
+    month: parts.month ?? '',
+    day: parts.day ?? '',
+    hour: parts.hour ?? '',
+    minute: parts.minute ?? '',
+    second: parts.second ?? '',
+    offset,
+  };
 }
 
 /** An instant as local time in `timeZone` with its UTC offset: 2026-11-29 06:00:00 -03:00 (without seconds when `short`). */

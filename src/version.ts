@@ -23,6 +23,7 @@ export function packageVersion(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const manifest = readManifest(join(dir, 'package.json'));
     if (manifest?.name === PACKAGE_NAME && typeof manifest.version === 'string') return (cached = manifest.version);
-    if (dirname(dir) === dir) throw new Error(`no package.json of ${PACKAGE_NAME} above ${fileURLToPath(import.meta.url)}: reinstall the package`);
+    if (dirname(dir) === dir)
+      throw new Error(`no package.json of ${PACKAGE_NAME} above ${fileURLToPath(import.meta.url)}: reinstall the package`);
   }
 }

@@ -37,10 +37,17 @@ export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
   // Asymmetric keys only from a URL (RS256): a shared HMAC secret is never fetched over the network.
   const remote =
     api.jwksUrl !== undefined
-      ? createRemoteJWKSet(new URL(api.jwksUrl), { timeoutDuration: api.jwksTimeoutMs, cooldownDuration: api.jwksCooldownMs, cacheMaxAge: JWKS_CACHE_MAX_AGE_MS })
+      ? createRemoteJWKSet(new URL(api.jwksUrl), {
+          timeoutDuration: api.jwksTimeoutMs,
+          cooldownDuration: api.jwksCooldownMs,
+          cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+        })
       : undefined;
   if (hashes.length === 0 && keys.length === 0 && !remote) {
-    throw new UsageError('the web role needs read API credentials: set API_KEYS, or API_JWT_ISSUER with API_JWKS_FILE or API_JWKS_URL (or API_AUTH=off for a trusted network)');
+    throw new UsageError(
+      'the web role needs read API credentials: set API_KEYS, or API_JWT_ISSUER with API_JWKS_FILE or ' +
+        'API_JWKS_URL (or API_AUTH=off for a trusted network)',
+    );
   }
   let jwksFailing = false;
 
@@ -66,9 +73,16 @@ export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
             return fetched;
           } catch (e) {
             // The provider unreachable (not merely an unknown kid): one warning until it answers again.
-            if (e instanceof Error && /timeout|fetch|JWKSInvalid|ERR_JWKS_TIMEOUT|ECONN/i.test(`${e.name} ${(e as { code?: string }).code ?? ''} ${e.message}`) && !jwksFailing) {
+            if (
+              e instanceof Error &&
+              /timeout|fetch|JWKSInvalid|ERR_JWKS_TIMEOUT|ECONN/i.test(`${e.name} ${(e as { code?: string }).code ?? ''} ${e.message}`) &&
+              !jwksFailing
+            ) {
               jwksFailing = true;
-              log.warn({ err: e.message }, 'read API: API_JWKS_URL could not be fetched: JWTs it would verify are refused until it answers');
+              log.warn(
+                { err: e.message },
+                'read API: API_JWKS_URL could not be fetched: JWTs it would verify are refused until it answers',
+              );
             }
             throw e;
           }

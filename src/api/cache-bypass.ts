@@ -41,7 +41,8 @@ export class CacheBypass {
     const reason = err instanceof Error ? err.message : `connection ${this.o.redis.status}`;
     this.o.log.warn(
       { reason, maxConcurrent: this.o.maxConcurrent },
-      'read API: Redis is unreachable: answering from the warehouse uncached (X-Cache: bypass, at most API_UNCACHED_CONCURRENCY at once) until it is back',
+      'read API: Redis is unreachable: answering from the warehouse uncached (X-Cache: bypass, at most ' +
+        'API_UNCACHED_CONCURRENCY at once) until it is back',
     );
   }
 
@@ -56,7 +57,8 @@ export class CacheBypass {
   async load<T>(load: () => Promise<T>): Promise<T> {
     if (this.active >= this.o.maxConcurrent) {
       throw new ApiUnavailableError(
-        `the cache is unreachable and ${this.o.maxConcurrent} uncached reads are already running (API_UNCACHED_CONCURRENCY): retry after ${OVERLOADED_RETRY_AFTER_SECONDS} s`,
+        `the cache is unreachable and ${this.o.maxConcurrent} uncached reads are already running ` +
+          `(API_UNCACHED_CONCURRENCY): retry after ${OVERLOADED_RETRY_AFTER_SECONDS} s`,
         { retryAfterSeconds: OVERLOADED_RETRY_AFTER_SECONDS },
       );
     }

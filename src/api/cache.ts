@@ -99,7 +99,12 @@ export class ReadCache {
     return outcome;
   }
 
-  private async lookupOrBypass(route: ApiRoute, tables: readonly TableName[], params: unknown, load: () => Promise<string>): Promise<CacheOutcome> {
+  private async lookupOrBypass(
+    route: ApiRoute,
+    tables: readonly TableName[],
+    params: unknown,
+    load: () => Promise<string>,
+  ): Promise<CacheOutcome> {
     if (!this.enabled) return { body: await load(), result: 'bypass' };
     const bypass = this.o.bypass;
     if (!bypass) return this.lookup(route, tables, params, load);
@@ -196,7 +201,8 @@ export class ReadCache {
       ])
       .catch((err: unknown) => {
         // A cache Redis at its maxmemory (OOM) answers; anything else is an outage.
-        if (err instanceof Error && err.message.startsWith('OOM')) this.o.log.warn({ err: err.message }, 'read API: answer served but not cached (the cache Redis refused it)');
+        if (err instanceof Error && err.message.startsWith('OOM'))
+          this.o.log.warn({ err: err.message }, 'read API: answer served but not cached (the cache Redis refused it)');
         else this.o.bypass?.failed(err);
       });
     return { body, result: 'miss' };

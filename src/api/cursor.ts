@@ -54,7 +54,14 @@ export class CursorCodec {
     if (!Array.isArray(value) || value.length !== 4) throw bad();
     const [date, ordem, atraso, actionId] = value as unknown[];
     const int = (n: unknown, min: number, max: number): n is number => Number.isInteger(n) && (n as number) >= min && (n as number) <= max;
-    if (typeof date !== 'string' || !int(ordem, 0, 8) || !int(atraso, INT_MIN, INT_MAX) || typeof actionId !== 'string' || actionId.length > 512) throw bad();
+    if (
+      typeof date !== 'string' ||
+      !int(ordem, 0, 8) ||
+      !int(atraso, INT_MIN, INT_MAX) ||
+      typeof actionId !== 'string' ||
+      actionId.length > 512
+    )
+      throw bad();
     let day: IsoDate;
     try {
       day = parseIsoDate(date);
@@ -65,7 +72,10 @@ export class CursorCodec {
   }
 
   private async sign(payload: string): Promise<Buffer> {
-    return createHmac('sha256', await this.key()).update(payload).digest().subarray(0, SIG_BYTES);
+    return createHmac('sha256', await this.key())
+      .update(payload)
+      .digest()
+      .subarray(0, SIG_BYTES);
   }
 
   /** The deployment's secret: created by the first pod that needs it (SET NX), then read by all. */

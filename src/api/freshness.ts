@@ -28,7 +28,8 @@ let cached = { zone: '', value: '' as IsoDate, from: 0, until: 0 };
 function today(clock: Clock, zone: string): { now: Date; today: IsoDate } {
   const now = clock.now();
   const t = now.getTime();
-  if (cached.zone !== zone || t < cached.from || t >= cached.until) cached = { zone, value: todayIn({ now: () => now }, zone), from: t, until: t + 1000 };
+  if (cached.zone !== zone || t < cached.from || t >= cached.until)
+    cached = { zone, value: todayIn({ now: () => now }, zone), from: t, until: t + 1000 };
   return { now, today: cached.value };
 }
 
@@ -53,12 +54,26 @@ export async function freshnessBody(state: FreshnessState, scheduleTz: string, c
         // Days from latest_date to today in the schedule's zone (never negative).
         data_lag_days: latest === null ? null : dataLagDays(latest, day),
         last_refresh: last
-          ? { date: last.date, run_id: last.runId, outcome: last.outcome, finished_at: iso(last.finishedAt), rows_written: last.rowsWritten }
+          ? {
+              date: last.date,
+              run_id: last.runId,
+              outcome: last.outcome,
+              finished_at: iso(last.finishedAt),
+              rows_written: last.rowsWritten,
+            }
           : null,
         // The validation of the newest reference date; its lag is counted to that date, not to today.
-        last_validation: v && validation
-          ? { date: validation.report.date, at: iso(validation.at), status: v.status, reasons: v.reasons, rows: v.registros, data_lag_days_at_date: v.dias_atraso }
-          : null,
+        last_validation:
+          v && validation
+            ? {
+                date: validation.report.date,
+                at: iso(validation.at),
+                status: v.status,
+                reasons: v.reasons,
+                rows: v.registros,
+                data_lag_days_at_date: v.dias_atraso,
+              }
+            : null,
         generation: generations[i] ?? 0,
       };
     }),

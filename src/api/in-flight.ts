@@ -23,7 +23,12 @@ export function inFlightCap(max: number): InFlight {
   let current = 0;
   const handler: RequestHandler = (_req, res, next) => {
     if (max > 0 && current >= max) {
-      next(new ApiUnavailableError(`the read API is serving ${max} requests at once (API_MAX_IN_FLIGHT): retry after ${RETRY_AFTER_SECONDS} s`, { retryAfterSeconds: RETRY_AFTER_SECONDS }));
+      next(
+        new ApiUnavailableError(
+          `the read API is serving ${max} requests at once (API_MAX_IN_FLIGHT): retry after ${RETRY_AFTER_SECONDS} s`,
+          { retryAfterSeconds: RETRY_AFTER_SECONDS },
+        ),
+      );
       return;
     }
     current += 1;

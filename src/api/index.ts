@@ -73,7 +73,18 @@ export async function createApi(d: ApiDeps): Promise<Api> {
     const keys = keyspace(config.queuePrefix);
     // One Redis for the state and the cache: a hit reads the generations and the answer in one round trip.
     const generationsKey = cacheRedis === redis ? keys.generations : undefined;
-    const cache = new ReadCache({ redis: cacheRedis, state, generationsKey, prefix: config.queuePrefix, ttlSeconds, maxBytes, maxEntryBytes, log, metrics: d.metrics, bypass });
+    const cache = new ReadCache({
+      redis: cacheRedis,
+      state,
+      generationsKey,
+      prefix: config.queuePrefix,
+      ttlSeconds,
+      maxBytes,
+      maxEntryBytes,
+      log,
+      metrics: d.metrics,
+      bypass,
+    });
     // crm_api_cache_keys / crm_api_cache_bytes: read from the cache's own Redis.
     d.metrics?.watchCache(() => cache.budget.usage());
     // A web-only process on DuckDB holds the file only while a read runs, so the worker process can take it.
@@ -90,7 +101,13 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       hot,
       metricsMaxRows: config.api.metricsMaxRows,
     });
-    const limit = rateLimit({ redis: cacheRedis, prefix: config.queuePrefix, perMinute: config.api.rateLimitPerMinute, burst: config.api.rateLimitBurst, log });
+    const limit = rateLimit({
+      redis: cacheRedis,
+      prefix: config.queuePrefix,
+      perMinute: config.api.rateLimitPerMinute,
+      burst: config.api.rateLimitBurst,
+      log,
+    });
     const inFlight = inFlightCap(config.api.maxInFlight).handler;
     const freshness = () => recordedState(bypass, () => freshnessBody(state, config.scheduleTz, d.clock));
     const router = apiRouter({ reads, freshness, auth, inFlight, limit, log, metrics: d.metrics });
@@ -100,7 +117,15 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis subscriber error'));
       warmup = await subscribeWarmup(subscriber, state.generationChannel, reads, hot, log, generations);
     }
-    log.info({ cacheTtlSeconds: config.api.cacheTtlSeconds, separateCacheRedis: cacheRedis !== redis, warmUp: subscriber !== undefined, releaseAfterRead }, 'read API ready');
+    log.info(
+      {
+        cacheTtlSeconds: config.api.cacheTtlSeconds,
+        separateCacheRedis: cacheRedis !== redis,
+        warmUp: subscriber !== undefined,
+        releaseAfterRead,
+      },
+      'read API ready',
+    );
     return {
       router,
       warmupSettled: async () => warmup?.settled(await generations()) ?? true,

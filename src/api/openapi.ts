@@ -21,13 +21,22 @@ const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const header = (schema: Json, description: string, required = false): Json => ({ description, required, schema });
 
 const HEADERS = {
-  ETag: header({ type: 'string', pattern: '^W/".+"$' }, 'Weak tag of the answer (the same in every Content-Encoding); send it back as If-None-Match for a 304.', true),
+  ETag: header(
+    { type: 'string', pattern: '^W/".+"$' },
+    'Weak tag of the answer (the same in every Content-Encoding); send it back as If-None-Match for a 304.',
+    true,
+  ),
   CacheControl: header({ type: 'string' }, '`private, no-cache`: a client may keep the answer but must revalidate it.', true),
   Vary: header({ type: 'string' }, 'The request headers the answer depends on.', true),
-  ContentEncoding: header({ type: 'string', enum: ['br', 'gzip'] }, 'Set when the body (over 1 KB) was compressed as Accept-Encoding asked.'),
+  ContentEncoding: header(
+    { type: 'string', enum: ['br', 'gzip'] },
+    'Set when the body (over 1 KB) was compressed as Accept-Encoding asked.',
+  ),
   XCache: header(
     { type: 'string', enum: ['hit', 'miss', 'coalesced', 'stale', 'bypass'] },
-    'Where the answer came from: hit (Redis), miss (this request queried the warehouse), coalesced (a concurrent request queried it), stale (the warehouse failed; an older answer), bypass (not cached: cache off or Redis unreachable).',
+    'Where the answer came from: hit (Redis), miss (this request queried the warehouse), coalesced (a ' +
+      'concurrent request queried it), stale (the warehouse failed; an older answer), bypass (not ' +
+      'cached: cache off or Redis unreachable).',
     true,
   ),
   Warning: header({ type: 'string' }, '`110 - "Response is Stale"` with X-Cache: stale.'),
@@ -47,7 +56,9 @@ const ERRORS: Json = {
   NotAcceptable: problemResponse('The Accept header allows neither application/json nor application/problem+json.'),
   RateLimited: problemResponse("The client's rate limit is used up.", { 'Retry-After': HEADERS.RetryAfter }),
   Internal: problemResponse('A bug (logged with its stack).'),
-  Unavailable: problemResponse('The warehouse could not answer and no earlier answer is cached, or too many uncached reads are running.', { 'Retry-After': HEADERS.RetryAfter }),
+  Unavailable: problemResponse('The warehouse could not answer and no earlier answer is cached, or too many uncached reads are running.', {
+    'Retry-After': HEADERS.RetryAfter,
+  }),
   Problem: problemResponse('Any other error (wrong method: 405 with Allow; unknown path: 404).'),
 };
 const ERROR_REFS: Json = {
@@ -113,11 +124,18 @@ function runsOperation(id: string, summary: string, body: string, parameters: Js
       security: [{ board: [] }, { boardToken: [] }],
       parameters,
       responses: {
-        '200': { description: 'The answer.', headers: { 'Cache-Control': noStore }, content: { 'application/json': { schema: ref(body) } } },
+        '200': {
+          description: 'The answer.',
+          headers: { 'Cache-Control': noStore },
+          content: { 'application/json': { schema: ref(body) } },
+        },
         '400': { $ref: '#/components/responses/BadParameter' },
-        '401': problemResponse("No valid board credentials (BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN; the read API's keys are not accepted).", {
-          'WWW-Authenticate': HEADERS.WWWAuthenticate,
-        }),
+        '401': problemResponse(
+          "No valid board credentials (BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN; the read API's keys are not accepted).",
+          {
+            'WWW-Authenticate': HEADERS.WWWAuthenticate,
+          },
+        ),
         ...(notFound ? { '404': problemResponse('The run is not recorded, or older than RUNS_KEEP_DAYS.') } : {}),
         '500': { $ref: '#/components/responses/Internal' },
         default: { $ref: '#/components/responses/Problem' },
@@ -133,19 +151,49 @@ export function openApiDocument(version: string): Json {
       title: 'crm-materializer read API',
       version,
       description:
-        "The materialized CRM tables for the dashboard backend: cached reads invalidated by each refresh. Errors are RFC 9457 problem details. docs/api.md in the repository describes caching, paging, compression and what happens while Redis is away.",
+        'The materialized CRM tables for the dashboard backend: cached reads invalidated by each refresh. ' +
+        'Errors are RFC 9457 problem details. docs/api.md in the repository describes caching, paging, ' +
+        'compression and what happens while Redis is away.',
     },
     servers: [{ url: '/api/v1' }],
     security: [{ apiKey: [] }, { bearer: [] }],
     paths: {
-      '/metrics': operation('getMetrics', 'Rows, totals and non-conforming rates of crm_metrics_daily for a date range (at most 366 days).', 'MetricsBody', QUERIES.metrics, true),
-      '/priorities': operation('getPriorities', 'The open actions of one day over the eight priority categories.', 'PrioritiesBody', QUERIES.priorities, true),
+      '/metrics': operation(
+        'getMetrics',
+        'Rows, totals and non-conforming rates of crm_metrics_daily for a date range (at most 366 days).',
+        'MetricsBody',
+        QUERIES.metrics,
+        true,
+      ),
+      '/priorities': operation(
+        'getPriorities',
+        'The open actions of one day over the eight priority categories.',
+        'PrioritiesBody',
+        QUERIES.priorities,
+        true,
+      ),
       '/actions': operation('getActions', "One page of a day's open actions, in priority order.", 'ActionsBody', QUERIES.actions, true),
-      '/freshness': operation('getFreshness', 'Per table: last refresh, lag, validation status.', 'FreshnessBody', QUERIES.freshness, false),
-      '/runs': runsOperation('listRuns', 'The latest runs, newest planned first, and whether the schedule is paused.', 'RunsBody', parameters(RUNS_QUERY), false),
-      '/runs/{id}': runsOperation('getRun', 'One run with its table tasks (outcome, attempts, rows, error).', 'RunDetailBody', [
-        pathParameter('id', RUN_ID),
-      ], true),
+      '/freshness': operation(
+        'getFreshness',
+        'Per table: last refresh, lag, validation status.',
+        'FreshnessBody',
+        QUERIES.freshness,
+        false,
+      ),
+      '/runs': runsOperation(
+        'listRuns',
+        'The latest runs, newest planned first, and whether the schedule is paused.',
+        'RunsBody',
+        parameters(RUNS_QUERY),
+        false,
+      ),
+      '/runs/{id}': runsOperation(
+        'getRun',
+        'One run with its table tasks (outcome, attempts, rows, error).',
+        'RunDetailBody',
+        [pathParameter('id', RUN_ID)],
+        true,
+      ),
       '/openapi.json': {
         get: {
           operationId: 'getOpenApi',
@@ -191,7 +239,13 @@ export function openApiDocument(version: string): Json {
         PrioritiesBody: jsonSchema(PrioritiesBody, 'output'),
         ActionsBody: jsonSchema(ActionsBody, 'output'),
         FreshnessBody: jsonSchema(FreshnessBody, 'output'),
-        Problem: { ...jsonSchema(ProblemBody, 'output'), properties: { ...(jsonSchema(ProblemBody, 'output').properties as Json), status: { type: 'integer', enum: Object.keys(PROBLEM_TYPES).map(Number) } } },
+        Problem: {
+          ...jsonSchema(ProblemBody, 'output'),
+          properties: {
+            ...(jsonSchema(ProblemBody, 'output').properties as Json),
+            status: { type: 'integer', enum: Object.keys(PROBLEM_TYPES).map(Number) },
+          },
+        },
         Index: jsonSchema(IndexBody, 'output'),
         RunsBody: jsonSchema(RunsBody, 'output'),
         RunDetailBody: jsonSchema(RunDetailBody, 'output'),

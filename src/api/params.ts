@@ -52,7 +52,10 @@ function parse<R extends Route>(route: R, query: Query): z.infer<(typeof QUERIES
   const unknown = result.error.issues.find((i) => i.code === 'unrecognized_keys');
   if (unknown) {
     const name = unknown.keys[0] ?? '';
-    throw new ParamError(name, `unknown parameter ${name}: ${accepted.length > 0 ? `this endpoint accepts ${accepted.join(', ')}` : 'this endpoint takes none'}`);
+    throw new ParamError(
+      name,
+      `unknown parameter ${name}: ${accepted.length > 0 ? `this endpoint accepts ${accepted.join(', ')}` : 'this endpoint takes none'}`,
+    );
   }
   const issue = result.error.issues[0];
   const name = String(issue?.path[0] ?? '') as ParamName;
@@ -61,7 +64,10 @@ function parse<R extends Route>(route: R, query: Query): z.infer<(typeof QUERIES
 }
 
 const orNull = (v: string | undefined): string | null => v ?? null;
-const filters = (q: { organization_id?: string; location_id?: string }): Filters => ({ organization_id: orNull(q.organization_id), location_id: orNull(q.location_id) });
+const filters = (q: { organization_id?: string; location_id?: string }): Filters => ({
+  organization_id: orNull(q.organization_id),
+  location_id: orNull(q.location_id),
+});
 
 export function metricsQuery(query: Query): MetricsQuery {
   const q = parse('metrics', query);

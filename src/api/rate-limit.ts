@@ -41,8 +41,13 @@ export function rateLimit(o: RateLimitOptions): RequestHandler {
     const [allowed, waitMs] = verdict;
     if (allowed === 1) return next();
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    sendProblem(res, 429, `rate limit exceeded: at most ${o.perMinute} requests a minute per client (bursts of ${o.burst}); retry after ${seconds} s`, {
-      retryAfterSeconds: seconds,
-    });
+    sendProblem(
+      res,
+      429,
+      `rate limit exceeded: at most ${o.perMinute} requests a minute per client (bursts of ${o.burst}); retry after ${seconds} s`,
+      {
+        retryAfterSeconds: seconds,
+      },
+    );
   };
 }

@@ -10,7 +10,10 @@ const RETRY_AFTER_SECONDS = 5;
 
 export async function recordedState<T>(bypass: CacheBypass, read: () => Promise<T>): Promise<T> {
   const unavailable = (cause?: unknown): ApiUnavailableError =>
-    new ApiUnavailableError('the recorded state is in Redis, which is unreachable: try again shortly', { cause, retryAfterSeconds: RETRY_AFTER_SECONDS });
+    new ApiUnavailableError('the recorded state is in Redis, which is unreachable: try again shortly', {
+      cause,
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+    });
   if (!bypass.redisReady) throw unavailable();
   try {
     return await read();

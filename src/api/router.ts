@@ -17,7 +17,12 @@ import { packageVersion } from '../version.js';
 
 export const API_PATH = '/api/v1';
 
-const ROUTES: Readonly<Record<string, ApiRoute>> = { '/metrics': 'metrics', '/priorities': 'priorities', '/actions': 'actions', '/freshness': 'freshness' };
+const ROUTES: Readonly<Record<string, ApiRoute>> = {
+  '/metrics': 'metrics',
+  '/priorities': 'priorities',
+  '/actions': 'actions',
+  '/freshness': 'freshness',
+};
 /** Every path the API answers, each with GET (and HEAD) only. */
 const PATHS = new Set(['/', '/openapi.json', ...Object.keys(ROUTES)]);
 const ALLOW = 'GET, HEAD';
@@ -63,23 +68,39 @@ export function apiRouter(deps: RouterDeps): Router {
   router.use(deps.auth);
   if (deps.limit) router.use(deps.limit);
 
-  const cached = (read: (req: Request) => Promise<CacheOutcome>): RequestHandler => async (req, res) => {
-    const { body, result } = await read(req);
-    res.setHeader('X-Cache', result);
-    if (result === 'stale') res.setHeader('Warning', '110 - "Response is Stale"');
-    res.setHeader('Cache-Control', 'private, no-cache');
-    sendJson(req, res, body);
-  };
-  router.get('/metrics', cached((req) => deps.reads.metrics(metricsQuery(req.query))));
-  router.get('/priorities', cached((req) => deps.reads.priorities(prioritiesQuery(req.query))));
-  router.get('/actions', cached((req) => deps.reads.actions(actionsQuery(req.query))));
+  const cached =
+    (read: (req: Request) => Promise<CacheOutcome>): RequestHandler =>
+    async (req, res) => {
+      const { body, result } = await read(req);
+      res.setHeader('X-Cache', result);
+      if (result === 'stale') res.setHeader('Warning', '110 - "Response is Stale"');
+      res.setHeader('Cache-Control', 'private, no-cache');
+      sendJson(req, res, body);
+    };
+  router.get(
+    '/metrics',
+    cached((req) => deps.reads.metrics(metricsQuery(req.query))),
+  );
+  router.get(
+    '/priorities',
+    cached((req) => deps.reads.priorities(prioritiesQuery(req.query))),
+  );
+  router.get(
+    '/actions',
+    cached((req) => deps.reads.actions(actionsQuery(req.query))),
+  );
   router.get('/freshness', async (req, res) => {
     freshnessQuery(req.query);
     res.setHeader('Cache-Control', 'private, no-cache');
     sendJson(req, res, JSON.stringify(await deps.freshness()));
   });
   router.use((req, res) => {
-    sendProblem(res, 404, `no such endpoint: ${req.method} ${API_PATH}${req.path}; the API is GET ${API_PATH}/metrics, /priorities, /actions, /freshness (see ${API_PATH}/openapi.json)`);
+    sendProblem(
+      res,
+      404,
+      `no such endpoint: ${req.method} ${API_PATH}${req.path}; the API is GET ${API_PATH}/metrics, ` +
+        `/priorities, /actions, /freshness (see ${API_PATH}/openapi.json)`,
+    );
   });
   router.use(errors(deps.log));
   return router;
@@ -89,7 +110,9 @@ export function apiRouter(deps: RouterDeps): Router {
 function methods(): RequestHandler {
   return (req, res, next) => {
     if (!PATHS.has(req.path) || req.method === 'GET' || req.method === 'HEAD') return next();
-    sendProblem(res, 405, `${req.method} is not allowed on ${API_PATH}${req.path}: the read API answers GET (and HEAD) only`, { headers: { Allow: ALLOW } });
+    sendProblem(res, 405, `${req.method} is not allowed on ${API_PATH}${req.path}: the read API answers GET (and HEAD) only`, {
+      headers: { Allow: ALLOW },
+    });
   };
 }
 

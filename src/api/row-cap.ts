@@ -20,5 +20,8 @@ export function checkRowCap(rows: readonly Row[], maxRows: number, from: IsoDate
     throw new ParamError('to', `${lead}, and ${first} alone is over it: filter by organization_id or location_id`);
   }
   const fits = addDays(over, -1);
-  throw new ParamError('to', `${lead}: ask for from=${first}&to=${fits}, then from=${over} onwards, or filter by organization_id or location_id`);
+  throw new ParamError(
+    'to',
+    `${lead}: ask for from=${first}&to=${fits}, then from=${over} onwards, or filter by organization_id or location_id`,
+  );
 }

@@ -21,12 +21,17 @@ export const RUNS_PARAMS = {
   limit: z
     .string()
     .regex(/^(?:[1-9]|[1-9][0-9]|[1-4][0-9]{2}|500)$/)
-    .meta({ description: `At most this many runs: a whole number from 1 to ${MAX_RUNS_LIMIT} (default ${DEFAULT_RUNS_LIMIT}).`, examples: ['20'] }),
+    .meta({
+      description: `At most this many runs: a whole number from 1 to ${MAX_RUNS_LIMIT} (default ${DEFAULT_RUNS_LIMIT}).`,
+      examples: ['20'],
+    }),
 } as const;
 export const RUNS_QUERY = z.object(RUNS_PARAMS).partial().strict();
 
 /** The job payloads' run id rule (queue/jobs.ts), documented. */
-export const RUN_ID = RUN_ID_SCHEMA.meta({ description: "A run id as GET /runs lists it: `2026-11-29`, a forced re-run `2026-11-29#2` ('#' written %23), a backfill chunk `bf_…`." });
+export const RUN_ID = RUN_ID_SCHEMA.meta({
+  description: "A run id as GET /runs lists it: `2026-11-29`, a forced re-run `2026-11-29#2` ('#' written %23), a backfill chunk `bf_…`.",
+});
 
 export const RunSummaryBody = z.object({
   runId: z.string(),
@@ -41,7 +46,10 @@ export const RunSummaryBody = z.object({
   seconds: z.number().nonnegative().nullable().meta({ description: 'Planning to the end of validation; null while running.' }),
   failed: z.array(z.string()).readonly().optional().meta({ description: 'The tasks that failed.' }),
   tracked: z.boolean().optional().meta({ description: 'Counted in the run-duration metrics (daily runs).' }),
-  revalidated: z.object({ at: ms, by: z.string().optional() }).optional().meta({ description: 'Validated again after a retry from the board: when, and who retried.' }),
+  revalidated: z
+    .object({ at: ms, by: z.string().optional() })
+    .optional()
+    .meta({ description: 'Validated again after a retry from the board: when, and who retried.' }),
 });
 
 export const RunTaskBody = z.object({

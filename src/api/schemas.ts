@@ -27,7 +27,10 @@ const dateParam = (description: string): Param => ({
   message: (name) => `${name} must be a real calendar date as YYYY-MM-DD, e.g. 2026-11-29`,
 });
 const idParam = (description: string): Param => ({
-  schema: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).meta({ description, examples: ['O1'] }),
+  schema: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+    .meta({ description, examples: ['O1'] }),
   message: (name) => `${name} must be 1 to 64 characters: letters, digits, _ . : -`,
 });
 
@@ -39,7 +42,10 @@ const PARAMS = {
   location_id: idParam('Only this location.'),
   responsavel: {
     // Names such as 'Fábio Nunes': any printable text, no control characters.
-    schema: z.string().regex(/^[^\p{Cc}]{1,128}$/u).meta({ description: 'Only the actions of this person.', examples: ['ana'] }),
+    schema: z
+      .string()
+      .regex(/^[^\p{Cc}]{1,128}$/u)
+      .meta({ description: 'Only the actions of this person.', examples: ['ana'] }),
     message: () => 'responsavel must be 1 to 128 characters, without control characters',
   },
   prioridade: {
@@ -48,11 +54,18 @@ const PARAMS = {
   },
   page_size: {
     // 1..500 as a pattern, so the document states the exact rule.
-    schema: z.string().regex(/^(?:[1-9]|[1-9][0-9]|[1-4][0-9]{2}|500)$/).meta({ description: `Rows per page: a whole number from 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`, examples: ['50'] }),
+    schema: z
+      .string()
+      .regex(/^(?:[1-9]|[1-9][0-9]|[1-4][0-9]{2}|500)$/)
+      .meta({ description: `Rows per page: a whole number from 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`, examples: ['50'] }),
     message: () => `page_size must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
   },
   cursor: {
-    schema: z.string().min(1).max(MAX_CURSOR_LENGTH).meta({ description: 'The `next_cursor` of the previous page, with the same filters.' }),
+    schema: z
+      .string()
+      .min(1)
+      .max(MAX_CURSOR_LENGTH)
+      .meta({ description: 'The `next_cursor` of the previous page, with the same filters.' }),
     message: () => 'cursor is not one this API returned',
   },
 } as const satisfies Record<string, Param>;
@@ -61,7 +74,9 @@ export type ParamName = keyof typeof PARAMS;
 export const paramMessage = (name: ParamName): string => PARAMS[name].message(name);
 
 function query<const N extends readonly ParamName[]>(names: N) {
-  return z.strictObject(Object.fromEntries(names.map((n) => [n, PARAMS[n].schema.optional()])) as { [K in N[number]]: z.ZodOptional<z.ZodType<string>> });
+  return z.strictObject(
+    Object.fromEntries(names.map((n) => [n, PARAMS[n].schema.optional()])) as { [K in N[number]]: z.ZodOptional<z.ZodType<string>> },
+  );
 }
 
 /** Each endpoint's query parameters (all optional; an unknown or repeated one is refused). */
@@ -92,7 +107,15 @@ export const MetricsBody = z
     to: nullableDay,
     organization_id: id,
     location_id: id,
-    rows: z.array(z.object({ data_referencia: nullableDay, organization_id: id, location_id: id, ...COUNT_FIELDS, atualizado_em: z.string().nullable() })),
+    rows: z.array(
+      z.object({
+        data_referencia: nullableDay,
+        organization_id: id,
+        location_id: id,
+        ...COUNT_FIELDS,
+        atualizado_em: z.string().nullable(),
+      }),
+    ),
     totals: z.object(COUNT_FIELDS),
     rates: z.object({ verificacoes_nao_conformes_pct: pct, perguntas_nao_conformes_pct: pct, controles_criticos_nao_conformes_pct: pct }),
   })
@@ -104,7 +127,9 @@ export const PrioritiesBody = z
     organization_id: id,
     location_id: id,
     total: count,
-    categories: z.array(z.object({ prioridade: z.enum(PRIORIDADES), ordem: z.number().int().min(0).max(7), total_acoes: count })).length(PRIORIDADES.length),
+    categories: z
+      .array(z.object({ prioridade: z.enum(PRIORIDADES), ordem: z.number().int().min(0).max(7), total_acoes: count }))
+      .length(PRIORIDADES.length),
   })
   .meta({ description: 'The open actions of one day over the eight priority categories, zeros included.' });
 
@@ -151,10 +176,23 @@ export const FreshnessBody = z
         latest_date: nullableDay,
         data_lag_days: z.number().int().nullable(),
         last_refresh: z
-          .object({ date: day, run_id: z.string().optional(), outcome: z.enum(['success', 'failure']), finished_at: instant, rows_written: z.number().int().nullable().optional() })
+          .object({
+            date: day,
+            run_id: z.string().optional(),
+            outcome: z.enum(['success', 'failure']),
+            finished_at: instant,
+            rows_written: z.number().int().nullable().optional(),
+          })
           .nullable(),
         last_validation: z
-          .object({ date: day, at: instant, status: z.string(), reasons: z.array(z.string()).readonly(), rows: z.number().int().nullable(), data_lag_days_at_date: z.number().int().nullable() })
+          .object({
+            date: day,
+            at: instant,
+            status: z.string(),
+            reasons: z.array(z.string()).readonly(),
+            rows: z.number().int().nullable(),
+            data_lag_days_at_date: z.number().int().nullable(),
+          })
           .nullable(),
         generation: z.number().int().nonnegative(),
       }),

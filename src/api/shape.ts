@@ -37,7 +37,10 @@ export const pct = (part: number, whole: number): number | null => (whole === 0 
 export function metricsBody(q: MetricsQuery, rows: readonly Row[]): MetricsAnswer {
   const ate = asIsoDate(rows[0]?.ate);
   // Without `to`, the range ends at the newest day, and spans at most MAX_RANGE_DAYS from `from`.
-  const to = ate !== null && q.from !== null && q.to === null && daysBetween(q.from, ate) >= MAX_RANGE_DAYS ? addDays(q.from, MAX_RANGE_DAYS - 1) : ate;
+  const to =
+    ate !== null && q.from !== null && q.to === null && daysBetween(q.from, ate) >= MAX_RANGE_DAYS
+      ? addDays(q.from, MAX_RANGE_DAYS - 1)
+      : ate;
   const data = rows
     .filter((r) => r.data_referencia !== null && r.data_referencia !== undefined)
     .map((r) => ({
@@ -54,7 +57,9 @@ export function metricsBody(q: MetricsQuery, rows: readonly Row[]): MetricsAnswe
 
 export function prioritiesBody(q: PrioritiesQuery, rows: readonly Row[]): PrioritiesAnswer {
   const date = asIsoDate(rows[0]?.dia);
-  const byName = new Map(rows.filter((r) => r.prioridade !== null && r.prioridade !== undefined).map((r) => [str(r.prioridade), num(r.total_acoes)]));
+  const byName = new Map(
+    rows.filter((r) => r.prioridade !== null && r.prioridade !== undefined).map((r) => [str(r.prioridade), num(r.total_acoes)]),
+  );
   const categories = PRIORIDADES.map((prioridade, ordem) => ({ prioridade, ordem, total_acoes: byName.get(prioridade) ?? 0 }));
   return {
     date,

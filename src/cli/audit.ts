@@ -8,7 +8,10 @@ type Out = (text: string) => void;
 export function registerAuditCommand(program: Command, out: Out): void {
   program
     .command('audit')
-    .description('count source anomalies over the whole views (verifications without a date, questions of unknown verifications, closed actions without CLOSED_AT), queued (default) or --inline')
+    .description(
+      'count source anomalies over the whole views (verifications without a date, questions of unknown ' +
+        'verifications, closed actions without CLOSED_AT), queued (default) or --inline',
+    )
     .option('--inline', 'run the audit in this process instead of the queue')
     .option('--json', 'print the report (or the queued job) as JSON')
     .action(async (opts: { inline?: boolean; json?: boolean }) => {
@@ -18,7 +21,11 @@ export function registerAuditCommand(program: Command, out: Out): void {
         await withQueues(async (c) => {
           const id = jobIds.sourceAudit(Date.now());
           await c.queues['source-audit'].add('source-audit', {}, { ...defaultJobOptions(c.config), jobId: id });
-          out(opts.json ? JSON.stringify({ queued: id }) : `source audit queued as ${id}: its report shows in Bull Board (queue source-audit) and as crm_source_anomalies`);
+          out(
+            opts.json
+              ? JSON.stringify({ queued: id })
+              : `source audit queued as ${id}: its report shows in Bull Board (queue source-audit) and as crm_source_anomalies`,
+          );
         });
         return;
       }

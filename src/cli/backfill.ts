@@ -30,7 +30,7 @@ export function registerBackfillCommand(program: Command, out: Out, setExit: (co
     .option('--allow-future', 'accept dates after today (retention is not part of a backfill)')
     .option('--wait', 'follow the chunks live and exit with their outcome (0 all succeeded, 1 any failed)')
     .option('--operator <name>', "who runs it, kept in each chunk's run record (default: the OS user)")
-    .option('--json', 'print the plan (and with --wait each chunk\'s outcome) as JSON')
+    .option('--json', "print the plan (and with --wait each chunk's outcome) as JSON")
     .action(async (opts: BackfillOpts) => setExit(await backfill(opts, out)));
 }
 
@@ -65,20 +65,46 @@ async function backfill(opts: BackfillOpts, out: Out): Promise<number> {
     });
     if (tty) process.stderr.write('\n');
     const skipped = planned.filter((p) => !p.added).length;
-    text(`queued ${planned.length - skipped} chunk(s)${skipped ? `, ${skipped} planned before (unchanged)` : ''}${opts.wait ? '' : "; watch them on the board or with 'crm-materializer status'"}`);
+    text(
+      `queued ${planned.length - skipped} chunk(s)${skipped ? `, ${skipped} planned before (unchanged)` : ''}` +
+        (opts.wait ? '' : "; watch them on the board or with 'crm-materializer status'"),
+    );
     const added = new Map(planned.map((p) => [p.runId, p.added]));
     if (!opts.wait) {
-      if (opts.json) out(JSON.stringify({ from, to, jobs, chunks: chunks.map((ch) => ({ ...ch, added: added.get(ch.runId) ?? false })) }, null, 2));
+      if (opts.json)
+        out(JSON.stringify({ from, to, jobs, chunks: chunks.map((ch) => ({ ...ch, added: added.get(ch.runId) ?? false })) }, null, 2));
       return 0;
     }
-    const results = await watchRuns(c, plans.map((p) => p.runId), text);
+    const results = await watchRuns(
+      c,
+      plans.map((p) => p.runId),
+      text,
+    );
     const failed = chunks.filter((ch) => !results.get(ch.runId)?.ok);
     const ok = failed.length === 0;
     if (opts.json) {
       const outcome = (id: string) => ({ outcome: results.get(id)?.ok ? 'success' : 'failure', detail: results.get(id)?.detail ?? '' });
-      out(JSON.stringify({ from, to, jobs, outcome: ok ? 'success' : 'failure', chunks: chunks.map((ch) => ({ ...ch, added: added.get(ch.runId) ?? false, ...outcome(ch.runId) })) }, null, 2));
+      out(
+        JSON.stringify(
+          {
+            from,
+            to,
+            jobs,
+            outcome: ok ? 'success' : 'failure',
+            chunks: chunks.map((ch) => ({ ...ch, added: added.get(ch.runId) ?? false, ...outcome(ch.runId) })),
+          },
+          null,
+          2,
+        ),
+      );
     } else {
-      out(ok ? `backfill ${from}..${to} succeeded: ${chunks.length} chunk(s)` : `backfill ${from}..${to} failed: ${failed.length} of ${chunks.length} chunk(s) (${failed.map((f) => f.runId).join(', ')}); retry the failed jobs on the board, or run the backfill again with the same dates after the fix`);
+      out(
+        ok
+          ? `backfill ${from}..${to} succeeded: ${chunks.length} chunk(s)`
+          : `backfill ${from}..${to} failed: ${failed.length} of ${chunks.length} chunk(s) ` +
+              `(${failed.map((f) => f.runId).join(', ')}); retry the failed jobs on the board, or run the ` +
+              `backfill again with the same dates after the fix`,
+      );
     }
     return ok ? 0 : 1;
   }, config);

@@ -18,16 +18,22 @@ type Out = (text: string) => void;
 export function registerTableCommands(program: Command, out: Out, setExit: (code: number) => void): void {
   program
     .command('init')
-    .description('create the schema and the three tables if missing (idempotent); says which existed and their layout, and prints the migration of an old layout (never runs it)')
+    .description(
+      'create the schema and the three tables if missing (idempotent); says which existed and their ' +
+        'layout, and prints the migration of an old layout (never runs it)',
+    )
     .action(() =>
-      withServices(async ({ sql, warehouse, ctx }) => {
-        const { inspectLayouts, formatLayouts } = await import('../tasks/layout.js');
-        // Read before creating: which tables were there, and how their rows are laid out.
-        const layouts = await inspectLayouts(ctx, TABLE_NAMES);
-        for (const s of sql.init()) await warehouse.execute(s);
-        out(formatLayouts(layouts));
-        out(`tables ready in ${sql.table('crm_metrics_daily').split('.').slice(0, 2).join('.')}`);
-      }, { create: true }),
+      withServices(
+        async ({ sql, warehouse, ctx }) => {
+          const { inspectLayouts, formatLayouts } = await import('../tasks/layout.js');
+          // Read before creating: which tables were there, and how their rows are laid out.
+          const layouts = await inspectLayouts(ctx, TABLE_NAMES);
+          for (const s of sql.init()) await warehouse.execute(s);
+          out(formatLayouts(layouts));
+          out(`tables ready in ${sql.table('crm_metrics_daily').split('.').slice(0, 2).join('.')}`);
+        },
+        { create: true },
+      ),
     );
 
   program
@@ -40,38 +46,62 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
     .option('--force', 'queue the run again even if this date was run before')
     .option('--inline', 'run the tasks in this process instead of the queue')
     .option('--allow-future', `accept a --date more than ${FUTURE_TOLERANCE_DAYS} day after today (retention still deletes nothing for it)`)
-    .option('--accept-anomaly', 'publish refreshed days the publish guard held (PUBLISH_MIN_RATIO); queued, it runs the date again as --force does')
+    .option(
+      '--accept-anomaly',
+      'publish refreshed days the publish guard held (PUBLISH_MIN_RATIO); queued, it runs the date again as --force does',
+    )
     .option('--operator <name>', "who runs it, kept in the run's record (default: the OS user)")
     .option('--json', 'print one JSON object: the queued run (with --wait its outcome and tasks), or the inline summary and validation')
-    .action(async (opts: { date?: string; tables?: string; tasks?: string; inline?: boolean; wait?: boolean; force?: boolean; allowFuture?: boolean; acceptAnomaly?: boolean; operator?: string; json?: boolean }) => {
-      const operator = parseOperatorFlag(opts.operator);
-      if (!opts.inline) {
-        if (opts.tasks !== undefined) throw new UsageError('--tasks works with --inline: a queued run always runs refresh, retention and validation');
-      } else if (opts.wait || opts.force) {
-        throw new UsageError(`${opts.wait ? '--wait' : '--force'} works with a queued run: drop --inline (an inline run always runs now, to its end)`);
-      }
-      if (!opts.inline) {
-        const { runQueued } = await import('./run-queued.js');
-        setExit(await runQueued(loadConfig(), { ...opts, operator }, out));
-        return;
-      }
-      // Every flag is checked before the engine is opened: a refused date changes nothing.
-      const config = loadConfig();
-      const date = parseRunDateFlag(opts.date, config.scheduleTz, { allowFuture: opts.allowFuture });
-      const req = { date, tables: parseTablesFlag(opts.tables), tasks: parseTasksFlag(opts.tasks), acceptAnomaly: opts.acceptAnomaly ?? false };
-      const { withRecorder } = await import('./recorder.js');
-      await withServices(async ({ ctx }) => {
-        // With --json, stdout is the JSON object only: a note about Redis goes to stderr.
-        const note = opts.json ? (t: string) => process.stderr.write(`${t}\n`) : out;
-        const summary = await withRecorder(config, note, (recorder) => runInline(ctx, config, req, { recorder }), operator);
-        if (opts.json) out(JSON.stringify(summary, null, 2));
-        else {
-          out(formatRunSummary(summary));
-          if (summary.validation) out(`\n${formatValidation(summary.validation)}`);
+    .action(
+      async (opts: {
+        date?: string;
+        tables?: string;
+        tasks?: string;
+        inline?: boolean;
+        wait?: boolean;
+        force?: boolean;
+        allowFuture?: boolean;
+        acceptAnomaly?: boolean;
+        operator?: string;
+        json?: boolean;
+      }) => {
+        const operator = parseOperatorFlag(opts.operator);
+        if (!opts.inline) {
+          if (opts.tasks !== undefined)
+            throw new UsageError('--tasks works with --inline: a queued run always runs refresh, retention and validation');
+        } else if (opts.wait || opts.force) {
+          throw new UsageError(
+            `${opts.wait ? '--wait' : '--force'} works with a queued run: drop --inline (an inline run always runs now, to its end)`,
+          );
         }
-        setExit(summary.ok ? 0 : 1);
-      });
-    });
+        if (!opts.inline) {
+          const { runQueued } = await import('./run-queued.js');
+          setExit(await runQueued(loadConfig(), { ...opts, operator }, out));
+          return;
+        }
+        // Every flag is checked before the engine is opened: a refused date changes nothing.
+        const config = loadConfig();
+        const date = parseRunDateFlag(opts.date, config.scheduleTz, { allowFuture: opts.allowFuture });
+        const req = {
+          date,
+          tables: parseTablesFlag(opts.tables),
+          tasks: parseTasksFlag(opts.tasks),
+          acceptAnomaly: opts.acceptAnomaly ?? false,
+        };
+        const { withRecorder } = await import('./recorder.js');
+        await withServices(async ({ ctx }) => {
+          // With --json, stdout is the JSON object only: a note about Redis goes to stderr.
+          const note = opts.json ? (t: string) => process.stderr.write(`${t}\n`) : out;
+          const summary = await withRecorder(config, note, (recorder) => runInline(ctx, config, req, { recorder }), operator);
+          if (opts.json) out(JSON.stringify(summary, null, 2));
+          else {
+            out(formatRunSummary(summary));
+            if (summary.validation) out(`\n${formatValidation(summary.validation)}`);
+          }
+          setExit(summary.ok ? 0 : 1);
+        });
+      },
+    );
 
   program
     .command('validate')
@@ -81,7 +111,12 @@ export function registerTableCommands(program: Command, out: Out, setExit: (code
     .option('--json', 'print the report as JSON')
     .action((opts: { date?: string; tables?: string; json?: boolean }) =>
       withServices(async ({ config, ctx }) => {
-        const report = await validate(ctx, parseDateFlag(opts.date, config.scheduleTz), parseTablesFlag(opts.tables), config.refreshWindowDays);
+        const report = await validate(
+          ctx,
+          parseDateFlag(opts.date, config.scheduleTz),
+          parseTablesFlag(opts.tables),
+          config.refreshWindowDays,
+        );
         out(opts.json ? JSON.stringify(report, null, 2) : formatValidation(report));
         setExit(report.checksPassed && report.worstStatus !== 'critical' ? 0 : 1);
       }),

@@ -16,8 +16,13 @@ export interface SeedFlags {
 }
 
 /** Seed with a progress line on stderr (a terminal sees it update in place). */
-export async function seedWithProgress(s: Services, flags: SeedFlags, err: (text: string) => void = (t) => process.stderr.write(t)): Promise<SeedSummary> {
-  if (s.config.warehouse !== 'duckdb') throw new UsageError('demo seed writes the embedded DuckDB file only: unset WAREHOUSE or set WAREHOUSE=duckdb');
+export async function seedWithProgress(
+  s: Services,
+  flags: SeedFlags,
+  err: (text: string) => void = (t) => process.stderr.write(t),
+): Promise<SeedSummary> {
+  if (s.config.warehouse !== 'duckdb')
+    throw new UsageError('demo seed writes the embedded DuckDB file only: unset WAREHOUSE or set WAREHOUSE=duckdb');
   const scale = parseChoice(flags.scale ?? 'small', DEMO_SCALES, '--scale');
   const tty = process.stderr.isTTY;
   const onProgress = (p: SeedProgress): void => {
@@ -50,10 +55,15 @@ export function registerDemoCommands(program: Command, out: Out): void {
     .option('--seed <N>', 'random seed (same seed, same data)', '42')
     .option('--end-date <YYYY-MM-DD>', 'last day with data (default: today in SCHEDULE_TZ)')
     .action((flags: SeedFlags) =>
-      withServices(async (s) => {
-        const summary = await seedWithProgress(s, flags);
-        const rows = Object.entries(summary.rows).map(([k, v]) => `${k}=${v}`).join(' ');
-        out(`seeded ${summary.scale} (${summary.startDate}..${summary.endDate}, seed ${summary.seed}) in ${summary.seconds}s: ${rows}`);
-      }, { create: true }),
+      withServices(
+        async (s) => {
+          const summary = await seedWithProgress(s, flags);
+          const rows = Object.entries(summary.rows)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ');
+          out(`seeded ${summary.scale} (${summary.startDate}..${summary.endDate}, seed ${summary.seed}) in ${summary.seconds}s: ${rows}`);
+        },
+        { create: true },
+      ),
     );
 }

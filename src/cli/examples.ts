@@ -4,13 +4,22 @@ import type { Command } from 'commander';
 const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   '': ['start --demo', 'status', 'run --date 2026-11-29 --wait'],
   init: ['init'],
-  run: ['run --date 2026-11-29 --wait', 'run --date 2026-11-29 --force --wait --json', 'run --inline --date 2026-11-29 --tables crm_metrics_daily', 'run --date 2026-11-29 --accept-anomaly --wait', 'run --date 2026-11-29 --force --operator jane.doe'],
+  run: [
+    'run --date 2026-11-29 --wait',
+    'run --date 2026-11-29 --force --wait --json',
+    'run --inline --date 2026-11-29 --tables crm_metrics_daily',
+    'run --date 2026-11-29 --accept-anomaly --wait',
+    'run --date 2026-11-29 --force --operator jane.doe',
+  ],
   validate: ['validate --date 2026-11-29 --json'],
   audit: ['audit', 'audit --inline --json'],
   sql: ['sql render --engine databricks --date 2026-11-29'],
   'sql render': ['sql render --engine duckdb --date 2026-11-29'],
   start: ['start --demo', 'start --roles worker'],
-  backfill: ['backfill --from 2026-09-01 --to 2026-10-30 --dry-run', 'backfill --from 2026-09-01 --to 2026-10-30 --wait --operator jane.doe'],
+  backfill: [
+    'backfill --from 2026-09-01 --to 2026-10-30 --dry-run',
+    'backfill --from 2026-09-01 --to 2026-10-30 --wait --operator jane.doe',
+  ],
   status: ['status', 'status --json'],
   schedule: ['schedule pause --reason "source migration until Monday"', 'schedule resume'],
   'schedule pause': ['schedule pause --reason "source migration until Monday" --operator jane.doe'],
@@ -25,6 +34,9 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
 export function addExamples(command: Command, path = ''): void {
   const examples = EXAMPLES[path];
   if (!examples) throw new Error(`no help example for '${path}': add one in src/cli/examples.ts`);
-  command.addHelpText('after', `\nExample${examples.length > 1 ? 's' : ''}:\n${examples.map((e) => `  $ crm-materializer ${e}`).join('\n')}`);
+  command.addHelpText(
+    'after',
+    `\nExample${examples.length > 1 ? 's' : ''}:\n${examples.map((e) => `  $ crm-materializer ${e}`).join('\n')}`,
+  );
   for (const sub of command.commands) addExamples(sub, path === '' ? sub.name() : `${path} ${sub.name()}`);
 }

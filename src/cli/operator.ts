@@ -15,6 +15,7 @@ export function defaultOperator(): string {
 export function parseOperatorFlag(raw: string | undefined): string {
   if (raw === undefined) return defaultOperator();
   const name = raw.trim();
-  if (!/^[\w.@+-]{1,64}$/.test(name)) throw new UsageError(`--operator '${raw}' is not valid: use 1-64 letters, digits or . @ + - _ (e.g. --operator jane.doe)`);
+  if (!/^[\w.@+-]{1,64}$/.test(name))
+    throw new UsageError(`--operator '${raw}' is not valid: use 1-64 letters, digits or . @ + - _ (e.g. --operator jane.doe)`);
   return name;
 }

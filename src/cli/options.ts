@@ -11,7 +11,11 @@ export function parseDateFlag(value: string | undefined, timeZone: string, flag 
 }
 
 /** A reference date for a command that writes: also refused when in the future, unless `allowFuture`. */
-export function parseRunDateFlag(value: string | undefined, timeZone: string, opts: { flag?: string; allowFuture?: boolean; clock?: Clock } = {}): IsoDate {
+export function parseRunDateFlag(
+  value: string | undefined,
+  timeZone: string,
+  opts: { flag?: string; allowFuture?: boolean; clock?: Clock } = {},
+): IsoDate {
   const clock = opts.clock ?? systemClock;
   const now = clock.now();
   if (value === undefined) return todayIn(clock, timeZone);
@@ -20,10 +24,16 @@ export function parseRunDateFlag(value: string | undefined, timeZone: string, op
 
 function parseList<T extends string>(raw: string | undefined, all: readonly T[], flag: string, isValid: (s: string) => s is T): T[] {
   if (raw === undefined) return [...all];
-  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (items.length === 0) throw new UsageError(`${flag} is empty: use one or more of ${all.join(', ')}`);
   for (const item of items) {
-    if (!isValid(item)) throw new UsageError(`unknown ${flag.replace(/^--/, '').replace(/s$/, '')} '${item}' in ${flag}: use one or more of ${all.join(', ')}`);
+    if (!isValid(item))
+      throw new UsageError(
+        `unknown ${flag.replace(/^--/, '').replace(/s$/, '')} '${item}' in ${flag}: use one or more of ${all.join(', ')}`,
+      );
   }
   // Registry order, whatever the order given.
   return all.filter((a) => items.includes(a));
@@ -44,6 +54,7 @@ export function parseChoice<T extends string>(raw: string, choices: readonly T[]
 
 export function parseIntFlag(raw: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new UsageError(`${flag} '${raw}' is not valid: use a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new UsageError(`${flag} '${raw}' is not valid: use a whole number from ${min} to ${max}`);
   return Number(raw);
 }

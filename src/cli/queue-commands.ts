@@ -8,9 +8,13 @@ type Out = (text: string) => void;
 
 export function parseRoles(raw: string | undefined): Role[] {
   if (raw === undefined) return [...ROLES];
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.find((r) => !(ROLES as readonly string[]).includes(r));
-  if (bad !== undefined || items.length === 0) throw new UsageError(`unknown role '${bad ?? ''}' in --roles: use one or more of ${ROLES.join(', ')}`);
+  if (bad !== undefined || items.length === 0)
+    throw new UsageError(`unknown role '${bad ?? ''}' in --roles: use one or more of ${ROLES.join(', ')}`);
   return ROLES.filter((r) => items.includes(r));
 }
 
@@ -30,7 +34,10 @@ export function registerQueueCommands(program: Command, out: Out, setExit: (code
 
   program
     .command('status')
-    .description('schedule (paused or not), latest run, last refresh per table, queue counts and failed jobs; exit 1 when the latest run failed or a table is critical')
+    .description(
+      'schedule (paused or not), latest run, last refresh per table, queue counts and failed jobs; exit ' +
+        '1 when the latest run failed or a table is critical',
+    )
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const [{ withQueues }, { printStatus }] = await Promise.all([import('./queue-client.js'), import('./status.js')]);

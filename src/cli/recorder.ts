@@ -11,9 +11,17 @@ import type { RunRecorder } from '../tasks/recorder.js';
 const CONNECT_TIMEOUT_MS = 2000;
 
 /** `operator`: who runs it, kept in the inline run's record. */
-export async function withRecorder<T>(config: Config, note: (line: string) => void, fn: (recorder: RunRecorder | undefined) => Promise<T>, operator?: string): Promise<T> {
+export async function withRecorder<T>(
+  config: Config,
+  note: (line: string) => void,
+  fn: (recorder: RunRecorder | undefined) => Promise<T>,
+  operator?: string,
+): Promise<T> {
   const untold = (why: string): void =>
-    note(`note: Redis at ${redactUrl(config.redisUrl)} ${why}: the read API's cache and the freshness state were not told about this run (the next run that reaches Redis updates them)`);
+    note(
+      `note: Redis at ${redactUrl(config.redisUrl)} ${why}: the read API's cache and the freshness ` +
+        `state were not told about this run (the next run that reaches Redis updates them)`,
+    );
   let redis;
   try {
     redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:cli`, { timeoutMs: CONNECT_TIMEOUT_MS });

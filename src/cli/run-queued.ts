@@ -10,7 +10,16 @@ type Out = (text: string) => void;
 /** Queue a run (the default mode of `run`); --wait follows it and exits with its outcome; --json prints one JSON object. */
 export async function runQueued(
   config: Config,
-  opts: { date?: string; tables?: string; wait?: boolean; force?: boolean; json?: boolean; allowFuture?: boolean; acceptAnomaly?: boolean; operator?: string },
+  opts: {
+    date?: string;
+    tables?: string;
+    wait?: boolean;
+    force?: boolean;
+    json?: boolean;
+    allowFuture?: boolean;
+    acceptAnomaly?: boolean;
+    operator?: string;
+  },
   out: Out,
 ): Promise<number> {
   const allowFuture = opts.allowFuture ?? false;
@@ -23,7 +32,15 @@ export async function runQueued(
   return withQueues(async (c) => {
     const runId = await runIdFor(c.state, config, date, tables, force);
     const origin = { trigger: force ? ('forced' as const) : ('manual' as const), ...(opts.operator ? { operator: opts.operator } : {}) };
-    const planned = await enqueueRun(c.flows, c.state, config, { runId, date, tables, retention: true, allowFuture, origin, ...(acceptAnomaly ? { acceptAnomaly } : {}) });
+    const planned = await enqueueRun(c.flows, c.state, config, {
+      runId,
+      date,
+      tables,
+      retention: true,
+      allowFuture,
+      origin,
+      ...(acceptAnomaly ? { acceptAnomaly } : {}),
+    });
     text(
       planned.repaired
         ? `run ${runId} had been claimed but its jobs were never added (an interrupted planning): queued now (${tables.join(', ')})`

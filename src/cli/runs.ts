@@ -1,4 +1,7 @@
-/** `runs` and `runs show <id>`: what ran when, how and by whom, how long each task took, what failed and why (from the run records in Redis). */
+/**
+ * `runs` and `runs show <id>`: what ran when, how and by whom, how long each task took, what failed
+ * and why (from the run records in Redis).
+ */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { RunDetail, RunSummary } from '../state/run-list.js';
@@ -31,7 +34,17 @@ export function registerRunsCommands(program: Command, out: Out): void {
         if (opts.json) return out(JSON.stringify(shown, null, 2));
         if (shown.length === 0) return out(`no runs recorded${date ? ` for ${date}` : ''} (runs are kept ${config.runsKeepDays} days)`);
         const at = (ms: number): string => formatInstant(ms, config.scheduleTz, true);
-        const rows = shown.map((r) => [r.runId, r.kind, r.date, how(r), at(r.plannedAt), r.startedAt === undefined ? null : at(r.startedAt), r.seconds, r.outcome, (r.failed ?? []).join('; ')]);
+        const rows = shown.map((r) => [
+          r.runId,
+          r.kind,
+          r.date,
+          how(r),
+          at(r.plannedAt),
+          r.startedAt === undefined ? null : at(r.startedAt),
+          r.seconds,
+          r.outcome,
+          (r.failed ?? []).join('; '),
+        ]);
         out(textTable(['run', 'kind', 'D', 'trigger', 'planned', 'started', 'seconds', 'outcome', 'problems'], rows, outputWidth()));
       });
     });
@@ -44,7 +57,10 @@ export function registerRunsCommands(program: Command, out: Out): void {
       const [{ withQueues }, { runDetail }] = await load();
       await withQueues(async ({ state, config }) => {
         const run = await runDetail(state, id);
-        if (!run) throw new UsageError(`run '${id}' is not recorded (or older than RUNS_KEEP_DAYS=${config.runsKeepDays}): list the runs with 'crm-materializer runs'`);
+        if (!run)
+          throw new UsageError(
+            `run '${id}' is not recorded (or older than RUNS_KEEP_DAYS=${config.runsKeepDays}): list the runs with 'crm-materializer runs'`,
+          );
         if (opts.json) return out(JSON.stringify(run, null, 2));
         printRun(run, config.scheduleTz, out);
       });
@@ -56,12 +72,23 @@ function printRun(r: RunDetail, tz: string, out: Out): void {
   out(`run ${r.runId} (${r.kind}) for D ${r.date}: ${r.outcome}`);
   out(`trigger: ${how(r)}`);
   const started = r.startedAt === undefined ? ', not started' : `, started ${formatInstant(r.startedAt, tz)}`;
-  out(`planned ${formatInstant(r.plannedAt, tz)}${started}${r.finishedAt ? `, finished ${formatInstant(r.finishedAt, tz)} (${r.seconds} s)` : ''}`);
-  if (r.revalidated) out(`validated again ${formatInstant(r.revalidated.at, tz)} after a board retry${r.revalidated.by ? ` by ${r.revalidated.by}` : ''}`);
+  const finished = r.finishedAt ? `, finished ${formatInstant(r.finishedAt, tz)} (${r.seconds} s)` : '';
+  out(`planned ${formatInstant(r.plannedAt, tz)}${started}${finished}`);
+  if (r.revalidated)
+    out(`validated again ${formatInstant(r.revalidated.at, tz)} after a board retry${r.revalidated.by ? ` by ${r.revalidated.by}` : ''}`);
   for (const problem of r.failed ?? []) out(`  problem: ${problem}`);
   if (r.tasks.length === 0) return out('no table task recorded yet');
   out('');
-  const rows = r.tasks.map((t) => [t.task, t.table, t.date, t.outcome, t.attempts ?? null, t.retriedBy ?? null, t.seconds.toFixed(1), t.task === 'refresh' ? t.rowsWritten : (t.rowsDeleted ?? null)]);
+  const rows = r.tasks.map((t) => [
+    t.task,
+    t.table,
+    t.date,
+    t.outcome,
+    t.attempts ?? null,
+    t.retriedBy ?? null,
+    t.seconds.toFixed(1),
+    t.task === 'refresh' ? t.rowsWritten : (t.rowsDeleted ?? null),
+  ]);
   out(textTable(['task', 'table', 'D', 'outcome', 'attempts', 'retried by', 'seconds', 'rows'], rows, width));
   // Errors are long: one line each under the table, whole.
   const failed = r.tasks.filter((t) => t.error);

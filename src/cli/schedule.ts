@@ -11,7 +11,9 @@ type Out = (text: string) => void;
 const load = () => Promise.all([import('../producer/pause.js'), import('./queue-client.js')]);
 
 export function registerScheduleCommands(program: Command, out: Out): void {
-  const schedule = program.command('schedule').description('pause or resume the daily schedule (manual runs and backfills still work while paused)');
+  const schedule = program
+    .command('schedule')
+    .description('pause or resume the daily schedule (manual runs and backfills still work while paused)');
 
   schedule
     .command('pause')
@@ -22,11 +24,16 @@ export function registerScheduleCommands(program: Command, out: Out): void {
       const [{ pauseSchedule }, { withQueues }] = await load();
       const operator = parseOperatorFlag(opts.operator);
       const reason = opts.reason?.trim();
-      if (reason !== undefined && (reason === '' || reason.length > 500)) throw new UsageError('--reason must be 1-500 characters: say why the schedule is paused');
+      if (reason !== undefined && (reason === '' || reason.length > 500))
+        throw new UsageError('--reason must be 1-500 characters: say why the schedule is paused');
       return withQueues(async (c) => {
         const { paused, pause } = await pauseSchedule({ ...c, clock: systemClock }, operator, reason);
         const since = `since ${formatInstant(pause.at, c.config.scheduleTz)} by ${pause.by}${pause.reason ? ` (${pause.reason})` : ''}`;
-        out(paused ? `schedule paused ${since}; resume with 'crm-materializer schedule resume'` : `schedule was paused already ${since}: nothing changed`);
+        out(
+          paused
+            ? `schedule paused ${since}; resume with 'crm-materializer schedule resume'`
+            : `schedule was paused already ${since}: nothing changed`,
+        );
       });
     });
 
@@ -40,8 +47,13 @@ export function registerScheduleCommands(program: Command, out: Out): void {
       const operator = parseOperatorFlag(opts.operator);
       return withQueues(async (c) => {
         const r = await resumeSchedule({ ...c, clock: systemClock }, operator, { catchUp: opts.catchUp });
-        out(r.ended ? `schedule resumed (paused since ${formatInstant(r.ended.at, c.config.scheduleTz)} by ${r.ended.by})` : 'schedule was not paused: nothing changed');
-        if (r.caughtUp) out(`today's tick passed while paused: run ${r.caughtUp.runId} ${r.caughtUp.added ? 'queued' : 'was queued before'}`);
+        out(
+          r.ended
+            ? `schedule resumed (paused since ${formatInstant(r.ended.at, c.config.scheduleTz)} by ${r.ended.by})`
+            : 'schedule was not paused: nothing changed',
+        );
+        if (r.caughtUp)
+          out(`today's tick passed while paused: run ${r.caughtUp.runId} ${r.caughtUp.added ? 'queued' : 'was queued before'}`);
       });
     });
 }

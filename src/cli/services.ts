@@ -15,7 +15,11 @@ export interface Services {
 }
 
 /** `create`: the command may create the DuckDB file (`init`, `demo seed`); the others refuse a missing one. */
-export async function withServices<T>(fn: (s: Services) => Promise<T>, options: { readonly create?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+export async function withServices<T>(
+  fn: (s: Services) => Promise<T>,
+  options: { readonly create?: boolean } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
   const config = loadConfig(env);
   const log = createLogger(config.logLevel, process.stderr, config.logFormat);
   const sql = new SqlBuilder(config, dialectOf(config));

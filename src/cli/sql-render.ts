@@ -24,7 +24,9 @@ export function renderSteps(config: Config, engine: Engine, date: IsoDate, writt
 /** A planned step as SQL text: a comment with its bound values, then its statements. */
 function formatStep(step: PlannedStep, engine: Engine): string {
   const params = Object.assign({}, ...step.statements.map((s) => s.params ?? {})) as Record<string, unknown>;
-  const bound = Object.entries(params).map(([k, v]) => `${k}=${describe(v)}`).join(', ');
+  const bound = Object.entries(params)
+    .map(([k, v]) => `${k}=${describe(v)}`)
+    .join(', ');
   const body = step.statements.map((s) => `${s.sql};`);
   const wrapped = step.atomic && engine === 'duckdb' ? ['BEGIN TRANSACTION;', ...body, 'COMMIT;'] : body;
   return [`-- ${step.title}${bound ? `  [${bound}]` : ''}`, ...wrapped, ''].join('\n');

@@ -32,7 +32,10 @@ export async function startCommand(roles: readonly Role[], opts: { demo?: boolea
   // Credentials only once the address is ours: a busy port fails before any is printed.
   for (const note of demo.notes) out(note);
   const base = `http://${urlHost(service.host)}:${service.port}`;
-  out(`crm-materializer is running: ${base}${roles.includes('web') ? '/admin/queues' : '/healthz'}  (metrics: /metrics, health: /healthz /readyz)`);
+  out(
+    `crm-materializer is running: ${base}${roles.includes('web') ? '/admin/queues' : '/healthz'}  ` +
+      `(metrics: /metrics, health: /healthz /readyz)`,
+  );
   const watching = new AbortController();
   let reported: Promise<void> = Promise.resolve();
   if (opts.demo && roles.includes('scheduler')) {
@@ -61,15 +64,30 @@ async function planDemoRun(service: Service, config: Config, log: Logger): Promi
   const { runtime, caughtUp } = service;
   const today = todayIn(runtime.clock, config.scheduleTz);
   if (caughtUp?.added && caughtUp.date === today) {
-    return { runId: caughtUp.runId, message: `today's run ${caughtUp.runId} is queued (today's scheduled time had passed when the scheduler started)` };
+    return {
+      runId: caughtUp.runId,
+      message: `today's run ${caughtUp.runId} is queued (today's scheduled time had passed when the scheduler started)`,
+    };
   }
   const pause = await runtime.state.schedulePause();
   if (pause) {
     const since = `${formatInstant(pause.at, config.scheduleTz)} by ${pause.by}${pause.reason ? ` (${pause.reason})` : ''}`;
-    return { message: `the schedule is paused (since ${since}): today's run is not planned; 'crm-materializer schedule resume' plans it, 'crm-materializer run' runs it now` };
+    return {
+      message:
+        `the schedule is paused (since ${since}): today's run is not planned; 'crm-materializer schedule ` +
+        `resume' plans it, 'crm-materializer run' runs it now`,
+    };
   }
-  const planned = await planDailyRun({ config, flows: runtime.flows, state: runtime.state, log, clock: runtime.clock }, today, { trigger: 'manual', operator: defaultOperator() });
-  return { runId: planned.runId, message: planned.added ? `today's run ${planned.runId} is queued` : `today's run ${planned.runId} was planned before this start: following it` };
+  const planned = await planDailyRun({ config, flows: runtime.flows, state: runtime.state, log, clock: runtime.clock }, today, {
+    trigger: 'manual',
+    operator: defaultOperator(),
+  });
+  return {
+    runId: planned.runId,
+    message: planned.added
+      ? `today's run ${planned.runId} is queued`
+      : `today's run ${planned.runId} was planned before this start: following it`,
+  };
 }
 
 /** `start --demo`: once today's run has settled, print its validation table (a newcomer sees the tables filled). */
@@ -89,19 +107,25 @@ async function reportWhenDone(rt: WorkerRuntime, runId: string, out: Out, signal
 async function prepareDemo(config: Config, roles: readonly Role[], out: Out): Promise<{ config: Config; notes: string[] }> {
   const notes: string[] = [];
   if (config.warehouse === 'duckdb' && roles.includes('worker')) {
-    await withServices(async (s) => {
-      if (!(await hasDemoData(s.warehouse, config.catalog, config.sourceSchema))) {
-        out(`no source data in ${config.duckdbPath}: seeding the small demo data set`);
-        await seedWithProgress(s, {});
-      }
-    }, { create: true });
+    await withServices(
+      async (s) => {
+        if (!(await hasDemoData(s.warehouse, config.catalog, config.sourceSchema))) {
+          out(`no source data in ${config.duckdbPath}: seeding the small demo data set`);
+          await seedWithProgress(s, {});
+        }
+      },
+      { create: true },
+    );
   }
   if (!roles.includes('web')) return { config, notes };
   let demo = config;
   const { user, password, token, auth } = config.board;
   if (auth !== 'off' && !(user && password) && !token) {
     const generated = randomBytes(12).toString('base64url');
-    notes.push(`Bull Board login for this run: user 'admin', password '${generated}' (set BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN to choose your own)`);
+    notes.push(
+      `Bull Board login for this run: user 'admin', password '${generated}' (set ` +
+        `BOARD_USER/BOARD_PASSWORD or BOARD_TOKEN to choose your own)`,
+    );
     demo = { ...demo, board: Object.freeze({ ...demo.board, user: 'admin', password: generated }) };
   }
   if (config.api.auth !== 'off' && config.api.keyHashes.length === 0 && config.api.jwksFile === undefined) {

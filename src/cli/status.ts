@@ -1,4 +1,7 @@
-/** `status`: what an operator asks first. Reads Redis only, never the warehouse. Exit 1 when the latest run failed or a table is critical. */
+/**
+ * `status`: what an operator asks first. Reads Redis only, never the warehouse. Exit 1 when the
+ * latest run failed or a table is critical.
+ */
 import { systemClock, todayIn, type Clock } from '../clock.js';
 import { asIsoDate, dataLagDays } from '../dates.js';
 import { nextFireTimes, SCHEDULER_ID } from '../producer/scheduler.js';
@@ -19,7 +22,13 @@ export interface StatusReport {
     paused: { since: string; by: string; reason: string | null } | null;
   };
   /** The newest run of every table (the daily run of the newest date, or its latest forced re-run). */
-  readonly latestRun: { runId: string; date: string; outcome: 'success' | 'failure' | 'running'; finishedAt: string | null; failed: readonly string[] } | null;
+  readonly latestRun: {
+    runId: string;
+    date: string;
+    outcome: 'success' | 'failure' | 'running';
+    finishedAt: string | null;
+    failed: readonly string[];
+  } | null;
   readonly tables: {
     table: string;
     lastRefresh: TableRecord | null;
@@ -35,7 +44,6 @@ export interface StatusReport {
   readonly failed: { queue: string; id: string; failedReason: string; finishedOn: string | null }[];
 }
 
-
 export async function statusReport(c: QueueClient, clock: Clock = systemClock): Promise<StatusReport> {
   const { config, state, queues } = c;
   const [scheduler, recorded, tables, oldest, validation, pause, latest] = await Promise.all([
@@ -49,7 +57,8 @@ export async function statusReport(c: QueueClient, clock: Clock = systemClock): 
   ]);
   const today = todayIn(clock, config.scheduleTz);
   // Instants in SCHEDULE_TZ with their offset (RFC 3339), as the text output shows them.
-  const iso = (ms: string | number | undefined): string | null => (ms === undefined || ms === '' ? null : isoInstant(Number(ms), config.scheduleTz));
+  const iso = (ms: string | number | undefined): string | null =>
+    ms === undefined || ms === '' ? null : isoInstant(Number(ms), config.scheduleTz);
   const counts: Record<string, Record<string, number>> = {};
   const failed: StatusReport['failed'] = [];
   for (const name of QUEUE_NAMES) {
@@ -71,7 +80,15 @@ export async function statusReport(c: QueueClient, clock: Clock = systemClock): 
       lastEnqueuedAt: iso(recorded.lastEnqueuedAt),
       paused: pause ? { since: iso(pause.at) ?? '', by: pause.by, reason: pause.reason ?? null } : null,
     },
-    latestRun: latest ? { runId: latest.runId, date: latest.date, outcome: latest.outcome ?? 'running', finishedAt: iso(latest.finishedAt), failed: latest.failed ?? [] } : null,
+    latestRun: latest
+      ? {
+          runId: latest.runId,
+          date: latest.date,
+          outcome: latest.outcome ?? 'running',
+          finishedAt: iso(latest.finishedAt),
+          failed: latest.failed ?? [],
+        }
+      : null,
     tables: TABLE_NAMES.map((t) => {
       const latestDate = asIsoDate(tables[t]?.latest_date);
       return {
@@ -106,24 +123,59 @@ export async function printStatus(c: QueueClient, out: (t: string) => void, json
   const line = (text: string): void => out(truncate(text, width));
   const p = r.schedule.paused;
   line(`schedule: '${r.schedule.cron}' in ${tz}${r.schedule.registered ? '' : ' (not registered yet: start the scheduler role)'}`);
-  if (p) line(`PAUSED since ${at(p.since)} by ${p.by}${p.reason ? `: ${p.reason}` : ''} (no run is planned; 'crm-materializer schedule resume' resumes)`);
+  if (p)
+    line(
+      `PAUSED since ${at(p.since)} by ${p.by}${p.reason ? `: ${p.reason}` : ''} ` +
+        "(no run is planned; 'crm-materializer schedule resume' resumes)",
+    );
   line(`next ticks${p ? ' (skipped while paused)' : ''}: ${r.schedule.next.map((n) => at(n)).join(', ')}`);
-  line(`last run planned: ${r.schedule.lastEnqueuedAt ? at(r.schedule.lastEnqueuedAt) : 'never'}; run in progress since: ${at(r.runInProgressSince)}`);
+  line(
+    `last run planned: ${r.schedule.lastEnqueuedAt ? at(r.schedule.lastEnqueuedAt) : 'never'}; run in ` +
+      `progress since: ${at(r.runInProgressSince)}`,
+  );
   const lr = r.latestRun;
-  line(lr ? `latest run: ${lr.runId} (D ${lr.date}) ${lr.outcome}${lr.finishedAt ? ` at ${at(lr.finishedAt)}` : ''}${lr.failed.length ? `: ${lr.failed.join('; ')}` : ''}` : 'latest run: none yet');
+  line(
+    lr
+      ? `latest run: ${lr.runId} (D ${lr.date}) ${lr.outcome}${lr.finishedAt ? ` at ${at(lr.finishedAt)}` : ''}` +
+          (lr.failed.length ? `: ${lr.failed.join('; ')}` : '')
+      : 'latest run: none yet',
+  );
   out('');
   out(
     textTable(
       ['table', 'latest date', 'lag', 'status', 'last D', 'outcome', 'seconds', 'rows', 'finished'],
       r.tables.map((t) => {
         const last = t.lastRefresh;
-        return [t.table, t.latestDate, t.dataLagDays, t.status, last?.date, last?.outcome, last ? last.seconds.toFixed(1) : null, last?.rowsWritten, last ? formatInstant(last.finishedAt, tz, true) : null];
+        return [
+          t.table,
+          t.latestDate,
+          t.dataLagDays,
+          t.status,
+          last?.date,
+          last?.outcome,
+          last ? last.seconds.toFixed(1) : null,
+          last?.rowsWritten,
+          last ? formatInstant(last.finishedAt, tz, true) : null,
+        ];
       }),
       width,
     ),
   );
   const states = ['workers', 'waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'];
-  out(`\n${textTable(['queue', ...states], Object.entries(r.queues).map(([q, counts]) => [q, ...states.map((s) => counts[s] ?? 0)]), width)}`);
-  if (r.failed.length > 0) out(`\nfailed jobs (retry them on the board):\n${textTable(['queue', 'job', 'failed at', 'error'], r.failed.map((f) => [f.queue, f.id, at(f.finishedOn), f.failedReason]), width)}`);
+  out(
+    `\n${textTable(
+      ['queue', ...states],
+      Object.entries(r.queues).map(([q, counts]) => [q, ...states.map((s) => counts[s] ?? 0)]),
+      width,
+    )}`,
+  );
+  if (r.failed.length > 0)
+    out(
+      `\nfailed jobs (retry them on the board):\n${textTable(
+        ['queue', 'job', 'failed at', 'error'],
+        r.failed.map((f) => [f.queue, f.id, at(f.finishedOn), f.failedReason]),
+        width,
+      )}`,
+    );
   return statusExitCode(r);
 }

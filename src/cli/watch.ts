@@ -38,7 +38,13 @@ async function taskState(c: Pick<QueueClient, 'queues'>, t: { queue: 'refresh' |
   return { queue: t.queue, id: t.id, state, attempts: job.attemptsMade, ...(state === 'failed' ? { error: job.failedReason } : {}) };
 }
 
-export async function watchRun(c: Pick<QueueClient, 'queues' | 'state'>, runId: string, print: (line: string) => void, pollMs = 500, signal?: AbortSignal): Promise<WatchResult> {
+export async function watchRun(
+  c: Pick<QueueClient, 'queues' | 'state'>,
+  runId: string,
+  print: (line: string) => void,
+  pollMs = 500,
+  signal?: AbortSignal,
+): Promise<WatchResult> {
   const seen = new Map<string, string>();
   const validationId = jobIds.validation(runId);
   for (;;) {
@@ -68,7 +74,13 @@ export async function watchRun(c: Pick<QueueClient, 'queues' | 'state'>, runId: 
 }
 
 /** Several runs at once (a backfill's chunks): one progress line per change, each run's outcome as it settles. */
-export async function watchRuns(c: Pick<QueueClient, 'queues' | 'state'>, runIds: readonly string[], print: (line: string) => void, pollMs = 1000, signal?: AbortSignal): Promise<Map<string, WatchResult>> {
+export async function watchRuns(
+  c: Pick<QueueClient, 'queues' | 'state'>,
+  runIds: readonly string[],
+  print: (line: string) => void,
+  pollMs = 1000,
+  signal?: AbortSignal,
+): Promise<Map<string, WatchResult>> {
   const results = new Map<string, WatchResult>();
   const progress = new Map<string, string>();
   const pending = new Set(runIds);

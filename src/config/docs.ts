@@ -7,7 +7,10 @@ export const CONFIG_TABLE_END = '<!-- config-table:end -->';
 
 export function configTable(): string {
   const escape = (s: string): string => s.replaceAll('|', '\\|');
-  const rows = Object.values(VARS).map((v) => `| \`${v.name}\` | ${v.default === undefined ? '—' : `\`${escape(v.default)}\``} | ${escape(v.doc)}${v.secret ? ' *(secret)*' : ''} |`);
+  const rows = Object.values(VARS).map((v) => {
+    const fallback = v.default === undefined ? '—' : `\`${escape(v.default)}\``;
+    return `| \`${v.name}\` | ${fallback} | ${escape(v.doc)}${v.secret ? ' *(secret)*' : ''} |`;
+  });
   const perTable = TABLE_NAMES.map((t) => `\`${retentionEnvVar(t)}\``).join(', ');
   rows.push(`| ${perTable} | \`RETENTION_DAYS\` | Retention of one table, overriding RETENTION_DAYS. |`);
   return [CONFIG_TABLE_START, '| variable | default | meaning |', '|---|---|---|', ...rows, CONFIG_TABLE_END].join('\n');

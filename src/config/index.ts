@@ -124,7 +124,9 @@ class Reader {
   get<T>(v: VarSpec<T>, fallback?: T): T | undefined {
     const raw = this.env[v.name];
     if (raw !== undefined && raw.trim() === '' && v.emptyIsError) {
-      this.problems.push(`${v.name} is set but empty: set a value or unset it for the default${v.default === undefined ? '' : ` '${v.default}'`}`);
+      this.problems.push(
+        `${v.name} is set but empty: set a value or unset it for the default${v.default === undefined ? '' : ` '${v.default}'`}`,
+      );
       return v.default === undefined ? fallback : v.parse(v.default);
     }
     const value = raw !== undefined && raw !== '' ? raw : v.default;
@@ -163,12 +165,18 @@ export function loadConfig(env: Env = process.env): Config {
   });
   if (warehouse === 'databricks') r.problems.push(...databricksProblems(databricks));
   if (warehouse === 'duckdb' && sourceCatalog !== catalog) {
-    r.problems.push(`CRM_SOURCE_CATALOG='${sourceCatalog}' must equal CRM_CATALOG='${catalog}' with WAREHOUSE=duckdb (the DuckDB file is one catalog): set only CRM_SOURCE_SCHEMA`);
+    r.problems.push(
+      `CRM_SOURCE_CATALOG='${sourceCatalog}' must equal CRM_CATALOG='${catalog}' with WAREHOUSE=duckdb ` +
+        `(the DuckDB file is one catalog): set only CRM_SOURCE_SCHEMA`,
+    );
   }
   const vacuumRetainHours = r.get(VARS.VACUUM_RETAIN_HOURS);
   const vacuumAllowShortRetention = r.get(VARS.VACUUM_ALLOW_SHORT_RETENTION);
   if (vacuumRetainHours < 168 && !vacuumAllowShortRetention) {
-    r.problems.push(`VACUUM_RETAIN_HOURS=${vacuumRetainHours} is below 168 hours, which breaks concurrent readers and time travel: use at least 168, or set VACUUM_ALLOW_SHORT_RETENTION=true`);
+    r.problems.push(
+      `VACUUM_RETAIN_HOURS=${vacuumRetainHours} is below 168 hours, which breaks concurrent readers and ` +
+        `time travel: use at least 168, or set VACUUM_ALLOW_SHORT_RETENTION=true`,
+    );
   }
   const redisUrl = r.get(VARS.REDIS_URL);
   const config: Config = {
@@ -264,7 +272,9 @@ function readRetention(r: Reader, refreshWindowDays: number): Readonly<Record<Ta
     const window = TABLES[table].refreshMode === 'rolling-window' ? refreshWindowDays : 1;
     if (days < window) {
       r.problems.push(
-        `${override === undefined ? VARS.RETENTION_DAYS.name : name}=${days} is below ${table}'s refresh window of ${window} days (retention would delete what the refresh writes): use at least ${window}`,
+        `${override === undefined ? VARS.RETENTION_DAYS.name : name}=${days} is below ${table}'s refresh ` +
+          `window of ${window} days (retention would delete what the refresh writes): use at least ` +
+          `${window}`,
       );
     }
     out[table] = days;

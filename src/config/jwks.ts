@@ -31,7 +31,9 @@ export function loadJwks(path: string): VerificationKey[] {
     doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new RangeError(code ? `must be a readable JWKS file (${code})` : 'must be a JSON Web Key Set ({"keys": [...]}): the file is not JSON');
+    throw new RangeError(
+      code ? `must be a readable JWKS file (${code})` : 'must be a JSON Web Key Set ({"keys": [...]}): the file is not JSON',
+    );
   }
   const keys = (doc as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0) throw new RangeError('must be a JSON Web Key Set with at least one key ({"keys": [...]})');
@@ -47,7 +49,8 @@ function toKey(jwk: Jwk, index: number): VerificationKey {
   const kid = typeof jwk.kid === 'string' ? jwk.kid : undefined;
   if (jwk.kty === 'oct') {
     if (jwk.alg !== undefined && jwk.alg !== 'HS256') throw new RangeError(`${where}: an "oct" key must have "alg": "HS256"`);
-    if (typeof jwk.k !== 'string' || Buffer.from(jwk.k, 'base64url').length < 32) throw new RangeError(`${where}: an "oct" key needs "k" of at least 32 bytes (base64url)`);
+    if (typeof jwk.k !== 'string' || Buffer.from(jwk.k, 'base64url').length < 32)
+      throw new RangeError(`${where}: an "oct" key needs "k" of at least 32 bytes (base64url)`);
     return { kid, alg: 'HS256', key: createSecretKey(Buffer.from(jwk.k, 'base64url')) };
   }
   if (jwk.kty === 'RSA') {

@@ -15,10 +15,32 @@ import { ACTION_TYPES, MIX, RESPONSIBLES } from './scales.js';
 
 /** Independent random streams. */
 const SALT = {
-  activity: 1, opens: 2, openDay: 3, ncRate: 4, visit: 5, time: 6, noDate: 7, removed: 8, repeat: 9,
-  skip: 10, unanswered: 11, nonConforming: 12, questionRepeat: 13,
-  raise: 20, delay: 21, noDue: 22, due: 23, never: 24, close: 25, status: 26, closedAt: 27, anomaly: 28,
-  noVerification: 29, responsible: 30, type: 31, actionRepeat: 32,
+  activity: 1,
+  opens: 2,
+  openDay: 3,
+  ncRate: 4,
+  visit: 5,
+  time: 6,
+  noDate: 7,
+  removed: 8,
+  repeat: 9,
+  skip: 10,
+  unanswered: 11,
+  nonConforming: 12,
+  questionRepeat: 13,
+  raise: 20,
+  delay: 21,
+  noDue: 22,
+  due: 23,
+  never: 24,
+  close: 25,
+  status: 26,
+  closedAt: 27,
+  anomaly: 28,
+  noVerification: 29,
+  responsible: 30,
+  type: 31,
+  actionRepeat: 32,
 } as const;
 
 /** Column DDL of each source view, types as in TABLES.md (STRING is DuckDB's VARCHAR). */
@@ -117,13 +139,17 @@ ORDER BY a.vnum, a.j, r.k`;
   private slots(chunk: Chunk): string {
     const { spec, days, startWeekday, orgBoundaries } = this.plan;
     const u = this.u.bind(this);
-    const orgCase = orgBoundaries.length === 0 ? '0' : `CASE ${orgBoundaries.map((b, i) => `WHEN t.l < ${b} THEN ${i}`).join(' ')} ELSE ${orgBoundaries.length} END`;
+    const orgCase =
+      orgBoundaries.length === 0
+        ? '0'
+        : `CASE ${orgBoundaries.map((b, i) => `WHEN t.l < ${b} THEN ${i}`).join(' ')} ELSE ${orgBoundaries.length} END`;
     const weekday = `CASE (${startWeekday} + d.di) % 7 ${MIX.weekdayFactor.map((f, i) => `WHEN ${i} THEN ${f}`).join(' ')} END`;
     const perSlot = spec.visitsPerWeekday / MIX.slotsPerDay;
     return `loc AS (
   SELECT t.l, ${orgCase} AS org,
     ${MIX.activityBase} + ${u(SALT.activity, 't.l')} AS activity,
-    CASE WHEN ${u(SALT.opens, 't.l')} < ${MIX.lateOpening} THEN CAST(floor(${u(SALT.openDay, 't.l')} * ${Math.floor(days * 0.8)}) AS BIGINT) ELSE 0 END AS opened,
+    CASE WHEN ${u(SALT.opens, 't.l')} < ${MIX.lateOpening}
+      THEN CAST(floor(${u(SALT.openDay, 't.l')} * ${Math.floor(days * 0.8)}) AS BIGINT) ELSE 0 END AS opened,
     ${MIX.nonConformingFrom} + ${MIX.nonConformingSpread} * ${u(SALT.ncRate, 't.l')} AS nc_rate
   FROM range(${spec.locations}) AS t(l)
 ),
@@ -153,7 +179,9 @@ ver AS (
     const { checklists } = this.plan;
     const size = `CASE v.org ${checklists.map((n, i) => `WHEN ${i} THEN ${n}`).join(' ')} END`;
     const skip = this.u(SALT.skip, 'v.vnum');
-    const skipped = `CASE WHEN ${skip} < ${1 - MIX.checklistSkip} THEN 0 ELSE 1 + CAST(floor((${skip} - ${1 - MIX.checklistSkip}) * ${3 / MIX.checklistSkip}) AS BIGINT) END`;
+    const skipped =
+      `CASE WHEN ${skip} < ${1 - MIX.checklistSkip} THEN 0 ELSE 1 + CAST(floor((${skip} - ` +
+      `${1 - MIX.checklistSkip}) * ${3 / MIX.checklistSkip}) AS BIGINT) END`;
     return `asked AS (
   SELECT v.vnum, v.di, v.l, v.org, v.nc_rate, v.secs, v.day_ts, q.j, ((q.j * 7 + v.org * 3) % 5 = 0) AS critical
   FROM ver AS v CROSS JOIN range(${Math.max(...checklists)}) AS q(j)

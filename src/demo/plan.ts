@@ -34,8 +34,10 @@ export function makePlan(scale: string, endInput: string, days?: number, seed = 
   const endDate = parseIsoDate(endInput, 'demo end date');
   const spec = SCALES[scale];
   const n = days ?? spec.days;
-  if (!Number.isInteger(n) || n < 1 || n > 3660) throw new UsageError(`demo history of ${n} days: use a whole number of days from 1 to 3660`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2_147_483_647) throw new UsageError(`demo seed ${seed}: use a whole number from 0 to 2147483647`);
+  if (!Number.isInteger(n) || n < 1 || n > 3660)
+    throw new UsageError(`demo history of ${n} days: use a whole number of days from 1 to 3660`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2_147_483_647)
+    throw new UsageError(`demo seed ${seed}: use a whole number from 0 to 2147483647`);
   const startDate = addDays(endDate, -(n - 1));
   return {
     scale,

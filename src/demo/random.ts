@@ -27,7 +27,8 @@ function constantFor(seed: number, salt: number): number {
  * independent streams for the same terms.
  */
 export function randomInt(seed: number, salt: number, terms: readonly string[]): string {
-  if (terms.length === 0 || terms.length > TERM_MULTIPLIERS.length) throw new Error(`randomInt takes 1 to ${TERM_MULTIPLIERS.length} terms`);
+  if (terms.length === 0 || terms.length > TERM_MULTIPLIERS.length)
+    throw new Error(`randomInt takes 1 to ${TERM_MULTIPLIERS.length} terms`);
   const parts = terms.map((t, i) => `((CAST(${t} AS BIGINT) * ${TERM_MULTIPLIERS[i]}) % ${PRIME})`);
   let x = `((${parts.join(' + ')} + ${constantFor(seed, salt)}) % ${PRIME})`;
   for (const m of ROUND_MULTIPLIERS) x = `((xor(${x}, ${x} >> 15) * ${m}) % ${PRIME})`;

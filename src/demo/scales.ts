@@ -77,8 +77,19 @@ export const MIX = {
 } as const;
 
 export const RESPONSIBLES = [
-  'Ana Souza', 'Bruno Lima', 'Carla Mendes', 'Diego Rocha', 'Elisa Castro', 'Fábio Nunes', 'Gabriela Dias',
-  'Heitor Alves', 'Isabela Prado', 'João Pereira', 'Larissa Melo', 'Marcos Teixeira', 'Natália Ramos',
+  'Ana Souza',
+  'Bruno Lima',
+  'Carla Mendes',
+  'Diego Rocha',
+  'Elisa Castro',
+  'Fábio Nunes',
+  'Gabriela Dias',
+  'Heitor Alves',
+  'Isabela Prado',
+  'João Pereira',
+  'Larissa Melo',
+  'Marcos Teixeira',
+  'Natália Ramos',
 ] as const;
 
 export const ACTION_TYPES = ['CORRETIVA', 'TREINAMENTO', 'MANUTENCAO', 'LIMPEZA', 'REPOSICAO'] as const;

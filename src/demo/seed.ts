@@ -97,7 +97,10 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedSummary> {
 
   const rows = {} as Record<SourceView, number>;
   for (const view of SOURCE_VIEWS) {
-    const [row] = await warehouse.query({ sql: `SELECT COUNT(*) AS n FROM ${qualified(opts.catalog, opts.sourceSchema, view)}` }, { signal });
+    const [row] = await warehouse.query(
+      { sql: `SELECT COUNT(*) AS n FROM ${qualified(opts.catalog, opts.sourceSchema, view)}` },
+      { signal },
+    );
     rows[view] = Number(row?.n ?? 0);
   }
   return {
@@ -112,12 +115,21 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedSummary> {
 }
 
 /** Replace the source relations (tables or views of those names) by the staging tables, atomically on DuckDB. */
-async function publish(warehouse: Warehouse, catalog: string, schema: string, staging: (v: SourceView) => string, signal?: AbortSignal): Promise<void> {
+async function publish(
+  warehouse: Warehouse,
+  catalog: string,
+  schema: string,
+  staging: (v: SourceView) => string,
+  signal?: AbortSignal,
+): Promise<void> {
   const existing = await warehouse.query(
-    dialectFor(warehouse.engine).bind(`SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = :catalog AND table_schema = :schema`, {
-      catalog,
-      schema,
-    }),
+    dialectFor(warehouse.engine).bind(
+      `SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = :catalog AND table_schema = :schema`,
+      {
+        catalog,
+        schema,
+      },
+    ),
     { signal },
   );
   const kind = new Map(existing.map((r) => [String(r.table_name), String(r.table_type)]));

@@ -16,7 +16,11 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export const API_ROUTES = ['metrics', 'priorities', 'actions', 'freshness', 'other'] as const;
 export type ApiRoute = (typeof API_ROUTES)[number];
 
-/** hit: served from Redis; miss: this request queried the warehouse; coalesced: waited for another request's query; stale: the warehouse failed and an older answer was served; bypass: cache off or Redis unreachable. */
+/**
+ * hit: served from Redis; miss: this request queried the warehouse; coalesced: waited for another
+ * request's query; stale: the warehouse failed and an older answer was served; bypass: cache off or
+ * Redis unreachable.
+ */
 export const CACHE_RESULTS = ['hit', 'miss', 'coalesced', 'stale', 'bypass'] as const;
 export type CacheResult = (typeof CACHE_RESULTS)[number];
 
@@ -46,7 +50,10 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
   });
   const cache = new Counter({
     name: 'crm_api_cache_total',
-    help: 'Read API cache lookups by result: hit, miss (queried the warehouse), coalesced (waited for a concurrent query), stale (warehouse failed, older answer served), bypass (cache off, or Redis unreachable).',
+    help:
+      'Read API cache lookups by result: hit, miss (queried the warehouse), coalesced (waited for a ' +
+      'concurrent query), stale (warehouse failed, older answer served), bypass (cache off, or Redis ' +
+      'unreachable).',
     labelNames: ['result'],
     registers: [registry],
   });
@@ -58,12 +65,15 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
   });
   const bypass = new Counter({
     name: 'crm_api_cache_bypass_total',
-    help: 'Read API: reads answered straight from the warehouse because the cache (Redis) was unreachable (at most API_UNCACHED_CONCURRENCY at once per process).',
+    help:
+      'Read API: reads answered straight from the warehouse because the cache (Redis) was unreachable ' +
+      '(at most API_UNCACHED_CONCURRENCY at once per process).',
     registers: [registry],
   });
   let usage: (() => Promise<{ keys: number; bytes: number }>) | undefined;
   // Read at scrape time; absent (not 0) while Redis cannot answer.
-  const read = (): Promise<{ keys: number; bytes: number } | undefined> => (usage ? withTimeout(usage(), 2000).catch(() => undefined) : Promise.resolve(undefined));
+  const read = (): Promise<{ keys: number; bytes: number } | undefined> =>
+    usage ? withTimeout(usage(), 2000).catch(() => undefined) : Promise.resolve(undefined);
   const gauge = (name: string, help: string, pick: (u: { keys: number; bytes: number }) => number): Gauge =>
     new Gauge({
       name,
@@ -75,7 +85,11 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
         else this.set(pick(u));
       },
     });
-  gauge('crm_api_cache_keys', 'Read API: cached answers in Redis (each answer is kept twice: fresh and stale), within API_CACHE_MAX_BYTES.', (u) => u.keys);
+  gauge(
+    'crm_api_cache_keys',
+    'Read API: cached answers in Redis (each answer is kept twice: fresh and stale), within API_CACHE_MAX_BYTES.',
+    (u) => u.keys,
+  );
   gauge('crm_api_cache_bytes', 'Read API: bytes the cached answers take in Redis, as counted against API_CACHE_MAX_BYTES.', (u) => u.bytes);
   for (const result of CACHE_RESULTS) cache.inc({ result }, 0);
   for (const route of ['metrics', 'priorities', 'actions'] as const) queries.inc({ route }, 0);

@@ -19,7 +19,10 @@ const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children
 
 const TABLE_TASKS = ['refresh', 'retention'] as const;
 
-export function registerSharedMetrics(registry: Registry, deps: { config: Pick<Config, 'scheduleTz' | 'schedulePauseAlertHours'>; queues: Queues; state: StateStore; clock: Clock }): () => Promise<void> {
+export function registerSharedMetrics(
+  registry: Registry,
+  deps: { config: Pick<Config, 'scheduleTz' | 'schedulePauseAlertHours'>; queues: Queues; state: StateStore; clock: Clock },
+): () => Promise<void> {
   const g = (name: string, help: string, labelNames: string[] = []): Gauge => new Gauge({ name, help, labelNames, registers: [registry] });
   // Gauges without labels cannot be emptied (a reset exports 0): a value that is not known leaves the registry
   // (a timestamp before its first value, and all of them while Redis cannot be read).
@@ -29,28 +32,73 @@ export function registerSharedMetrics(registry: Registry, deps: { config: Pick<C
     single.set(gauge, name);
     return gauge;
   };
-  const lastSuccess = g('crm_table_last_success_timestamp_seconds', 'When the last successful refresh of the table finished (0: never).', ['table']);
+  const lastSuccess = g('crm_table_last_success_timestamp_seconds', 'When the last successful refresh of the table finished (0: never).', [
+    'table',
+  ]);
   const rowsWritten = g('crm_table_rows_written', 'Rows written by the last successful refresh.', ['table']);
   const refreshing = g('crm_table_refresh_in_progress', '1 while a refresh of the table runs.', ['table']);
   const rows = g('crm_table_rows', 'Rows in the table at the last validation.', ['table']);
-  const lag = g('crm_table_data_lag_days', 'Days from the newest date the table holds (written successfully) to today in SCHEDULE_TZ; never negative.', ['table']);
-  const taskFailed = g('crm_table_task_failed', '1 while the newest failed task of this kind for the table has not been followed by a success for the same or a later date.', ['task', 'table']);
-  const status = g('crm_table_validation_status', '1 for the table\'s status in the validation of the newest reference date, 0 for the others.', ['table', 'status']);
-  const checkFailures = g('crm_validation_check_failures', 'Failing units of a consistency check in the validation of the newest reference date (0 = passing).', ['check']);
+  const lag = g(
+    'crm_table_data_lag_days',
+    'Days from the newest date the table holds (written successfully) to today in SCHEDULE_TZ; never negative.',
+    ['table'],
+  );
+  const taskFailed = g(
+    'crm_table_task_failed',
+    '1 while the newest failed task of this kind for the table has not been followed by a success for the same or a later date.',
+    ['task', 'table'],
+  );
+  const status = g(
+    'crm_table_validation_status',
+    "1 for the table's status in the validation of the newest reference date, 0 for the others.",
+    ['table', 'status'],
+  );
+  const checkFailures = g(
+    'crm_validation_check_failures',
+    'Failing units of a consistency check in the validation of the newest reference date (0 = passing).',
+    ['check'],
+  );
   const lastValidation = one('crm_validation_last_timestamp_seconds', 'When the validation of the newest reference date finished.');
   const inProgress = one('crm_run_in_progress_seconds', 'Age of the oldest unfinished run (0 when none).');
   const nextRun = one('crm_scheduler_next_run_timestamp_seconds', 'Next scheduled tick.');
   const lastEnqueued = one('crm_scheduler_last_enqueued_timestamp_seconds', 'When a run was last planned (dead-man switch).');
   const paused = one('crm_scheduler_paused', '1 while the schedule is paused (crm-materializer schedule pause), 0 otherwise.');
   const pausedAt = one('crm_scheduler_paused_timestamp_seconds', 'When the current pause began (0 when not paused).');
-  const pauseAlert = g('crm_scheduler_pause_alert_seconds', 'A pause longer than this raises CrmSchedulerPaused (SCHEDULE_PAUSE_ALERT_HOURS).');
+  const pauseAlert = g(
+    'crm_scheduler_pause_alert_seconds',
+    'A pause longer than this raises CrmSchedulerPaused (SCHEDULE_PAUSE_ALERT_HOURS).',
+  );
   pauseAlert.set(deps.config.schedulePauseAlertHours * 3600);
   const jobs = g('crm_queue_jobs', 'Jobs per queue and state.', ['queue', 'state']);
   const workers = g('crm_queue_workers', 'Workers connected to the queue.', ['queue']);
-  const anomalies = g('crm_source_anomalies', 'Source anomalies over the whole views, by kind, at the last successful source audit.', ['kind']);
+  const anomalies = g('crm_source_anomalies', 'Source anomalies over the whole views, by kind, at the last successful source audit.', [
+    'kind',
+  ]);
   const lastAudit = one('crm_source_audit_last_success_timestamp_seconds', 'When the last successful source audit finished (0: never).');
-  const up = g('crm_shared_state_up', '1 when this scrape could read the recorded state from Redis; 0 when not (the other shared metrics are then absent).');
-  const fromState = [lastSuccess, rowsWritten, refreshing, rows, lag, taskFailed, status, checkFailures, lastValidation, inProgress, nextRun, lastEnqueued, paused, pausedAt, jobs, workers, anomalies, lastAudit];
+  const up = g(
+    'crm_shared_state_up',
+    '1 when this scrape could read the recorded state from Redis; 0 when not (the other shared metrics are then absent).',
+  );
+  const fromState = [
+    lastSuccess,
+    rowsWritten,
+    refreshing,
+    rows,
+    lag,
+    taskFailed,
+    status,
+    checkFailures,
+    lastValidation,
+    inProgress,
+    nextRun,
+    lastEnqueued,
+    paused,
+    pausedAt,
+    jobs,
+    workers,
+    anomalies,
+    lastAudit,
+  ];
   const known = new Set<Gauge>();
   const setKnown = (gauge: Gauge, value: number | undefined): void => {
     if (value === undefined) known.delete(gauge);

@@ -7,7 +7,10 @@ import { TABLE_NAMES } from '../tables/registry.js';
 import type { QueryTag } from '../warehouse/types.js';
 import type { TaskObserver } from '../workers/runtime.js';
 
-/** From 10 ms (a DuckDB task takes well under a second) up to an hour; 900 s (the slow-run line) and 1800 s (the default JOB_TIMEOUT_MS) are bounds. */
+/**
+ * From 10 ms (a DuckDB task takes well under a second) up to an hour; 900 s (the slow-run line) and
+ * 1800 s (the default JOB_TIMEOUT_MS) are bounds.
+ */
 export const DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600];
 const OUTCOMES = ['success', 'failure', 'retry'] as const;
 
@@ -38,7 +41,8 @@ export function registerTaskMetrics(registry: Registry, opts: { slowRunSeconds: 
     registers: [registry],
   });
   // Every series exists from the start, so increase() sees the first failure after a restart.
-  for (const task of ['refresh', 'retention'] as const) for (const table of TABLE_NAMES) for (const o of OUTCOMES) taskRuns.inc({ task, table, outcome: o }, 0);
+  for (const task of ['refresh', 'retention'] as const)
+    for (const table of TABLE_NAMES) for (const o of OUTCOMES) taskRuns.inc({ task, table, outcome: o }, 0);
   for (const task of ['validation', 'source-audit'] as const) for (const o of OUTCOMES) taskRuns.inc({ task, table: 'all', outcome: o }, 0);
 
   const runDuration = new Histogram({
@@ -47,9 +51,17 @@ export function registerTaskMetrics(registry: Registry, opts: { slowRunSeconds: 
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
-  const runsSlow = new Counter({ name: 'crm_runs_slow_total', help: `Runs that took longer than SLOW_RUN_SECONDS (${opts.slowRunSeconds}).`, registers: [registry] });
+  const runsSlow = new Counter({
+    name: 'crm_runs_slow_total',
+    help: `Runs that took longer than SLOW_RUN_SECONDS (${opts.slowRunSeconds}).`,
+    registers: [registry],
+  });
   runsSlow.inc(0);
-  const timeout = new Gauge({ name: 'crm_run_timeout_seconds', help: 'The configured per-task timeout (JOB_TIMEOUT_MS).', registers: [registry] });
+  const timeout = new Gauge({
+    name: 'crm_run_timeout_seconds',
+    help: 'The configured per-task timeout (JOB_TIMEOUT_MS).',
+    registers: [registry],
+  });
   timeout.set(opts.timeoutSeconds);
   const statementDuration = new Histogram({
     name: 'crm_warehouse_statement_duration_seconds',

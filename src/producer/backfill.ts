@@ -36,7 +36,16 @@ export function planBackfill(config: Config, req: BackfillRequest): RunPlan[] {
   const plans: RunPlan[] = [];
   for (let start = req.from; start <= req.to; start = addDays(start, config.jobs.backfillChunkDays)) {
     const end = [addDays(start, config.jobs.backfillChunkDays - 1), req.to].sort()[0] as IsoDate;
-    plans.push({ runId: `bf_${start}_${end}`, date: end, from: start, tables: req.tables, retention: false, priority: BACKFILL_PRIORITY, ...(req.allowFuture ? { allowFuture: true } : {}), origin: { trigger: 'backfill', ...(req.operator ? { operator: req.operator } : {}) } });
+    plans.push({
+      runId: `bf_${start}_${end}`,
+      date: end,
+      from: start,
+      tables: req.tables,
+      retention: false,
+      priority: BACKFILL_PRIORITY,
+      ...(req.allowFuture ? { allowFuture: true } : {}),
+      origin: { trigger: 'backfill', ...(req.operator ? { operator: req.operator } : {}) },
+    });
   }
   return plans;
 }

@@ -21,18 +21,32 @@ export interface ResumeResult {
   readonly caughtUp?: PlannedRun;
 }
 
-export async function pauseSchedule(deps: Pick<PlanDeps, 'state' | 'log' | 'clock'>, operator: string, reason?: string): Promise<PauseResult> {
+export async function pauseSchedule(
+  deps: Pick<PlanDeps, 'state' | 'log' | 'clock'>,
+  operator: string,
+  reason?: string,
+): Promise<PauseResult> {
   const wanted: SchedulePause = { at: deps.clock.now().getTime(), by: operator, ...(reason ? { reason } : {}) };
   const paused = await deps.state.pauseSchedule(wanted);
   const pause = paused ? wanted : ((await deps.state.schedulePause()) ?? wanted);
-  deps.log.info({ audit: true, operator, action: 'schedule pause', reason, changed: paused }, paused ? 'schedule paused' : 'schedule pause requested: it was paused already');
+  deps.log.info(
+    { audit: true, operator, action: 'schedule pause', reason, changed: paused },
+    paused ? 'schedule paused' : 'schedule pause requested: it was paused already',
+  );
   return { paused, pause };
 }
 
 export async function resumeSchedule(deps: PlanDeps, operator: string, opts: { catchUp: boolean }): Promise<ResumeResult> {
   const ended = await deps.state.resumeSchedule();
   deps.log.info(
-    { audit: true, operator, action: 'schedule resume', changed: ended !== undefined, pausedAt: ended ? new Date(ended.at).toISOString() : undefined, pausedBy: ended?.by },
+    {
+      audit: true,
+      operator,
+      action: 'schedule resume',
+      changed: ended !== undefined,
+      pausedAt: ended ? new Date(ended.at).toISOString() : undefined,
+      pausedBy: ended?.by,
+    },
     ended ? 'schedule resumed' : 'schedule resume requested: it was not paused',
   );
   const caughtUp = opts.catchUp ? await catchUp(deps, operator) : undefined;

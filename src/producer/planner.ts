@@ -57,7 +57,10 @@ export function buildFlow(plan: RunPlan, config: Config): FlowJob {
     const refreshes = refreshJobs(plan, table, child, (date) => {
       if (!from) return undefined;
       // A derived table's refresh waits for its source table's chain for the same date, and checks it completed.
-      return { children: [tops.get(from)?.get(date)].filter((j): j is FlowJob => j !== undefined), after: refreshIds.get(`${from}|${date}`) };
+      return {
+        children: [tops.get(from)?.get(date)].filter((j): j is FlowJob => j !== undefined),
+        after: refreshIds.get(`${from}|${date}`),
+      };
     });
     if (from) tops.delete(from);
     tasks.push(...refreshes.map((r) => ({ queue: 'refresh' as const, id: r.opts?.jobId as string })));
@@ -103,7 +106,13 @@ function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, depende
       ...(plan.allowFuture ? { allowFuture: true as const } : {}),
       ...(plan.acceptAnomaly ? { acceptAnomaly: true } : {}),
     };
-    return { name: 'refresh', queueName: 'refresh', data, opts: { ...opts, jobId: id }, ...(dep?.children.length ? { children: dep.children } : {}) };
+    return {
+      name: 'refresh',
+      queueName: 'refresh',
+      data,
+      opts: { ...opts, jobId: id },
+      ...(dep?.children.length ? { children: dep.children } : {}),
+    };
   };
   if (plan.from === undefined) return [job(plan.date, jobIds.refresh(table, plan.runId))];
   // Backfill chunk: one atomic replace for a rolling-window table, one refresh per day for a snapshot.
@@ -115,7 +124,13 @@ function refreshJobs(plan: RunPlan, table: TableName, opts: JobsOptions, depende
  * The run id: D for the daily run of all tables (`D_02` for a subset, by
  * registry index); a forced re-run gets the next free number, `D#2`, `D#3`…
  */
-export async function runIdFor(state: StateStore, config: Config, date: IsoDate, tables: readonly TableName[], force: boolean): Promise<string> {
+export async function runIdFor(
+  state: StateStore,
+  config: Config,
+  date: IsoDate,
+  tables: readonly TableName[],
+  force: boolean,
+): Promise<string> {
   const base = `${date}${tables.length === TABLE_NAMES.length ? '' : `_${tables.map((t) => TABLE_NAMES.indexOf(t)).join('')}`}`;
   if (!force) return base;
   // The number is kept as long as BullMQ keeps the jobs whose ids it is part of.
@@ -148,7 +163,13 @@ export async function isLostClaim(flows: FlowProducer, run: RunRecord, now: Date
  * claim whose flow was never added (the planner stopped in between) is
  * re-planned, with the same deterministic job ids.
  */
-export async function enqueueRun(flows: FlowProducer, state: StateStore, config: Config, plan: RunPlan, now: Date = new Date()): Promise<PlannedRun> {
+export async function enqueueRun(
+  flows: FlowProducer,
+  state: StateStore,
+  config: Config,
+  plan: RunPlan,
+  now: Date = new Date(),
+): Promise<PlannedRun> {
   const planned = { runId: plan.runId, date: plan.date, validationJobId: jobIds.validation(plan.runId) };
   const origin = plan.origin ?? { trigger: plan.from === undefined ? 'manual' : 'backfill' };
   if (!(await state.startRun(plan.runId, plan.date, { tracked: plan.from === undefined, plannedAt: now.getTime(), origin }))) {

@@ -33,11 +33,22 @@ export function previousFireTime(config: Pick<Config, 'scheduleCron' | 'schedule
 /** Create or update the scheduler; safe on every start (one scheduler, one delayed job). */
 export async function upsertSchedule(queues: Queues, config: Config, state: StateStore, log: Logger, clock: Clock): Promise<Date[]> {
   const { removeOnComplete, removeOnFail } = defaultJobOptions(config);
-  await queues.schedule.upsertJobScheduler(SCHEDULER_ID, { pattern: config.scheduleCron, tz: config.scheduleTz }, { name: 'plan', data: {}, opts: { removeOnComplete, removeOnFail } });
-  await queues['source-audit'].upsertJobScheduler(AUDIT_SCHEDULER_ID, { pattern: config.sourceAuditCron, tz: config.scheduleTz }, { name: 'source-audit', data: {}, opts: { removeOnComplete, removeOnFail } });
+  await queues.schedule.upsertJobScheduler(
+    SCHEDULER_ID,
+    { pattern: config.scheduleCron, tz: config.scheduleTz },
+    { name: 'plan', data: {}, opts: { removeOnComplete, removeOnFail } },
+  );
+  await queues['source-audit'].upsertJobScheduler(
+    AUDIT_SCHEDULER_ID,
+    { pattern: config.sourceAuditCron, tz: config.scheduleTz },
+    { name: 'source-audit', data: {}, opts: { removeOnComplete, removeOnFail } },
+  );
   const next = nextFireTimes(config, 3, clock.now());
   await state.recordScheduler({ nextRunAt: next[0]?.getTime() });
-  log.info({ cron: config.scheduleCron, tz: config.scheduleTz, next: next.map((d) => d.toISOString()), sourceAuditCron: config.sourceAuditCron }, 'schedule ready');
+  log.info(
+    { cron: config.scheduleCron, tz: config.scheduleTz, next: next.map((d) => d.toISOString()), sourceAuditCron: config.sourceAuditCron },
+    'schedule ready',
+  );
   return next;
 }
 
@@ -52,9 +63,19 @@ export interface PlanDeps {
 /** The daily run for D, with all tables. Recorded for the scheduler's dead-man switch. */
 export async function planDailyRun(deps: PlanDeps, date: IsoDate, origin: RunOrigin = { trigger: 'scheduled' }): Promise<PlannedRun> {
   const now = deps.clock.now();
-  const planned = await enqueueRun(deps.flows, deps.state, deps.config, { runId: date, date, tables: TABLE_NAMES, retention: true, origin }, now);
+  const planned = await enqueueRun(
+    deps.flows,
+    deps.state,
+    deps.config,
+    { runId: date, date, tables: TABLE_NAMES, retention: true, origin },
+    now,
+  );
   await deps.state.recordScheduler({ lastEnqueuedAt: now.getTime(), nextRunAt: nextFireTimes(deps.config, 1, now)[0]?.getTime() });
-  const message = planned.repaired ? 'run had been claimed without its jobs (an interrupted planning): planned again' : planned.added ? 'run planned' : 'run for this date was planned before: nothing added';
+  const message = planned.repaired
+    ? 'run had been claimed without its jobs (an interrupted planning): planned again'
+    : planned.added
+      ? 'run planned'
+      : 'run for this date was planned before: nothing added';
   deps.log[planned.repaired ? 'warn' : 'info']({ date, added: planned.added }, message);
   return planned;
 }
@@ -69,7 +90,10 @@ export function scheduleProcessor(deps: PlanDeps): Processor<'schedule'> {
     const date = tickDate(ctx.job, deps.config.scheduleTz);
     const pause = await deps.state.schedulePause();
     if (pause) {
-      deps.log.info({ date, pausedAt: new Date(pause.at).toISOString(), pausedBy: pause.by }, 'schedule paused: tick skipped, no run planned');
+      deps.log.info(
+        { date, pausedAt: new Date(pause.at).toISOString(), pausedBy: pause.by },
+        'schedule paused: tick skipped, no run planned',
+      );
       await ctx.progress?.(`schedule paused: no run planned for ${date}`);
       return { skipped: 'paused', date };
     }
@@ -95,10 +119,15 @@ export async function catchUp(deps: PlanDeps, operator?: string): Promise<Planne
   if (claim && !(await isLostClaim(deps.flows, claim, now))) return undefined;
   const pause = await deps.state.schedulePause();
   if (pause) {
-    deps.log.info({ date: today, pausedAt: new Date(pause.at).toISOString(), pausedBy: pause.by }, "catch-up: schedule paused: today's run not planned");
+    deps.log.info(
+      { date: today, pausedAt: new Date(pause.at).toISOString(), pausedBy: pause.by },
+      "catch-up: schedule paused: today's run not planned",
+    );
     return undefined;
   }
-  const why = claim ? "catch-up: today's run was claimed but its jobs were never added: planning it again" : "catch-up: today's tick passed while no scheduler ran: planning today's run now";
+  const why = claim
+    ? "catch-up: today's run was claimed but its jobs were never added: planning it again"
+    : "catch-up: today's tick passed while no scheduler ran: planning today's run now";
   deps.log.info({ date: today, tick: last.toISOString() }, why);
   return planDailyRun(deps, today, { trigger: 'catch-up', ...(operator ? { operator } : {}) });
 }

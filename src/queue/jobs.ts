@@ -89,10 +89,17 @@ export function parsePayload<Q extends QueueName>(queue: Q, data: unknown): { ok
  * A parsed payload whose reference date is after today in `timeZone` (plus
  * the tolerance) without `allowFuture`: the reason, in one line; else undefined.
  */
-export function futurePayloadProblem(queue: QueueName, payload: Payload<QueueName>, timeZone: string, now: Date = new Date()): string | undefined {
+export function futurePayloadProblem(
+  queue: QueueName,
+  payload: Payload<QueueName>,
+  timeZone: string,
+  now: Date = new Date(),
+): string | undefined {
   if (!('date' in payload) || payload.allowFuture) return undefined;
   const problem = futureDateProblem(payload.date, timeZone, now);
-  return problem && `invalid ${queue} payload: date ${problem}: use a date up to today, or add "allowFuture": true if a future date is intended`;
+  return (
+    problem && `invalid ${queue} payload: date ${problem}: use a date up to today, or add "allowFuture": true if a future date is intended`
+  );
 }
 
 const EXAMPLES: Record<QueueName, string> = {

@@ -19,8 +19,23 @@ export const PING_DEADLINE_MS = 1000;
 export const HEALTH_CHECK_EVERY_MS = 1000;
 export const WATCH_DEADLINE_MS = 2000;
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
-const CONNECTION_MESSAGES = [/connection is closed/i, /stream isn't writeable/i, /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/, /reached the max retries/i];
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+]);
+const CONNECTION_MESSAGES = [
+  /connection is closed/i,
+  /stream isn't writeable/i,
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/,
+  /reached the max retries/i,
+];
 /** What a worker reports once Redis is back and a task's claim had expired meanwhile (another execution may take the task). */
 const CLAIM_LOST = [/could not renew lock for job/i, /missing lock for job/i, /lock mismatch for job/i];
 
@@ -96,7 +111,10 @@ export class RedisHealth {
       if (isConnectionError(err)) {
         if (!this.stopped) this.markDown(err.message);
       } else if (CLAIM_LOST.some((re) => re.test(err.message))) {
-        this.log.warn({ ...context, error: err.message }, "a task's claim expired while Redis did not answer: it goes back to the queue (a table is still written once per run)");
+        this.log.warn(
+          { ...context, error: err.message },
+          "a task's claim expired while Redis did not answer: it goes back to the queue (a table is still written once per run)",
+        );
       } else this.log.error({ ...context, err }, message);
     };
   }

@@ -50,7 +50,9 @@ export async function connectRedis(url: string, name: string, opts: ConnectOptio
   } catch (e) {
     redis.disconnect();
     const why = e instanceof Error ? e.message : String(e);
-    const where = opts.purpose ? `Redis at ${redactUrl(url)} (${variable}) is unreachable for ${opts.purpose}` : `Redis at ${redactUrl(url)} is unreachable`;
+    const where = opts.purpose
+      ? `Redis at ${redactUrl(url)} (${variable}) is unreachable for ${opts.purpose}`
+      : `Redis at ${redactUrl(url)} is unreachable`;
     throw new UsageError(`${where} (${why}): start it (e.g. redis-server --daemonize yes --port 6379) or set ${variable}`);
   }
 }
@@ -60,21 +62,30 @@ export async function closeRedis(redis: Redis): Promise<void> {
   await redis.quit().catch(() => redis.disconnect());
 }
 
-/** The read API's connections: `state` with the queues (never evicted), `cache` in CACHE_REDIS_URL's Redis (the same connection unless set). */
+/**
+ * The read API's connections: `state` with the queues (never evicted), `cache` in CACHE_REDIS_URL's
+ * Redis (the same connection unless set).
+ */
 export interface ReadConnections {
   readonly state: Redis;
   readonly cache: Redis;
   close(): Promise<void>;
 }
 
-/** Open the read API's connections (fail fast while Redis is away), or fail in one line naming the variable of the one that is unreachable. */
-export async function connectReads(config: Pick<Config, 'redisUrl' | 'queuePrefix'> & { api: Pick<Config['api'], 'cacheRedisUrl'> }): Promise<ReadConnections> {
+/**
+ * Open the read API's connections (fail fast while Redis is away), or fail in one line naming the
+ * variable of the one that is unreachable.
+ */
+export async function connectReads(
+  config: Pick<Config, 'redisUrl' | 'queuePrefix'> & { api: Pick<Config['api'], 'cacheRedisUrl'> },
+): Promise<ReadConnections> {
   const opts = { profile: 'reads', purpose: 'the read API' } as const;
   const state = await connectRedis(config.redisUrl, `${config.queuePrefix}:api`, opts);
   const separate = config.api.cacheRedisUrl !== config.redisUrl;
   let cache = state;
   try {
-    if (separate) cache = await connectRedis(config.api.cacheRedisUrl, `${config.queuePrefix}:api-cache`, { ...opts, variable: 'CACHE_REDIS_URL' });
+    if (separate)
+      cache = await connectRedis(config.api.cacheRedisUrl, `${config.queuePrefix}:api-cache`, { ...opts, variable: 'CACHE_REDIS_URL' });
   } catch (e) {
     state.disconnect();
     throw e;

@@ -69,6 +69,11 @@ export function runScript(redis: Redis, name: ScriptName, keys: readonly string[
 }
 
 /** runScript, with the reply's strings as Buffers (an answer sent as stored, without decoding it). */
-export function runScriptBuffer(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+export function runScriptBuffer(
+  redis: Redis,
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
   return call(redis, `${commandName(name)}Buffer`, keys, args);
 }

@@ -70,7 +70,11 @@ export class DoneMarkers {
   }
 
   async markCommitted(ref: TaskRef, write: CommittedWrite): Promise<void> {
-    await this.redis.multi().hset(this.key(ref.runId), this.field(ref), JSON.stringify(write)).expire(this.key(ref.runId), this.keepSeconds).exec();
+    await this.redis
+      .multi()
+      .hset(this.key(ref.runId), this.field(ref), JSON.stringify(write))
+      .expire(this.key(ref.runId), this.keepSeconds)
+      .exec();
   }
 
   async committed(ref: TaskRef): Promise<CommittedWrite | undefined> {

@@ -34,7 +34,11 @@ export class RunHistory {
   /** A table task of the run settled (the latest attempt's outcome replaces an earlier one). */
   async task(task: TableTask, table: string, rec: TableRecord): Promise<void> {
     const key = this.keys.runTasks(rec.runId);
-    await this.redis.multi().hset(key, `${task}:${table}:${rec.date}`, JSON.stringify({ task, table, ...rec })).expire(key, this.keepDays * 86_400).exec();
+    await this.redis
+      .multi()
+      .hset(key, `${task}:${table}:${rec.date}`, JSON.stringify({ task, table, ...rec }))
+      .expire(key, this.keepDays * 86_400)
+      .exec();
   }
 
   /** Run ids, newest planned first. */

@@ -90,13 +90,27 @@ export class StateStore implements RunRecorder {
    * recordTask; with `once` (a queued task: its run's done markers, see
    * done-markers.ts), a success recorded before is not recorded again: false.
    */
-  async recordTaskOnce(table: TableName, task: TableTask, rec: TableRecord, once?: { key: string; field: string; keepSeconds: number }): Promise<boolean> {
+  async recordTaskOnce(
+    table: TableName,
+    task: TableTask,
+    rec: TableRecord,
+    once?: { key: string; field: string; keepSeconds: number },
+  ): Promise<boolean> {
     if (once && rec.outcome === 'success' && (await this.redis.hexists(once.key, once.field)) === 1) return false;
-    if (rec.outcome === 'success' && (task === 'refresh' || (rec.rowsDeleted ?? 0) > 0)) await this.bumpGeneration(table, task === 'refresh' ? rec.date : '');
+    if (rec.outcome === 'success' && (task === 'refresh' || (rec.rowsDeleted ?? 0) > 0))
+      await this.bumpGeneration(table, task === 'refresh' ? rec.date : '');
     const rows = String(rec.rowsWritten ?? 0);
     const keys = once ? [this.keys.table(table), once.key] : [this.keys.table(table)];
     const extra = once ? [once.field, String(once.keepSeconds)] : [];
-    const recorded = await runScript(this.redis, 'recordTask', keys, [task, rec.date, rec.outcome, JSON.stringify(rec), String(rec.finishedAt), rows, ...extra]);
+    const recorded = await runScript(this.redis, 'recordTask', keys, [
+      task,
+      rec.date,
+      rec.outcome,
+      JSON.stringify(rec),
+      String(rec.finishedAt),
+      rows,
+      ...extra,
+    ]);
     if (Number(recorded) !== 1) return false;
     await this.history.task(task, table, rec);
     return true;
@@ -118,7 +132,9 @@ export class StateStore implements RunRecorder {
     validation: { report: ValidationReport; at: number } | undefined;
     generations: number[];
   }> {
-    const read = await this.readTables(this.redis.pipeline(), tables, (p) => p.hmget(this.keys.validation, 'current', 'current_ts').hmget(this.keys.generations, ...tables));
+    const read = await this.readTables(this.redis.pipeline(), tables, (p) =>
+      p.hmget(this.keys.validation, 'current', 'current_ts').hmget(this.keys.generations, ...tables),
+    );
     const [[report, at] = [], generations = []] = read.rest as [(string | null)[]?, (string | null)[]?];
     return { tables: read.tables, validation: parseValidation(report, at), generations: generations.map(generation) };
   }
@@ -148,15 +164,19 @@ export class StateStore implements RunRecorder {
    * progress until finishRun (a backfill's chunks are not tracked: a long
    * backfill is not a slow daily run).
    */
-  async startRun(runId: string, date: IsoDate, opts: { tracked: boolean; plannedAt?: number; origin?: RunOrigin } = { tracked: true }): Promise<boolean> {
+  async startRun(
+    runId: string,
+    date: IsoDate,
+    opts: { tracked: boolean; plannedAt?: number; origin?: RunOrigin } = { tracked: true },
+  ): Promise<boolean> {
     const plannedAt = opts.plannedAt ?? Date.now();
     const rec: RunRecord = { runId, date, plannedAt, ...(opts.origin ?? {}), tracked: opts.tracked };
-    const added = await runScript(this.redis, 'claimRun', [this.keys.runs, this.keys.runsIndex, this.keys.runsActive], [
-      runId,
-      JSON.stringify(rec),
-      String(plannedAt),
-      opts.tracked ? '1' : '0',
-    ]);
+    const added = await runScript(
+      this.redis,
+      'claimRun',
+      [this.keys.runs, this.keys.runsIndex, this.keys.runsActive],
+      [runId, JSON.stringify(rec), String(plannedAt), opts.tracked ? '1' : '0'],
+    );
     // Then drop the runs planned more than the kept period before this one.
     if (Number(added) === 1) await this.history.index(runId, plannedAt);
     return Number(added) === 1;
@@ -169,7 +189,13 @@ export class StateStore implements RunRecorder {
 
   /** Undo a claim whose jobs could not be added. */
   async forgetRun(runId: string): Promise<void> {
-    await this.redis.multi().hdel(this.keys.runs, runId).hdel(this.keys.runsStarted, runId).zrem(this.keys.runsActive, runId).zrem(this.keys.runsIndex, runId).exec();
+    await this.redis
+      .multi()
+      .hdel(this.keys.runs, runId)
+      .hdel(this.keys.runsStarted, runId)
+      .zrem(this.keys.runsActive, runId)
+      .zrem(this.keys.runsIndex, runId)
+      .exec();
   }
 
   /** A worker took one of the run's tasks at `at`: the first call sets the run's start, later ones keep it. */
@@ -181,7 +207,13 @@ export class StateStore implements RunRecorder {
    * Record a run's outcome; `revalidation`: it ran again after a board retry (by that operator).
    * A record dropped from the history meanwhile is not written back (it would be unindexed).
    */
-  async finishRun(runId: string, outcome: 'success' | 'failure', failed: readonly string[] = [], at = Date.now(), revalidation?: { by?: string }): Promise<RunRecord | undefined> {
+  async finishRun(
+    runId: string,
+    outcome: 'success' | 'failure',
+    failed: readonly string[] = [],
+    at = Date.now(),
+    revalidation?: { by?: string },
+  ): Promise<RunRecord | undefined> {
     const raw = await this.redis.hget(this.keys.runs, runId);
     if (raw === null) return undefined;
     const revalidated = revalidation ? { revalidated: { at, ...(revalidation.by ? { by: revalidation.by } : {}) } } : {};
@@ -225,7 +257,12 @@ export class StateStore implements RunRecorder {
   /** Record a validation; it becomes the current one unless a newer D was validated before (freshness never moves back). */
   async recordValidation(report: ValidationReport, at = Date.now()): Promise<void> {
     const keys = [this.keys.validation, ...report.tables.map((t) => this.keys.table(t.tabela))];
-    await runScript(this.redis, 'recordValidation', keys, [report.date, JSON.stringify(report), String(at), ...report.tables.map((t) => t.ultima_data ?? '')]);
+    await runScript(this.redis, 'recordValidation', keys, [
+      report.date,
+      JSON.stringify(report),
+      String(at),
+      ...report.tables.map((t) => t.ultima_data ?? ''),
+    ]);
   }
 
   /** The validation of the newest reference date (what metrics, alerts and /freshness report). */
@@ -237,7 +274,11 @@ export class StateStore implements RunRecorder {
   /** Record a run done in one process (`run --inline`): no claim, its outcome as it ended. */
   async recordInlineRun(rec: InlineRunRecord): Promise<void> {
     // Record and index entry in one step (no record is ever left out of the history's pruning), then prune.
-    await this.redis.multi().hset(this.keys.runs, rec.runId, JSON.stringify({ ...rec, startedAt: rec.plannedAt, trigger: 'manual', tracked: false })).zadd(this.keys.runsIndex, String(rec.plannedAt), rec.runId).exec();
+    await this.redis
+      .multi()
+      .hset(this.keys.runs, rec.runId, JSON.stringify({ ...rec, startedAt: rec.plannedAt, trigger: 'manual', tracked: false }))
+      .zadd(this.keys.runsIndex, String(rec.plannedAt), rec.runId)
+      .exec();
     await this.history.index(rec.runId, rec.plannedAt);
   }
 
@@ -306,7 +347,12 @@ export class StateStore implements RunRecorder {
    * past days is `past`). Returns the new generation.
    */
   async bumpGeneration(table: TableName, date = ''): Promise<number> {
-    const generation = await runScript(this.redis, 'bumpGeneration', [this.keys.generations, this.keys.generationsNewestDate], [table, date, this.generationChannel]);
+    const generation = await runScript(
+      this.redis,
+      'bumpGeneration',
+      [this.keys.generations, this.keys.generationsNewestDate],
+      [table, date, this.generationChannel],
+    );
     return Number(generation);
   }
 
@@ -319,7 +365,10 @@ export class StateStore implements RunRecorder {
 const generation = (v: string | null): number => (v === null ? 0 : Number(v));
 /** The last report parsed, kept: /freshness reads the same current validation on every request until the next one. */
 let lastValidation: { raw: string; report: ValidationReport } | undefined;
-function parseValidation(raw: string | null | undefined, at: string | null | undefined): { report: ValidationReport; at: number } | undefined {
+function parseValidation(
+  raw: string | null | undefined,
+  at: string | null | undefined,
+): { report: ValidationReport; at: number } | undefined {
   if (!raw || !at) return undefined;
   if (lastValidation?.raw !== raw) lastValidation = { raw, report: JSON.parse(raw) as ValidationReport };
   return { report: lastValidation.report, at: Number(at) };

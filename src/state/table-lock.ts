@@ -73,20 +73,26 @@ export class TableLocks {
       if (!lost.signal.aborted) lost.abort(new TableLockLostError(`the lock on ${table} ${why}`));
     };
     // Renewed every sixth of the TTL; given up at two thirds without a confirmation, a sixth before it can expire.
-    const renew = setInterval(() => {
-      const at = performance.now();
-      if (at >= confirmedUntil - ttl / 3) {
-        lose(`was not confirmed by Redis for ${Math.round((at - confirmedUntil + ttl) / 1000)} s (its TTL is ${ttl / 1000} s): another worker may take it`);
-        return;
-      }
-      runScript(this.redis, 'extendLock', [this.key(table)], [token, String(ttl)]).then(
-        (r) => {
-          if (Number(r) === 1) confirmedUntil = Math.max(confirmedUntil, at + ttl);
-          else lose('expired before it could be renewed');
-        },
-        () => undefined,
-      );
-    }, Math.floor(ttl / 6));
+    const renew = setInterval(
+      () => {
+        const at = performance.now();
+        if (at >= confirmedUntil - ttl / 3) {
+          lose(
+            `was not confirmed by Redis for ${Math.round((at - confirmedUntil + ttl) / 1000)} s (its TTL is ` +
+              `${ttl / 1000} s): another worker may take it`,
+          );
+          return;
+        }
+        runScript(this.redis, 'extendLock', [this.key(table)], [token, String(ttl)]).then(
+          (r) => {
+            if (Number(r) === 1) confirmedUntil = Math.max(confirmedUntil, at + ttl);
+            else lose('expired before it could be renewed');
+          },
+          () => undefined,
+        );
+      },
+      Math.floor(ttl / 6),
+    );
     renew.unref();
     return {
       holder: token,

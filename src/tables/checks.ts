@@ -14,7 +14,11 @@ export interface CheckSpec {
 }
 
 export const CHECKS: readonly CheckSpec[] = [
-  { name: 'priorities_match_snapshot', file: '09_check_priorities_match_snapshot.sql', tables: ['crm_action_priorities_daily', 'crm_actions_open_snapshot'] },
+  {
+    name: 'priorities_match_snapshot',
+    file: '09_check_priorities_match_snapshot.sql',
+    tables: ['crm_action_priorities_daily', 'crm_actions_open_snapshot'],
+  },
   { name: 'snapshot_unique_actions', file: '10_check_snapshot_unique_actions.sql', tables: ['crm_actions_open_snapshot'] },
   { name: 'metrics_within_totals', file: '11_check_metrics_bounds.sql', tables: ['crm_metrics_daily'] },
 ];

@@ -38,20 +38,29 @@ export function layoutVerdict(dialect: Dialect, name: TableName, rows: readonly 
     const clustering = columnList(row?.clusteringColumns);
     const partitions = columnList(row?.partitionColumns);
     if (clustering.join(',') === wanted.join(',')) return { clustered: true, found: `clustered by (${clustering.join(', ')})` };
-    if (partitions.length > 0) return { clustered: false, found: `partitioned by (${partitions.join(', ')}), the layout before liquid clustering` };
-    return { clustered: false, found: clustering.length > 0 ? `clustered by (${clustering.join(', ')}), not (${wanted.join(', ')})` : 'neither clustered nor partitioned' };
+    if (partitions.length > 0)
+      return { clustered: false, found: `partitioned by (${partitions.join(', ')}), the layout before liquid clustering` };
+    return {
+      clustered: false,
+      found:
+        clustering.length > 0 ? `clustered by (${clustering.join(', ')}), not (${wanted.join(', ')})` : 'neither clustered nor partitioned',
+    };
   }
   const rowsIn = Number(row?.linhas ?? 0);
   const outOfOrder = Number(row?.fora_de_ordem ?? 0);
   if (rowsIn === 0) return { clustered: true, found: 'empty (rows will be written in order)' };
   if (outOfOrder === 0) return { clustered: true, found: `${rowsIn} rows in (${wanted.join(', ')}) order` };
-  return { clustered: false, found: `${outOfOrder} of ${rowsIn} rows out of (${wanted.join(', ')}) order within their date, the layout before ordered writes` };
+  return {
+    clustered: false,
+    found: `${outOfOrder} of ${rowsIn} rows out of (${wanted.join(', ')}) order within their date, the layout before ordered writes`,
+  };
 }
 
 /** The documented statements that rewrite the table in the new layout (printed by `init`, run by an operator). */
 export function layoutMigration(dialect: Dialect, table: string, name: TableName): string[] {
   const cols = clusteringColumns(name).join(', ');
-  if (dialect.engine === 'databricks') return [`CREATE OR REPLACE TABLE ${table}\n  CLUSTER BY (${cols})\n  AS SELECT * FROM ${table};`, `OPTIMIZE ${table};`];
+  if (dialect.engine === 'databricks')
+    return [`CREATE OR REPLACE TABLE ${table}\n  CLUSTER BY (${cols})\n  AS SELECT * FROM ${table};`, `OPTIMIZE ${table};`];
   return [`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${table} ORDER BY ${cols};`];
 }
 

@@ -22,7 +22,13 @@ export interface PlannedStep {
 }
 
 export function planStatements(sql: SqlBuilder, config: Config, date: IsoDate, writtenAt = new Date()): PlannedStep[] {
-  const step = (title: string, task: PlannedTask, table: TableName | undefined, statements: readonly Statement[], atomic = false): PlannedStep => ({
+  const step = (
+    title: string,
+    task: PlannedTask,
+    table: TableName | undefined,
+    statements: readonly Statement[],
+    atomic = false,
+  ): PlannedStep => ({
     title,
     task,
     table,
@@ -47,14 +53,20 @@ export function planStatements(sql: SqlBuilder, config: Config, date: IsoDate, w
     }),
     ...TABLE_NAMES.flatMap((t) => sql.afterRefresh(t).map((s) => step(`after refresh ${t}`, 'refresh', t, [s]))),
     ...TABLE_NAMES.map((t) => step(`retention ${t}`, 'retention', t, sql.retention(t, retentionCutoff(date, config.retentionDays[t])))),
-    ...CHECKS.map((c) => step(`validation check ${c.name}`, 'validation', c.tables.length === 1 ? c.tables[0] : undefined, [sql.check(c, date, config.refreshWindowDays)])),
+    ...CHECKS.map((c) =>
+      step(`validation check ${c.name}`, 'validation', c.tables.length === 1 ? c.tables[0] : undefined, [
+        sql.check(c, date, config.refreshWindowDays),
+      ]),
+    ),
     ...TABLE_NAMES.map((t) => step(`validation summary ${t}`, 'validation', t, [sql.validationSummary(t)])),
     // The sources are read only for the days the table lacks.
     ...TABLE_NAMES.map((t) => {
       const range = refreshRange(t, date, config.refreshWindowDays);
       return step(`validation missing days ${t}`, 'validation', t, [sql.windowDaysHeld(t, range), sql.expectedDays(t, range)]);
     }),
-    step('validation source anomalies (the validate command alone: a run counts them in the refresh)', 'validation', undefined, [sql.anomalies(date)]),
+    step('validation source anomalies (the validate command alone: a run counts them in the refresh)', 'validation', undefined, [
+      sql.anomalies(date),
+    ]),
     step('source audit', 'audit', undefined, [sql.sourceAudit()]),
   ];
 }

@@ -20,7 +20,10 @@ const PUBLISH_CANDIDATE_FILE = '15_publish_candidate.sql';
 const ACTIONS_READ_FILE = '19_actions_read.sql';
 const WINDOW_DAYS_HELD_FILE = '16_window_days_held.sql';
 
-export type SqlSettings = Pick<Config, 'catalog' | 'schema' | 'sourceCatalog' | 'sourceSchema' | 'vacuumRetainHours' | 'optimizeAfterRefresh'>;
+export type SqlSettings = Pick<
+  Config,
+  'catalog' | 'schema' | 'sourceCatalog' | 'sourceSchema' | 'vacuumRetainHours' | 'optimizeAfterRefresh'
+>;
 
 export class SqlBuilder {
   private readonly names: Record<string, string>;
@@ -54,7 +57,9 @@ export class SqlBuilder {
     const schema: Statement = { sql: `CREATE SCHEMA IF NOT EXISTS ${this.names.target}` };
     return [
       schema,
-      ...tables.map((t) => this.stmt(TABLES[t].sql.create, {}, { table: this.table(t), table_options: this.dialect.tableOptions(clusteringColumns(t)) })),
+      ...tables.map((t) =>
+        this.stmt(TABLES[t].sql.create, {}, { table: this.table(t), table_options: this.dialect.tableOptions(clusteringColumns(t)) }),
+      ),
     ];
   }
 
@@ -75,7 +80,9 @@ export class SqlBuilder {
     }
     const params: Params = { window_start: sqlDate(range.from), ref_date: sqlDate(range.to), written_at: sqlTimestamp(writtenAt) };
     const query = this.selectOf(table, range.to);
-    const replace = this.dialect.replaceWhere(this.table(table), predicate, query, clusteringColumns(table)).map((sql) => this.dialect.bind(sql, params));
+    const replace = this.dialect
+      .replaceWhere(this.table(table), predicate, query, clusteringColumns(table))
+      .map((sql) => this.dialect.bind(sql, params));
     // DuckDB stages inside the replace's transaction (one connection); Databricks before it (stage()).
     return this.dialect.checksInsideReplace && readsActions(table) ? [this.createStage(range.to), ...replace] : replace;
   }
@@ -126,7 +133,12 @@ export class SqlBuilder {
    */
   publishCandidate(table: TableName, range: DateRange, spanStart: IsoDate, writtenAt: Date): Statement {
     if (this.dialect.checksInsideReplace) return this.publishHistory(table, spanStart, range.to);
-    const params: Params = { span_start: sqlDate(spanStart), window_start: sqlDate(range.from), ref_date: sqlDate(range.to), written_at: sqlTimestamp(writtenAt) };
+    const params: Params = {
+      span_start: sqlDate(spanStart),
+      window_start: sqlDate(range.from),
+      ref_date: sqlDate(range.to),
+      written_at: sqlTimestamp(writtenAt),
+    };
     const candidate = this.selectOf(table, range.to);
     return this.stmt(PUBLISH_CANDIDATE_FILE, params, { ...this.guardNames(table), candidate });
   }
@@ -142,7 +154,11 @@ export class SqlBuilder {
 
   /** Delete rows dated before `cutoff`, then whatever the engine needs to reclaim space. */
   retention(table: TableName, cutoff: IsoDate): Statement[] {
-    const del = this.stmt('07_retention.sql', { cutoff: sqlDate(cutoff) }, { table: this.table(table), date_column: TABLES[table].dateColumn });
+    const del = this.stmt(
+      '07_retention.sql',
+      { cutoff: sqlDate(cutoff) },
+      { table: this.table(table), date_column: TABLES[table].dateColumn },
+    );
     const after = this.dialect.afterDelete(this.table(table), this.settings.vacuumRetainHours).map((sql) => ({ sql }));
     return [del, ...after];
   }

@@ -12,7 +12,9 @@ export interface DateRange {
 
 /** The days the daily refresh for D replaces: [D-(W-1), D] for a rolling window, D alone for a daily snapshot. */
 export function refreshRange(table: TableName, refDate: IsoDate, windowDays: number): DateRange {
-  return TABLES[table].refreshMode === 'rolling-window' ? { from: addDays(refDate, -(windowDays - 1)), to: refDate } : { from: refDate, to: refDate };
+  return TABLES[table].refreshMode === 'rolling-window'
+    ? { from: addDays(refDate, -(windowDays - 1)), to: refDate }
+    : { from: refDate, to: refDate };
 }
 
 /** Retention for D keeps rows dated D - R and later. */

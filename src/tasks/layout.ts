@@ -10,7 +10,13 @@ import type { TaskContext } from './context.js';
 
 export type TableLayout =
   | { readonly table: TableName; readonly exists: false }
-  | { readonly table: TableName; readonly exists: true; readonly clustered: boolean; readonly found: string; readonly migration: readonly string[] };
+  | {
+      readonly table: TableName;
+      readonly exists: true;
+      readonly clustered: boolean;
+      readonly found: string;
+      readonly migration: readonly string[];
+    };
 
 export async function inspectLayouts(ctx: TaskContext, tables: readonly TableName[]): Promise<TableLayout[]> {
   const out: TableLayout[] = [];
@@ -28,7 +34,12 @@ export async function inspectLayouts(ctx: TaskContext, tables: readonly TableNam
       throw e;
     }
     const verdict = layoutVerdict(ctx.sql.dialect, table, rows);
-    out.push({ table, exists: true, ...verdict, migration: verdict.clustered ? [] : layoutMigration(ctx.sql.dialect, qualifiedName, table) });
+    out.push({
+      table,
+      exists: true,
+      ...verdict,
+      migration: verdict.clustered ? [] : layoutMigration(ctx.sql.dialect, qualifiedName, table),
+    });
   }
   return out;
 }
@@ -41,7 +52,14 @@ export function formatLayouts(layouts: readonly TableLayout[]): string {
       if (l.clustered) return `${l.table}: exists, clustered: ${l.found}`;
       return (
         `${l.table}: exists, old layout: ${l.found}. init rewrites nothing; to move it to the new layout, in a maintenance window run:\n` +
-        l.migration.map((m) => m.split('\n').map((line) => `    ${line}`).join('\n')).join('\n')
+        l.migration
+          .map((m) =>
+            m
+              .split('\n')
+              .map((line) => `    ${line}`)
+              .join('\n'),
+          )
+          .join('\n')
       );
     })
     .join('\n');

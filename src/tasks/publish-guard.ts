@@ -66,7 +66,15 @@ export interface ReplaceResult extends ExecResult {
  * broken next to the days before it. `alsoRead` is a query on what the
  * statements staged in the session (e.g. the anomalies among the rows read).
  */
-export async function guardedReplace(ctx: TaskContext, table: TableName, range: DateRange, statements: readonly Statement[], guard: PublishGuard, writtenAt: Date, alsoRead?: Statement): Promise<ReplaceResult> {
+export async function guardedReplace(
+  ctx: TaskContext,
+  table: TableName,
+  range: DateRange,
+  statements: readonly Statement[],
+  guard: PublishGuard,
+  writtenAt: Date,
+  alsoRead?: Statement,
+): Promise<ReplaceResult> {
   const opts = { signal: ctx.signal, tag: ctx.tag };
   const inside = ctx.sql.dialect.checksInsideReplace;
   const replace = async (check?: (q: (s: Statement) => Promise<Row[]>) => Promise<void>): Promise<ReplaceResult> => {
@@ -103,9 +111,12 @@ export async function guardedReplace(ctx: TaskContext, table: TableName, range: 
 
 function heldMessage(table: TableName, date: IsoDate, value: number, base: Baseline, ratio: number): string {
   const { what } = TABLES[table].publishGuard;
-  const sources = TABLES[table].sources.length > 0 ? TABLES[table].sources.join(', ') : `the rows of ${derivedFrom(table) ?? 'its source table'}`;
+  const sources =
+    TABLES[table].sources.length > 0 ? TABLES[table].sources.join(', ') : `the rows of ${derivedFrom(table) ?? 'its source table'}`;
   return (
-    `${table} for ${date} held, previous rows kept: ${value} ${what} ${date} vs a median of ${base.median} over the ${base.points} days before ` +
-    `(below PUBLISH_MIN_RATIO=${ratio}); check ${sources}, then publish it anyway with 'crm-materializer run --date ${date} --tables ${table} --accept-anomaly'`
+    `${table} for ${date} held, previous rows kept: ${value} ${what} ${date} vs a median of ` +
+    `${base.median} over the ${base.points} days before ` +
+    `(below PUBLISH_MIN_RATIO=${ratio}); check ${sources}, then publish it anyway with ` +
+    `'crm-materializer run --date ${date} --tables ${table} --accept-anomaly'`
   );
 }

@@ -14,11 +14,16 @@ export interface RefreshResult {
   readonly anomalies?: Readonly<Record<AnomalyName, number>>;
 }
 
-
 /** Without a guard given, the day is published unchecked (tests, the demo). */
 const UNGUARDED: PublishGuard = { minRatio: 0, accept: true };
 
-export async function refreshTable(ctx: TaskContext, table: TableName, range: DateRange, writtenAt = new Date(), guard: PublishGuard = UNGUARDED): Promise<RefreshResult> {
+export async function refreshTable(
+  ctx: TaskContext,
+  table: TableName,
+  range: DateRange,
+  writtenAt = new Date(),
+  guard: PublishGuard = UNGUARDED,
+): Promise<RefreshResult> {
   const started = performance.now();
   const opts = { signal: ctx.signal, tag: ctx.tag };
   const statements = ctx.sql.refresh(table, range, writtenAt);
@@ -34,7 +39,9 @@ export async function refreshTable(ctx: TaskContext, table: TableName, range: Da
   for (const s of ctx.sql.afterRefresh(table)) await ctx.warehouse.execute(s, opts);
   const rowsWritten = result.rowsAffected ?? 0;
   const [counted] = result.alsoRead ?? [];
-  const anomalies = counted ? (Object.fromEntries(ANOMALIES.map((a) => [a, Number(counted[a] ?? 0)])) as Record<AnomalyName, number>) : undefined;
+  const anomalies = counted
+    ? (Object.fromEntries(ANOMALIES.map((a) => [a, Number(counted[a] ?? 0)])) as Record<AnomalyName, number>)
+    : undefined;
   const seconds = elapsedSeconds(started);
   await ctx.progress?.(`refresh ${table}: ${rowsWritten} rows written in ${seconds}s`);
   ctx.log.info({ table, range, rowsWritten, seconds, ...(anomalies ? { anomalies } : {}) }, 'refresh done');

@@ -21,7 +21,11 @@ export function formatValidation(report: ValidationReport): string {
   const table = textTable(['tabela', 'registros', 'ultima_data', 'dias_atraso', 'ultima_atualizacao', 'status', 'failed checks'], rows);
   const reasons = report.tables.flatMap((t) => t.reasons.map((r) => `  ${t.tabela}: ${r}`));
   const checks = report.checks.map((c) => `${c.name}=${c.falhas === 0 ? 'ok' : `FAILED (${c.falhas})`}`).join('  ');
-  const anomalies = report.anomalies ? Object.entries(report.anomalies).map(([k, v]) => `${k}=${v}`).join('  ') : `not counted (${report.anomaliesError ?? 'unknown error'})`;
+  const anomalies = report.anomalies
+    ? Object.entries(report.anomalies)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('  ')
+    : `not counted (${report.anomaliesError ?? 'unknown error'})`;
   return [
     `Validation for ${report.date}`,
     table,

@@ -23,7 +23,13 @@ export interface RetentionClock {
   readonly now?: Date;
 }
 
-export async function applyRetention(ctx: TaskContext, table: TableName, refDate: IsoDate, retentionDays: number, clock: RetentionClock): Promise<RetentionResult> {
+export async function applyRetention(
+  ctx: TaskContext,
+  table: TableName,
+  refDate: IsoDate,
+  retentionDays: number,
+  clock: RetentionClock,
+): Promise<RetentionResult> {
   const started = performance.now();
   const cutoff = retentionCutoff(refDate, retentionDays);
   const future = futureDateProblem(refDate, clock.timeZone, clock.now ?? new Date());

@@ -64,7 +64,11 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
   const outcomes: TaskOutcome[] = [];
   // The anomalies the snapshot's refresh counted among the actions it read for D.
   let counted: RefreshResult['anomalies'];
-  const attempt = async (task: TaskKind, table: TableName | 'all', fn: (c: TaskContext) => Promise<{ rows: number | null; seconds: number }>): Promise<void> => {
+  const attempt = async (
+    task: TaskKind,
+    table: TableName | 'all',
+    fn: (c: TaskContext) => Promise<{ rows: number | null; seconds: number }>,
+  ): Promise<void> => {
     const started = performance.now();
     // Tagged like a queued task, so the warehouse's query history attributes inline runs too.
     const tagged: TaskContext = { ...ctx, tag: { task, ...(table === 'all' ? {} : { table }), date, runId } };
@@ -78,7 +82,8 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
       outcome = { task, table, ok: false, rows: null, seconds: Math.round(performance.now() - started) / 1000, error };
     }
     outcomes.push(outcome);
-    if (recorder && table !== 'all' && task !== 'validation') await recorder.recordTask(table, task, tableRecord(task, outcome, date, runId, clock));
+    if (recorder && table !== 'all' && task !== 'validation')
+      await recorder.recordTask(table, task, tableRecord(task, outcome, date, runId, clock));
   };
 
   // A missing view stops the run before anything is created or changed.
@@ -111,18 +116,39 @@ export async function runInline(ctx: TaskContext, config: Config, req: RunReques
     await attempt('validation', 'all', async (c) => {
       validation = await validate(c, date, tables, config.refreshWindowDays, clock.now(), counted);
       await recorder?.recordValidation(validation, clock.now().getTime());
-      if (!validation.checksPassed) throw new Error(`consistency checks failed: ${validation.checks.filter((c) => c.falhas > 0).map((c) => c.name).join(', ')}`);
+      if (!validation.checksPassed)
+        throw new Error(
+          `consistency checks failed: ${validation.checks
+            .filter((c) => c.falhas > 0)
+            .map((c) => c.name)
+            .join(', ')}`,
+        );
       return { rows: null, seconds: validation.seconds };
     });
   }
   const ok = outcomes.every((o) => o.ok) && (validation === undefined || validation.worstStatus !== 'critical');
   const failed = outcomes.filter((o) => !o.ok).map((o) => `${o.task} ${o.table}: ${o.error ?? 'failed'}`);
-  await recorder?.recordInlineRun({ runId, date, plannedAt, finishedAt: clock.now().getTime(), outcome: ok ? 'success' : 'failure', failed });
+  await recorder?.recordInlineRun({
+    runId,
+    date,
+    plannedAt,
+    finishedAt: clock.now().getTime(),
+    outcome: ok ? 'success' : 'failure',
+    failed,
+  });
   return { date, outcomes, validation, ok };
 }
 
-function tableRecord(task: TableTask, o: TaskOutcome, date: IsoDate, runId: string, clock: Clock): Parameters<RunRecorder['recordTask']>[2] {
+function tableRecord(
+  task: TableTask,
+  o: TaskOutcome,
+  date: IsoDate,
+  runId: string,
+  clock: Clock,
+): Parameters<RunRecorder['recordTask']>[2] {
   const base = { date, runId, seconds: o.seconds, finishedAt: clock.now().getTime() };
   if (!o.ok) return { ...base, outcome: 'failure', rowsWritten: null, error: o.error };
-  return task === 'refresh' ? { ...base, outcome: 'success', rowsWritten: o.rows } : { ...base, outcome: 'success', rowsWritten: null, rowsDeleted: o.rows ?? 0 };
+  return task === 'refresh'
+    ? { ...base, outcome: 'success', rowsWritten: o.rows }
+    : { ...base, outcome: 'success', rowsWritten: null, rowsDeleted: o.rows ?? 0 };
 }

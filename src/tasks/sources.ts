@@ -12,7 +12,8 @@ export async function checkSources(ctx: TaskContext, tables: readonly TableName[
       // Only a statement error means "not there"; a locked file, a cancel or bad config is itself.
       if (!(e instanceof WarehouseError) || e.transient || e.constructor !== WarehouseError) throw e;
       throw new SourceMissingError(
-        `source view ${view} not found in ${ctx.sql.sourceLocation}: create it there (or run 'crm-materializer demo seed'), or point CRM_SOURCE_CATALOG/CRM_SOURCE_SCHEMA at where it is`,
+        `source view ${view} not found in ${ctx.sql.sourceLocation}: create it there (or run ` +
+          `'crm-materializer demo seed'), or point CRM_SOURCE_CATALOG/CRM_SOURCE_SCHEMA at where it is`,
         { cause: e },
       );
     }

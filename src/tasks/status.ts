@@ -33,7 +33,8 @@ export function tableStatus(spec: TableSpec, s: TableSummary, refDate: IsoDate, 
   if (s.registros === 0) raise('critical', 'table is empty');
   if (s.ultimaAtualizacao !== null) {
     const ageHours = (now.getTime() - s.ultimaAtualizacao.getTime()) / 3_600_000;
-    if (ageHours > spec.freshness.maxWriteAgeHours) raise('critical', `last written ${Math.floor(ageHours)}h ago (> ${spec.freshness.maxWriteAgeHours}h)`);
+    if (ageHours > spec.freshness.maxWriteAgeHours)
+      raise('critical', `last written ${Math.floor(ageHours)}h ago (> ${spec.freshness.maxWriteAgeHours}h)`);
   }
   if (diasAtraso !== null) {
     const { criticalLagDays, warningLagDays } = spec.freshness;
@@ -43,8 +44,14 @@ export function tableStatus(spec: TableSpec, s: TableSummary, refDate: IsoDate, 
   const missing = s.missingDays ?? [];
   if (missing.length > 0) {
     const days = missing.length === 1 ? `day ${missing[0]}` : `days ${missing.join(', ')}`;
-    const why = s.missingDaysSourceError === undefined ? `although the sources have rows for ${missing.length === 1 ? 'it' : 'them'}` : `and its sources could not be read to tell whether it should (${s.missingDaysSourceError})`;
-    raise('critical', `${spec.name} lacks ${days} ${why}: re-run the date with \`crm-materializer run --date ${refDate} --tables ${spec.name} --force\``);
+    const why =
+      s.missingDaysSourceError === undefined
+        ? `although the sources have rows for ${missing.length === 1 ? 'it' : 'them'}`
+        : `and its sources could not be read to tell whether it should (${s.missingDaysSourceError})`;
+    raise(
+      'critical',
+      `${spec.name} lacks ${days} ${why}: re-run the date with \`crm-materializer run --date ${refDate} --tables ${spec.name} --force\``,
+    );
   }
   return { status, diasAtraso, reasons };
 }

@@ -91,7 +91,9 @@ export async function validate(
       dias_faltando: summary.missingDays,
     });
   }
-  const { anomalies, anomaliesError } = counted ? { anomalies: { ...counted }, anomaliesError: undefined } : await countAnomalies(ctx, refDate, opts);
+  const { anomalies, anomaliesError } = counted
+    ? { anomalies: { ...counted }, anomaliesError: undefined }
+    : await countAnomalies(ctx, refDate, opts);
   const report: ValidationReport = {
     date: refDate,
     tables: rows,
@@ -113,7 +115,13 @@ export async function validate(
  * and only for the window. Sources that cannot be read cannot clear an absent
  * day: every absent day is then missing, with the error.
  */
-async function missingDays(ctx: TaskContext, table: TableName, refDate: IsoDate, windowDays: number, opts: ExecOptions): Promise<{ missingDays: string[]; missingDaysSourceError?: string }> {
+async function missingDays(
+  ctx: TaskContext,
+  table: TableName,
+  refDate: IsoDate,
+  windowDays: number,
+  opts: ExecOptions,
+): Promise<{ missingDays: string[]; missingDaysSourceError?: string }> {
   const range = refreshRange(table, refDate, windowDays);
   const held = new Set((await ctx.warehouse.query(ctx.sql.windowDaysHeld(table, range), opts)).map((r) => asIsoDate(r.dia)));
   const absent = dateRange(range.from, range.to).filter((d) => !held.has(d));
@@ -130,7 +138,11 @@ async function missingDays(ctx: TaskContext, table: TableName, refDate: IsoDate,
 }
 
 /** Source anomalies are information: a source that cannot be read is reported, not fatal. */
-async function countAnomalies(ctx: TaskContext, refDate: IsoDate, opts: ExecOptions): Promise<{ anomalies: Record<AnomalyName, number> | null; anomaliesError?: string }> {
+async function countAnomalies(
+  ctx: TaskContext,
+  refDate: IsoDate,
+  opts: ExecOptions,
+): Promise<{ anomalies: Record<AnomalyName, number> | null; anomaliesError?: string }> {
   try {
     const [row] = await ctx.warehouse.query(ctx.sql.anomalies(refDate), opts);
     return { anomalies: Object.fromEntries(ANOMALIES.map((a) => [a, Number(row?.[a] ?? 0)])) as Record<AnomalyName, number> };

@@ -21,7 +21,8 @@ import { SESSION_TAGS, splitHost } from './databricks-params.js';
 export const RETENTION_CHECK_CONF = 'spark.databricks.delta.retentionDurationCheck.enabled';
 const MIN_SAFE_RETAIN_HOURS = 168;
 
-export type DatabricksAuth = { readonly kind: 'token'; readonly token: string } | { readonly kind: 'oauth'; readonly clientId: string; readonly clientSecret: string };
+export type DatabricksAuth =
+  { readonly kind: 'token'; readonly token: string } | { readonly kind: 'oauth'; readonly clientId: string; readonly clientSecret: string };
 
 export interface DatabricksSettings {
   /** DATABRICKS_HOST as configured (host[:port]). */
@@ -47,7 +48,8 @@ export function databricksSettings(config: Config): DatabricksSettings {
   let auth: DatabricksAuth;
   if (d.token) auth = { kind: 'token', token: d.token };
   else if (d.clientId && d.clientSecret) auth = { kind: 'oauth', clientId: d.clientId, clientSecret: d.clientSecret };
-  else throw new UsageError('Databricks credentials missing: set DATABRICKS_TOKEN, or both DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET');
+  else
+    throw new UsageError('Databricks credentials missing: set DATABRICKS_TOKEN, or both DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET');
   return {
     hostPort: d.host,
     httpPath: d.httpPath,
@@ -100,7 +102,13 @@ export async function connectClient(s: DatabricksSettings, log: Logger, redact: 
     s.auth.kind === 'token'
       ? { ...base, authType: 'access-token', token: s.auth.token }
       : // A Databricks service principal's OAuth secret (also on Azure, where the driver would otherwise use Entra ID).
-        { ...base, authType: 'databricks-oauth', oauthClientId: s.auth.clientId, oauthClientSecret: s.auth.clientSecret, useDatabricksOAuthInAzure: true };
+        {
+          ...base,
+          authType: 'databricks-oauth',
+          oauthClientId: s.auth.clientId,
+          oauthClientSecret: s.auth.clientSecret,
+          useDatabricksOAuthInAzure: true,
+        };
   await client.connect(options);
   return {
     openSession: (request) => client.openSession(request),
@@ -123,7 +131,13 @@ export async function connectClient(s: DatabricksSettings, log: Logger, redact: 
  * Open the session, waiting for a starting warehouse within the budget.
  * `signal` is the warehouse object's lifetime: close() stops the wait.
  */
-export async function openSession(client: DatabricksClient, s: DatabricksSettings, log: Logger, errors: ErrorContext, signal: AbortSignal): Promise<DatabricksSession> {
+export async function openSession(
+  client: DatabricksClient,
+  s: DatabricksSettings,
+  log: Logger,
+  errors: ErrorContext,
+  signal: AbortSignal,
+): Promise<DatabricksSession> {
   const started = Date.now();
   let backoff = 500;
   for (let attempt = 1; ; attempt += 1) {
@@ -143,13 +157,15 @@ export async function openSession(client: DatabricksClient, s: DatabricksSetting
       const reason = errors.redact(body ?? (e instanceof Error ? e.message : String(e)));
       if (waitedMs + retryInMs > s.startupWaitMs) {
         throw new WarehouseError(
-          `the Databricks SQL warehouse at DATABRICKS_HTTP_PATH=${s.httpPath} did not accept a session within DATABRICKS_STARTUP_WAIT_MS=${s.startupWaitMs} (${reason}): retried later`,
+          `the Databricks SQL warehouse at DATABRICKS_HTTP_PATH=${s.httpPath} did not accept a session ` +
+            `within DATABRICKS_STARTUP_WAIT_MS=${s.startupWaitMs} (${reason}): retried later`,
           { cause: e, transient: true },
         );
       }
       log.info({ attempt, waitedMs, retryInMs, httpStatus: httpStatusOf(e), reason }, 'waiting for the Databricks SQL warehouse to start');
       await sleep(retryInMs, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) throw new WarehouseError('closed while waiting for the Databricks SQL warehouse to start', { cause: e, transient: true });
+      if (signal.aborted)
+        throw new WarehouseError('closed while waiting for the Databricks SQL warehouse to start', { cause: e, transient: true });
       backoff = Math.min(backoff * 2, 30_000);
       continue;
     }

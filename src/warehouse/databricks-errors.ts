@@ -32,7 +32,12 @@ interface DriverError {
   readonly statusCode?: unknown;
   readonly errorCode?: unknown;
   readonly payload?: unknown;
-  readonly response?: { readonly sqlState?: unknown; readonly displayMessage?: unknown; readonly errorMessage?: unknown; readonly status?: unknown };
+  readonly response?: {
+    readonly sqlState?: unknown;
+    readonly displayMessage?: unknown;
+    readonly errorMessage?: unknown;
+    readonly status?: unknown;
+  };
 }
 
 const TLS_CODES = new Set([
@@ -45,8 +50,15 @@ const TLS_CODES = new Set([
   'CERT_NOT_YET_VALID',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
-const NETWORK = /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOTFOUND|EAI_AGAIN|socket hang up|premature close|Request timed out|network timeout/i;
-const UNAVAILABLE = /TEMPORARILY_UNAVAILABLE|warehouse (is )?(starting|stopping|not running|stopped)|cluster (is )?(starting|pending)|service unavailable/i;
+const NETWORK = new RegExp(
+  [
+    'ECONNRESET|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOTFOUND|EAI_AGAIN',
+    'socket hang up|premature close|Request timed out|network timeout',
+  ].join('|'),
+  'i',
+);
+const UNAVAILABLE =
+  /TEMPORARILY_UNAVAILABLE|warehouse (is )?(starting|stopping|not running|stopped)|cluster (is )?(starting|pending)|service unavailable/i;
 const CONFLICT = /DELTA_CONCURRENT|Concurrent(Append|Delete|Transaction)|ConcurrentModification|TRANSACTION_CONFLICT/i;
 const INVALID_SESSION = /invalid[\s_]*session|INVALID_HANDLE.*session|session .*(is unknown|not found|expired|closed)/i;
 
@@ -68,7 +80,8 @@ function sqlStateOf(e: unknown): string | undefined {
 /** The warehouse's own message: the operation's display message, else the error's. */
 function messageOf(e: unknown): string {
   const o = asObject(e);
-  const text = str(o.response?.displayMessage) ?? str(o.response?.errorMessage) ?? str(o.message) ?? (e instanceof Error ? e.name : String(e));
+  const text =
+    str(o.response?.displayMessage) ?? str(o.response?.errorMessage) ?? str(o.message) ?? (e instanceof Error ? e.name : String(e));
   const line = text.split('\n')[0] ?? text;
   return line.length > 1000 ? `${line.slice(0, 1000)}…` : line;
 }
@@ -135,11 +148,15 @@ export function toWarehouseError(e: unknown, ctx: ErrorContext, httpBody?: strin
     return new StatementCancelledError(`statement cancelled: ${String(ctx.signal?.reason ?? 'aborted')}`, { cause: e });
   }
   if (status === 401) {
-    return new WarehouseAuthError(`Databricks rejected the credentials (HTTP 401): check ${ctx.credentialVars} (expired or revoked?)`, opts(false));
+    return new WarehouseAuthError(
+      `Databricks rejected the credentials (HTTP 401): check ${ctx.credentialVars} (expired or revoked?)`,
+      opts(false),
+    );
   }
   if (status === 403) {
     return new WarehouseAuthError(
-      `Databricks refused access (HTTP 403): the principal of ${ctx.credentialVars} needs CAN USE on the SQL warehouse at DATABRICKS_HTTP_PATH=${ctx.httpPath}`,
+      `Databricks refused access (HTTP 403): the principal of ${ctx.credentialVars} needs CAN USE on ` +
+        `the SQL warehouse at DATABRICKS_HTTP_PATH=${ctx.httpPath}`,
       opts(false),
     );
   }
@@ -147,25 +164,37 @@ export function toWarehouseError(e: unknown, ctx: ErrorContext, httpBody?: strin
     return new WarehouseAuthError(`Databricks authentication failed (${message}): check ${ctx.credentialVars}`, opts(false));
   }
   if (status === 404) {
-    return new UsageError(`no SQL warehouse answers at DATABRICKS_HTTP_PATH=${ctx.httpPath} on ${ctx.host} (HTTP 404): copy the HTTP path from the warehouse's Connection details`);
+    return new UsageError(
+      `no SQL warehouse answers at DATABRICKS_HTTP_PATH=${ctx.httpPath} on ${ctx.host} (HTTP 404): copy ` +
+        `the HTTP path from the warehouse's Connection details`,
+    );
   }
   if (code && TLS_CODES.has(code)) {
-    return new UsageError(`the TLS certificate of DATABRICKS_HOST=${ctx.host} is not trusted (${code}): set DATABRICKS_CA_CERT_FILE to the PEM of the CA that signed it`);
+    return new UsageError(
+      `the TLS certificate of DATABRICKS_HOST=${ctx.host} is not trusted (${code}): set ` +
+        `DATABRICKS_CA_CERT_FILE to the PEM of the CA that signed it`,
+    );
   }
   if (status !== undefined) {
     const transient = status === 429 || status >= 500;
-    return new WarehouseError(`Databricks answered HTTP ${status}${transient ? ' (busy, starting or unavailable; retried later)' : ''}: ${message}`, opts(transient));
+    return new WarehouseError(
+      `Databricks answered HTTP ${status}${transient ? ' (busy, starting or unavailable; retried later)' : ''}: ${message}`,
+      opts(transient),
+    );
   }
   if (errorCode === 'CANCELED') return new WarehouseError(`Databricks cancelled the statement (not this service): ${message}`, opts(true));
   if (errorCode === 'TIMEOUT' || sqlState === '57KD0') {
     return new WarehouseError(
-      `statement ran longer than DATABRICKS_STATEMENT_TIMEOUT_SECONDS=${ctx.statementTimeoutSeconds} and the warehouse stopped it: ${message}`,
+      `statement ran longer than DATABRICKS_STATEMENT_TIMEOUT_SECONDS=${ctx.statementTimeoutSeconds} ` +
+        `and the warehouse stopped it: ${message}`,
       opts(true),
     );
   }
   if (sqlState === '42501' || /INSUFFICIENT_PERMISSIONS|PERMISSION_DENIED/.test(message)) {
     return new WarehousePermissionError(
-      `Databricks denied a privilege (SQLSTATE ${sqlState ?? '42501'}): ${message}: grant the principal of ${ctx.credentialVars} USE CATALOG/USE SCHEMA, SELECT on the source views, CREATE TABLE and MODIFY on the target schema (docs/databricks.md)`,
+      `Databricks denied a privilege (SQLSTATE ${sqlState ?? '42501'}): ${message}: grant the principal ` +
+        `of ${ctx.credentialVars} USE CATALOG/USE SCHEMA, SELECT on the source views, CREATE TABLE and ` +
+        `MODIFY on the target schema (docs/databricks.md)`,
       opts(false),
     );
   }
@@ -173,11 +202,16 @@ export function toWarehouseError(e: unknown, ctx: ErrorContext, httpBody?: strin
     const transient = isTransientSqlState(sqlState) || CONFLICT.test(message) || UNAVAILABLE.test(message);
     return new WarehouseError(`Databricks: ${message}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}`, opts(transient));
   }
-  if (str(o.name) === 'RetryError') return new WarehouseError(`Databricks kept failing after the driver's retries (${str(o.errorCode) ?? 'retry budget spent'}): ${message}`, opts(true));
+  if (str(o.name) === 'RetryError')
+    return new WarehouseError(
+      `Databricks kept failing after the driver's retries (${str(o.errorCode) ?? 'retry budget spent'}): ${message}`,
+      opts(true),
+    );
   if ((code && NETWORK.test(code)) || NETWORK.test(message)) {
     return new WarehouseError(`cannot reach Databricks at DATABRICKS_HOST=${ctx.host} (${code ?? message}): retried later`, opts(true));
   }
-  if (UNAVAILABLE.test(message) || CONFLICT.test(message) || isInvalidSession(e)) return new WarehouseError(`Databricks: ${message}`, opts(true));
+  if (UNAVAILABLE.test(message) || CONFLICT.test(message) || isInvalidSession(e))
+    return new WarehouseError(`Databricks: ${message}`, opts(true));
   // Unknown: retrying is the safer default (attempts are bounded).
   return new WarehouseError(`Databricks: ${message}`, opts(true));
 }

@@ -22,10 +22,15 @@ export interface OperationContext {
   readonly signal?: AbortSignal;
 }
 
-const cancelled = (signal: AbortSignal): StatementCancelledError => new StatementCancelledError(`statement cancelled: ${String(signal.reason ?? 'aborted')}`);
+const cancelled = (signal: AbortSignal): StatementCancelledError =>
+  new StatementCancelledError(`statement cancelled: ${String(signal.reason ?? 'aborted')}`);
 
 /** Run `consume` once the operation has finished; the operation is cancelled on abort and closed in every case. */
-export async function runOperation<T>(op: DatabricksOperation, ctx: OperationContext, consume: (op: DatabricksOperation) => Promise<T>): Promise<T> {
+export async function runOperation<T>(
+  op: DatabricksOperation,
+  ctx: OperationContext,
+  consume: (op: DatabricksOperation) => Promise<T>,
+): Promise<T> {
   let cancelling: Promise<unknown> | undefined;
   const cancel = (): void => {
     cancelling ??= op.cancel().catch((e: unknown) => ctx.log.debug({ error: String(e) }, 'cancelling a Databricks statement failed'));
@@ -62,7 +67,9 @@ async function awaitOperation(op: DatabricksOperation, ctx: OperationContext, ca
         if (queuedMs > ctx.startupWaitMs) {
           cancel();
           throw new WarehouseError(
-            `the statement stayed queued in the Databricks SQL warehouse for more than DATABRICKS_STARTUP_WAIT_MS=${ctx.startupWaitMs} (starting, or at its concurrency limit): cancelled, retried later`,
+            `the statement stayed queued in the Databricks SQL warehouse for more than ` +
+              `DATABRICKS_STARTUP_WAIT_MS=${ctx.startupWaitMs} (starting, or at its concurrency limit): ` +
+              `cancelled, retried later`,
             { transient: true },
           );
         }

@@ -43,7 +43,9 @@ export class DatabricksWarehouse implements Warehouse {
     this.secrets = secretsOf(settings).filter((s) => s.length >= 4);
     if (settings.disableRetentionCheck) {
       this.log.warn(
-        `VACUUM_ALLOW_SHORT_RETENTION=true with VACUUM_RETAIN_HOURS below 168: sessions set ${RETENTION_CHECK_CONF}=false so retention's VACUUM may remove files that concurrent readers and time travel still need`,
+        `VACUUM_ALLOW_SHORT_RETENTION=true with VACUUM_RETAIN_HOURS below 168: sessions set ` +
+          `${RETENTION_CHECK_CONF}=false so retention's VACUUM may remove files that concurrent readers and ` +
+          `time travel still need`,
       );
     }
   }
@@ -170,7 +172,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(new StatementCancelledError('task aborted before the statement started'));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new StatementCancelledError(`task aborted while waiting for the Databricks session: ${String(signal.reason ?? 'aborted')}`));
+    const onAbort = (): void =>
+      reject(new StatementCancelledError(`task aborted while waiting for the Databricks session: ${String(signal.reason ?? 'aborted')}`));
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });

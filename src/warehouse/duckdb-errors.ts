@@ -4,7 +4,14 @@
  * says what to do; only what may pass by itself is transient (retried).
  */
 import { existsSync } from 'node:fs';
-import { PublishHeldError, StatementCancelledError, UsageError, WarehouseBusyError, WarehouseError, WarehouseFileError } from '../errors.js';
+import {
+  PublishHeldError,
+  StatementCancelledError,
+  UsageError,
+  WarehouseBusyError,
+  WarehouseError,
+  WarehouseFileError,
+} from '../errors.js';
 import type { Logger } from '../log.js';
 
 const DAMAGED = /not a valid DuckDB database file|Corrupt database file|checksum|Could not read enough bytes|file is truncated/i;
@@ -25,17 +32,26 @@ export function duckDbError(e: unknown, path: string, signal?: AbortSignal): Err
   }
   if (DAMAGED.test(message)) {
     return new WarehouseFileError(
-      `DuckDB file ${path} is damaged (${firstLine(message)}): stop the service, restore the file from a backup (or move it away, run 'crm-materializer init' and rebuild with a backfill), then run again`,
+      `DuckDB file ${path} is damaged (${firstLine(message)}): stop the service, restore the file from ` +
+        `a backup (or move it away, run 'crm-materializer init' and rebuild with a backfill), then run ` +
+        `again`,
       { cause: e },
     );
   }
   if (DISK_FULL.test(message)) {
-    return new WarehouseError(`no space left on the disk of DuckDB file ${path}: free space there (the task is retried; nothing was published) (${firstLine(message)})`, {
-      cause: e,
-      transient: true,
-    });
+    return new WarehouseError(
+      `no space left on the disk of DuckDB file ${path}: free space there (the task is retried; nothing ` +
+        `was published) (${firstLine(message)})`,
+      {
+        cause: e,
+        transient: true,
+      },
+    );
   }
-  if (HELD.test(message)) return new WarehouseBusyError(`DuckDB file ${path} is in use by another process: wait for it to finish (${firstLine(message)})`, { cause: e });
+  if (HELD.test(message))
+    return new WarehouseBusyError(`DuckDB file ${path} is in use by another process: wait for it to finish (${firstLine(message)})`, {
+      cause: e,
+    });
   return new WarehouseError(firstLine(message), { cause: e, transient: /conflict/i.test(message) });
 }
 
@@ -48,7 +64,10 @@ export function requireDuckDbFile(path: string, variable = 'DUCKDB_PATH'): void 
 /** Why the database file is not there, or undefined when it is. */
 export function missingDuckDbFile(path: string, variable = 'DUCKDB_PATH'): string | undefined {
   if (existsSync(path)) return undefined;
-  return `${variable}='${path}' does not exist: run 'crm-materializer init' (or 'crm-materializer demo seed') to create it, or set ${variable} to the existing database file`;
+  return (
+    `${variable}='${path}' does not exist: run 'crm-materializer init' (or 'crm-materializer demo ` +
+    `seed') to create it, or set ${variable} to the existing database file`
+  );
 }
 
 /**

@@ -28,7 +28,9 @@ export function prepareDuckDbFolder(path: string, variable = 'DUCKDB_PATH'): voi
   const file = resolve(path);
   const folder = dirname(file);
   const fail = (why: string): never => {
-    throw new UsageError(`${variable}='${path}' is not usable: ${why}: set ${variable} to a file in a writable folder (default ./data/crm.duckdb)`);
+    throw new UsageError(
+      `${variable}='${path}' is not usable: ${why}: set ${variable} to a file in a writable folder (default ./data/crm.duckdb)`,
+    );
   };
   const { existing, missing } = missingFolders(folder);
   if (!statSync(existing, { throwIfNoEntry: false })?.isDirectory()) fail(`${existing} is not a folder`);

@@ -6,13 +6,7 @@
  * instance per file in the process, closed exclusively (duckdb-file.ts).
  */
 import { resolve } from 'node:path';
-import {
-  DuckDBInstance,
-  dateValue,
-  timestampValueFromDate,
-  type DuckDBConnection,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import { DuckDBInstance, dateValue, timestampValueFromDate, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { StatementCancelledError, WarehouseError, WarehouseFileError } from '../errors.js';
 import { daysBetween, parseIsoDate } from '../dates.js';
 import { duckdbDialect } from './dialect.js';
@@ -79,7 +73,10 @@ export class DuckDbWarehouse implements Warehouse {
 
   constructor(private readonly options: DuckDbOptions) {}
 
-  /** From now on, profile the statements whose tag `counts` accepts (all by default) and report the rows their scans read, with the tag (the task metrics). */
+  /**
+   * From now on, profile the statements whose tag `counts` accepts (all by default) and report the
+   * rows their scans read, with the tag (the task metrics).
+   */
   observeScans(listener: ProfileListener, counts: (tag: QueryTag | undefined) => boolean = () => true): void {
     this.scanObserver = { listener, counts };
   }
@@ -102,7 +99,9 @@ export class DuckDbWarehouse implements Warehouse {
       try {
         let last = 0;
         for (const s of statements) last = await run(c, s, p);
-        await options.beforeCommit?.(async (s) => (await c.runAndReadAll(s.sql, toDuckParams(s.params))).getRowObjectsJS().map(normalizeRow));
+        await options.beforeCommit?.(async (s) =>
+          (await c.runAndReadAll(s.sql, toDuckParams(s.params))).getRowObjectsJS().map(normalizeRow),
+        );
         await c.run('COMMIT');
         return { rowsAffected: last };
       } catch (e) {
@@ -117,7 +116,10 @@ export class DuckDbWarehouse implements Warehouse {
     await files.close(fileKey(this.options));
   }
 
-  private async withConnection<T>(options: ExecOptions, fn: (c: DuckDBConnection, profiled?: (sql: string) => void) => Promise<T>): Promise<T> {
+  private async withConnection<T>(
+    options: ExecOptions,
+    fn: (c: DuckDBConnection, profiled?: (sql: string) => void) => Promise<T>,
+  ): Promise<T> {
     const { signal } = options;
     if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
     let lease: { instance: DuckDBInstance; release: () => void };
@@ -138,7 +140,10 @@ export class DuckDbWarehouse implements Warehouse {
       await profiler?.enable(connection);
       signal?.addEventListener('abort', interrupt, { once: true });
       if (signal?.aborted) throw new StatementCancelledError('task aborted before the statement started');
-      return await fn(connection, profiler && onProfile ? (sql) => onProfile({ ...profiler.read(sql), ...(options.tag ? { tag: options.tag } : {}) }) : undefined);
+      return await fn(
+        connection,
+        profiler && onProfile ? (sql) => onProfile({ ...profiler.read(sql), ...(options.tag ? { tag: options.tag } : {}) }) : undefined,
+      );
     } catch (e) {
       throw duckDbError(e, resolve(this.options.path), signal);
     } finally {
@@ -167,7 +172,9 @@ async function openInstance(o: DuckDbOptions): Promise<DuckDBInstance> {
     instance.closeSync();
     const err = duckDbError(e, path);
     // Not damaged, full nor held: still a file that cannot be opened, never "a source view is missing".
-    throw err instanceof WarehouseError && err.name === 'WarehouseError' && !err.transient ? new WarehouseFileError(`cannot open DuckDB file ${path}: ${err.message}`, { cause: e }) : err;
+    throw err instanceof WarehouseError && err.name === 'WarehouseError' && !err.transient
+      ? new WarehouseFileError(`cannot open DuckDB file ${path}: ${err.message}`, { cause: e })
+      : err;
   }
 }
 

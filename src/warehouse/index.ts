@@ -23,10 +23,19 @@ export async function createWarehouse(config: Config, options: WarehouseOptions 
   switch (config.warehouse) {
     case 'duckdb': {
       const { DuckDbWarehouse } = await import('./duckdb.js');
-      return new DuckDbWarehouse({ path: config.duckdbPath, catalog: config.catalog, readOnly: options.readOnly, mustExist: !options.create, threads: options.threads });
+      return new DuckDbWarehouse({
+        path: config.duckdbPath,
+        catalog: config.catalog,
+        readOnly: options.readOnly,
+        mustExist: !options.create,
+        threads: options.threads,
+      });
     }
     case 'databricks': {
-      const [{ databricksSettings }, { DatabricksWarehouse }] = await Promise.all([import('./databricks-connection.js'), import('./databricks.js')]);
+      const [{ databricksSettings }, { DatabricksWarehouse }] = await Promise.all([
+        import('./databricks-connection.js'),
+        import('./databricks.js'),
+      ]);
       return new DatabricksWarehouse(databricksSettings(config), options.log ?? createLogger('silent'));
     }
   }

@@ -68,7 +68,11 @@ export function createApp(deps: WebDeps): Express {
       const okAt = checks.redis === 'ok' ? await deps.state.warehouseOkAt().catch(() => undefined) : undefined;
       const freshMs = Math.max(WAREHOUSE_FRESH_MS, 2 * config.warehouseCheckIntervalMs);
       checks.warehouse =
-        okAt === undefined ? 'no answer recorded yet' : Date.now() - okAt <= freshMs ? 'ok' : `last answer ${Math.round((Date.now() - okAt) / 1000)}s ago`;
+        okAt === undefined
+          ? 'no answer recorded yet'
+          : Date.now() - okAt <= freshMs
+            ? 'ok'
+            : `last answer ${Math.round((Date.now() - okAt) / 1000)}s ago`;
     }
     const ready = Object.values(checks).every((v) => v === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
@@ -121,7 +125,9 @@ function redisGate(deps: WebDeps): express.RequestHandler {
           next();
           return;
         }
-        sendProblem(res, 503, `Redis is unreachable (${problem}): the board needs it; try again once /readyz answers 200`, { retryAfterSeconds: 5 });
+        sendProblem(res, 503, `Redis is unreachable (${problem}): the board needs it; try again once /readyz answers 200`, {
+          retryAfterSeconds: 5,
+        });
       },
       (e: unknown) => next(e),
     );

@@ -21,14 +21,17 @@ export function boardAuth(config: Config, log: Logger, opts: { warn?: boolean } 
   const { user, password, token, auth } = config.board;
   const hasCredentials = (user !== undefined && password !== undefined) || token !== undefined;
   if (auth === 'off') {
-    if (opts.warn !== false) log.warn('BOARD_AUTH=off: Bull Board is served without credentials; anyone who reaches the port can retry, add and remove jobs');
+    if (opts.warn !== false)
+      log.warn('BOARD_AUTH=off: Bull Board is served without credentials; anyone who reaches the port can retry, add and remove jobs');
     return (_req, res, next) => {
       res.locals.operator = 'anonymous';
       next();
     };
   }
   if (!hasCredentials) {
-    throw new UsageError('the web role needs board credentials: set BOARD_USER and BOARD_PASSWORD, or BOARD_TOKEN (or BOARD_AUTH=off for a trusted network)');
+    throw new UsageError(
+      'the web role needs board credentials: set BOARD_USER and BOARD_PASSWORD, or BOARD_TOKEN (or BOARD_AUTH=off for a trusted network)',
+    );
   }
   return (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization ?? '';
@@ -56,7 +59,10 @@ export function auditLog(log: Logger): RequestHandler {
   return (req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     res.on('finish', () => {
-      log.info({ operator: res.locals.operator as string | undefined, method: req.method, action: req.path, status: res.statusCode }, 'board action');
+      log.info(
+        { operator: res.locals.operator as string | undefined, method: req.method, action: req.path, status: res.statusCode },
+        'board action',
+      );
     });
     next();
   };

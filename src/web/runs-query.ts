@@ -21,7 +21,8 @@ export function runsQuery(query: Readonly<Record<string, unknown>>): RunsQuery {
     if (!ALLOWED.includes(name)) throw new ParamError(name, `unknown parameter ${name}: this endpoint accepts ${ALLOWED.join(', ')}`);
   }
   const date = single(query, 'date');
-  if (date !== undefined && !RUNS_PARAMS.date.safeParse(date).success) throw new ParamError('date', 'date must be a real calendar date as YYYY-MM-DD, e.g. 2026-11-29');
+  if (date !== undefined && !RUNS_PARAMS.date.safeParse(date).success)
+    throw new ParamError('date', 'date must be a real calendar date as YYYY-MM-DD, e.g. 2026-11-29');
   const limit = single(query, 'limit');
   if (limit !== undefined && !RUNS_PARAMS.limit.safeParse(limit).success) {
     throw new ParamError('limit', `limit must be a whole number from 1 to ${MAX_RUNS_LIMIT}, e.g. limit=20`);
@@ -31,6 +32,7 @@ export function runsQuery(query: Readonly<Record<string, unknown>>): RunsQuery {
 
 /** A run id as the service makes them: `2026-11-29`, `2026-11-29#2` (`%23` in a URL), `bf_2026-01-01_2026-01-30`. */
 export function parseRunId(raw: string | undefined): string {
-  if (raw === undefined || !RUN_ID.safeParse(raw).success) throw new ParamError('id', "id must be a run id of 1-80 letters, digits, _, - or # (as listed by GET /api/v1/runs; '#' written %23)");
+  if (raw === undefined || !RUN_ID.safeParse(raw).success)
+    throw new ParamError('id', "id must be a run id of 1-80 letters, digits, _, - or # (as listed by GET /api/v1/runs; '#' written %23)");
   return raw;
 }

@@ -50,22 +50,33 @@ export function runsRoutes(deps: RunsDeps, boardPath: string): Router {
 
   const api = express.Router();
   api.use(auth);
-  api.get('/', handle(async (req, res) => {
-    noStore(res);
-    const [runs, pause] = await Promise.all([listRuns(state, runsQuery(req.query)), state.schedulePause()]);
-    const body: RunsAnswer = { runs, schedule: scheduleState(pause) };
-    res.json(body);
-  }));
-  api.get('/:id', handle(async (req, res) => {
-    noStore(res);
-    const run = await runDetail(state, parseRunId(param(req, 'id')));
-    if (!run) {
-      sendProblem(res, 404, `run '${param(req, 'id')}' is not recorded (or older than RUNS_KEEP_DAYS=${config.runsKeepDays}): list the runs with GET ${RUNS_API_PATH}`);
-      return;
-    }
-    const body: RunAnswer = run;
-    res.json(body);
-  }));
+  api.get(
+    '/',
+    handle(async (req, res) => {
+      noStore(res);
+      const [runs, pause] = await Promise.all([listRuns(state, runsQuery(req.query)), state.schedulePause()]);
+      const body: RunsAnswer = { runs, schedule: scheduleState(pause) };
+      res.json(body);
+    }),
+  );
+  api.get(
+    '/:id',
+    handle(async (req, res) => {
+      noStore(res);
+      const run = await runDetail(state, parseRunId(param(req, 'id')));
+      if (!run) {
+        sendProblem(
+          res,
+          404,
+          `run '${param(req, 'id')}' is not recorded (or older than RUNS_KEEP_DAYS=${config.runsKeepDays}): ` +
+            `list the runs with GET ${RUNS_API_PATH}`,
+        );
+        return;
+      }
+      const body: RunAnswer = run;
+      res.json(body);
+    }),
+  );
   api.use(errors(deps.log));
   router.use(RUNS_API_PATH, api);
 
@@ -80,16 +91,31 @@ export function runsRoutes(deps: RunsDeps, boardPath: string): Router {
     noStore(res);
     res.status(status).type('html').send(body);
   };
-  page.get('/', handle(async (_req, res) => {
-    const [runs, pause] = await Promise.all([listRuns(state, { limit: PAGE_RUNS }), state.schedulePause()]);
-    const withTasks = await Promise.all(runs.map(async (run) => ({ run, tasks: await state.history.tasks(run.runId) })));
-    html(res, 200, runsPage('Runs', withTasks, ctx, `no runs recorded (runs are kept ${config.runsKeepDays} days)`, pause));
-  }));
-  page.get('/:id', handle(async (req, res) => {
-    const id = param(req, 'id');
-    const run = RUN_ID.safeParse(id).success ? await runDetail(state, id) : undefined;
-    html(res, run ? 200 : 404, runsPage(`Run ${id}`, run ? [{ run, tasks: run.tasks }] : [], ctx, `run '${id}' is not recorded (or older than RUNS_KEEP_DAYS=${config.runsKeepDays})`));
-  }));
+  page.get(
+    '/',
+    handle(async (_req, res) => {
+      const [runs, pause] = await Promise.all([listRuns(state, { limit: PAGE_RUNS }), state.schedulePause()]);
+      const withTasks = await Promise.all(runs.map(async (run) => ({ run, tasks: await state.history.tasks(run.runId) })));
+      html(res, 200, runsPage('Runs', withTasks, ctx, `no runs recorded (runs are kept ${config.runsKeepDays} days)`, pause));
+    }),
+  );
+  page.get(
+    '/:id',
+    handle(async (req, res) => {
+      const id = param(req, 'id');
+      const run = RUN_ID.safeParse(id).success ? await runDetail(state, id) : undefined;
+      html(
+        res,
+        run ? 200 : 404,
+        runsPage(
+          `Run ${id}`,
+          run ? [{ run, tasks: run.tasks }] : [],
+          ctx,
+          `run '${id}' is not recorded (or older than RUNS_KEEP_DAYS=${config.runsKeepDays})`,
+        ),
+      );
+    }),
+  );
   router.use(RUNS_PAGE_PATH, page);
 
   return router;
@@ -99,12 +125,20 @@ export function runsRoutes(deps: RunsDeps, boardPath: string): Router {
 export function boardRetryNotes(deps: RunsDeps, boardPath: string): Router {
   const auth = boardAuth(deps.config, deps.log, { warn: false });
   const router = express.Router();
-  router.put(`${boardPath}/api/queues/:queue/:jobId/retry`, auth, noteRetry(deps, (req) => [param(req, 'jobId')]));
-  router.put(`${boardPath}/api/queues/:queue/retry/:status`, auth, noteRetry(deps, async (req, queue) => {
-    const status = param(req, 'status');
-    if (status !== 'failed' && status !== 'completed') return [];
-    return (await deps.queues[queue].getJobs([status])).map((j) => j.id ?? '');
-  }));
+  router.put(
+    `${boardPath}/api/queues/:queue/:jobId/retry`,
+    auth,
+    noteRetry(deps, (req) => [param(req, 'jobId')]),
+  );
+  router.put(
+    `${boardPath}/api/queues/:queue/retry/:status`,
+    auth,
+    noteRetry(deps, async (req, queue) => {
+      const status = param(req, 'status');
+      if (status !== 'failed' && status !== 'completed') return [];
+      return (await deps.queues[queue].getJobs([status])).map((j) => j.id ?? '');
+    }),
+  );
   return router;
 }
 

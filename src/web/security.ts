@@ -66,7 +66,8 @@ export function sameOriginWrites(): RequestHandler {
         sendProblem(
           res,
           403,
-          `cross-site request refused: a ${req.method} needs an Origin or Referer of ${own ?? 'this site'} (got ${claimed ?? 'none'}); act from the board's own page, or authenticate with a bearer token`,
+          `cross-site request refused: a ${req.method} needs an Origin or Referer of ${own ?? 'this site'} ` +
+            `(got ${claimed ?? 'none'}); act from the board's own page, or authenticate with a bearer token`,
         );
         return;
       }

@@ -37,7 +37,12 @@ export class WorkerPool {
   constructor(private readonly rt: WorkerRuntime) {}
 
   /** `onCompleted` runs once the job is recorded as completed (its state is final, unlike inside the processor). */
-  add<Q extends QueueName>(queue: Q, concurrency: number, processor: Processor<Q>, onCompleted?: (job: Job, rt: WorkerRuntime) => Promise<void>): Worker {
+  add<Q extends QueueName>(
+    queue: Q,
+    concurrency: number,
+    processor: Processor<Q>,
+    onCompleted?: (job: Job, rt: WorkerRuntime) => Promise<void>,
+  ): Worker {
     const { config } = this.rt;
     const worker = new Worker(queue, (job, token) => this.process(queue, job, token, processor), {
       connection: this.rt.redis,
@@ -53,11 +58,16 @@ export class WorkerPool {
       settings: { backoffStrategy: () => config.jobs.backoffMs },
     });
     // During a Redis outage BullMQ reports every reconnection attempt: the health watcher logs the outage once.
-    worker.on('error', this.rt.health ? this.rt.health.onError({ queue }, 'worker error') : (err) => this.rt.log.error({ queue, err }, 'worker error'));
+    worker.on(
+      'error',
+      this.rt.health ? this.rt.health.onError({ queue }, 'worker error') : (err) => this.rt.log.error({ queue, err }, 'worker error'),
+    );
     // Failed without running the processor (stalled too often, e.g. its workers crashed): the same failure path as a processor error.
     worker.on('failed', (job, err) => {
       if (job?.deferredFailure === undefined) return;
-      recordFinalFailure(this.rt, queue, job, err, secondsSinceStart(job)).catch((e: unknown) => this.rt.log.error({ queue, jobId: job.id, err: e }, 'could not record a failure'));
+      recordFinalFailure(this.rt, queue, job, err, secondsSinceStart(job)).catch((e: unknown) =>
+        this.rt.log.error({ queue, jobId: job.id, err: e }, 'could not record a failure'),
+      );
     });
     if (onCompleted) {
       worker.on('completed', (job) => {
@@ -85,7 +95,10 @@ export class WorkerPool {
     }
   }
 
-  /** The run's start is the first time a worker takes one of its tasks; bookkeeping only, so a failure to record it does not fail the task. */
+  /**
+   * The run's start is the first time a worker takes one of its tasks; bookkeeping only, so a
+   * failure to record it does not fail the task.
+   */
   private async markRunStarted(runId: string, log: JobContext['log']): Promise<void> {
     try {
       await this.rt.state.runStarted(runId, this.rt.clock.now().getTime());
@@ -109,7 +122,10 @@ export class WorkerPool {
     if ('runId' in payload) await this.markRunStarted(payload.runId, log);
     const controller = new AbortController();
     const timeoutMs = this.rt.config.jobs.timeoutMs;
-    const timer = setTimeout(() => controller.abort(new TaskTimeoutError(`task timed out after ${timeoutMs / 1000}s: its statement was cancelled`)), timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new TaskTimeoutError(`task timed out after ${timeoutMs / 1000}s: its statement was cancelled`)),
+      timeoutMs,
+    );
     this.active.add(controller);
     const tagged = 'table' in payload ? { table: payload.table, date: payload.date } : 'date' in payload ? { date: payload.date } : {};
     const ctx: JobContext = {

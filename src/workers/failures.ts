@@ -38,11 +38,26 @@ export async function recordFinalFailure(rt: WorkerRuntime, queue: QueueName, jo
     // In the processor the failing attempt is not counted yet; a failure BullMQ decided (stalled) has counted it.
     const attempts = Math.max(1, job.attemptsMade + (job.deferredFailure === undefined ? 1 : 0));
     const how = { attempts, ...(retried?.by ? { retriedBy: retried.by } : {}) };
-    await rt.state.recordTask(table, queue, { date: task.date, runId: task.runId, outcome: 'failure', seconds, rowsWritten: null, finishedAt: rt.clock.now().getTime(), error, ...how });
+    await rt.state.recordTask(table, queue, {
+      date: task.date,
+      runId: task.runId,
+      outcome: 'failure',
+      seconds,
+      rowsWritten: null,
+      finishedAt: rt.clock.now().getTime(),
+      error,
+      ...how,
+    });
   }
   if (queue === 'validation' && task.runId !== undefined) {
     const retried = await rt.state.retries.take(queue, job.id);
-    const run = await rt.state.finishRun(task.runId, 'failure', [`${job.id ?? 'validation'} failed: ${error}`], rt.clock.now().getTime(), retried);
+    const run = await rt.state.finishRun(
+      task.runId,
+      'failure',
+      [`${job.id ?? 'validation'} failed: ${error}`],
+      rt.clock.now().getTime(),
+      retried,
+    );
     if (run?.tracked !== false && run) rt.observer?.runFinished?.(((run.finishedAt ?? Date.now()) - run.plannedAt) / 1000);
   }
 }

@@ -1,6 +1,12 @@
 /** The worker role: the table tasks' queues, the source audit's, and the warehouse check /readyz reads. */
 import { TASK_QUEUES } from '../queue/jobs.js';
-import { refreshProcessor, retentionProcessor, retryValidationIfUnblocked, sourceAuditProcessor, validationProcessor } from './processors.js';
+import {
+  refreshProcessor,
+  retentionProcessor,
+  retryValidationIfUnblocked,
+  sourceAuditProcessor,
+  validationProcessor,
+} from './processors.js';
 import { WorkerPool } from './factory.js';
 import { waitWhileHeld } from '../warehouse/duckdb-errors.js';
 import type { WorkerRuntime } from './runtime.js';
@@ -17,9 +23,13 @@ export async function startWorkerRole(rt: WorkerRuntime): Promise<WorkerRole> {
   const { config, log, warehouse, sql, state } = rt;
   // Wiring gaps show at start-up: schema and tables exist (idempotent).
   // A file held by another process (a DuckDB shell, the seeder) is waited for, not a crash loop.
-  await waitWhileHeld(async () => {
-    for (const s of sql.init()) await warehouse.execute(s);
-  }, log, START_HELD_WAIT_MS);
+  await waitWhileHeld(
+    async () => {
+      for (const s of sql.init()) await warehouse.execute(s);
+    },
+    log,
+    START_HELD_WAIT_MS,
+  );
   const pool = new WorkerPool(rt);
   pool.add('refresh', config.jobs.concurrency.refresh, refreshProcessor, retryValidationIfUnblocked);
   pool.add('retention', config.jobs.concurrency.retention, retentionProcessor, retryValidationIfUnblocked);

@@ -30,7 +30,13 @@ const LOCK_RETRY_MS = 300;
  * later (no attempt used). `fn` gets the lock: its `lost` signal cancels the
  * task's statements once the lock may have passed to another worker.
  */
-async function withTableLock<T>(task: TableTask, table: TableName, ctx: JobContext, rt: WorkerRuntime, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+async function withTableLock<T>(
+  task: TableTask,
+  table: TableName,
+  ctx: JobContext,
+  rt: WorkerRuntime,
+  fn: (lock: HeldLock) => Promise<T>,
+): Promise<T> {
   // The owner names the task: a `refresh:` holder is what "refresh in progress" reads.
   const lock = await rt.locks.acquire(table, `${task}:${ctx.job.id ?? 'job'}`);
   if (!lock) {
@@ -83,7 +89,11 @@ function fencedContext(ctx: JobContext, rt: WorkerRuntime, lock: HeldLock, ref: 
           }
         : o?.beforeCommit;
       const result = await w.executeAtomic(statements, { ...o, beforeCommit });
-      await rt.done.markCommitted(ref, { rowsWritten: result.rowsAffected ?? null, seconds: (performance.now() - started) / 1000, at: rt.clock.now().getTime() });
+      await rt.done.markCommitted(ref, {
+        rowsWritten: result.rowsAffected ?? null,
+        seconds: (performance.now() - started) / 1000,
+        at: rt.clock.now().getTime(),
+      });
       return result;
     },
   };
@@ -101,7 +111,13 @@ function fencedContext(ctx: JobContext, rt: WorkerRuntime, lock: HeldLock, ref: 
  * the write before it commits; a success is recorded once (the record and its
  * marker in one Lua step).
  */
-async function tableTask<T extends TaskDone>(task: TableTask, p: { table: TableName; date: IsoDate; runId: string }, ctx: JobContext, rt: WorkerRuntime, fn: (ctx: JobContext) => Promise<T>): Promise<T | AlreadyWritten> {
+async function tableTask<T extends TaskDone>(
+  task: TableTask,
+  p: { table: TableName; date: IsoDate; runId: string },
+  ctx: JobContext,
+  rt: WorkerRuntime,
+  fn: (ctx: JobContext) => Promise<T>,
+): Promise<T | AlreadyWritten> {
   const started = performance.now();
   const ref: TaskRef = { task, table: p.table, date: p.date, runId: p.runId };
   const once = { key: rt.done.key(p.runId), field: rt.done.recordedField(ref), keepSeconds: rt.done.keepSeconds };
@@ -111,7 +127,10 @@ async function tableTask<T extends TaskDone>(task: TableTask, p: { table: TableN
       lock = held;
       const earlier = await rt.done.committed(ref);
       if (earlier) {
-        ctx.log.info({ table: p.table, date: p.date, runId: p.runId }, 'written before by an earlier execution of this task in this run: nothing to write');
+        ctx.log.info(
+          { table: p.table, date: p.date, runId: p.runId },
+          'written before by an earlier execution of this task in this run: nothing to write',
+        );
         return { rowsWritten: earlier.rowsWritten, seconds: earlier.seconds, alreadyWritten: true };
       }
       return fn(fencedContext(ctx, rt, held, ref, started));
@@ -119,7 +138,21 @@ async function tableTask<T extends TaskDone>(task: TableTask, p: { table: TableN
     const { rowsWritten, rowsDeleted } = result;
     const retried = await rt.state.retries.take(task, ctx.job.id);
     const how = { attempts: ctx.job.attemptsMade + 1, ...(retried?.by ? { retriedBy: retried.by } : {}) };
-    const recorded = await rt.state.recordTaskOnce(p.table, task, { date: p.date, runId: p.runId, outcome: 'success', seconds: result.seconds, rowsWritten, rowsDeleted, finishedAt: rt.clock.now().getTime(), ...how }, once);
+    const recorded = await rt.state.recordTaskOnce(
+      p.table,
+      task,
+      {
+        date: p.date,
+        runId: p.runId,
+        outcome: 'success',
+        seconds: result.seconds,
+        rowsWritten,
+        rowsDeleted,
+        finishedAt: rt.clock.now().getTime(),
+        ...how,
+      },
+      once,
+    );
     if (recorded) {
       rt.observer?.taskSettled?.(task, p.table, 'success', (performance.now() - started) / 1000);
       rt.observer?.rowsWritten?.(task, p.table, (task === 'refresh' ? rowsWritten : rowsDeleted) ?? 0);
@@ -130,7 +163,11 @@ async function tableTask<T extends TaskDone>(task: TableTask, p: { table: TableN
     if (caught instanceof DelayedError) throw caught;
     // Cancelled because the table's lock may have passed to another worker: not this task's failure.
     const e: unknown = lock?.lost.aborted ? lock.lost.reason : caught;
-    if (e instanceof TableLockLostError) ctx.log.warn({ table: p.table, date: p.date, error: e.message }, 'table lock lost while Redis did not answer: the write was cancelled before its commit, the task runs again');
+    if (e instanceof TableLockLostError)
+      ctx.log.warn(
+        { table: p.table, date: p.date, error: e.message },
+        'table lock lost while Redis did not answer: the write was cancelled before its commit, the task runs again',
+      );
     if (isFinalFailure(ctx.job, classify(e), rt.config.jobs.attempts)) await recordFinalFailure(rt, task, ctx.job, e, seconds);
     else rt.observer?.taskSettled?.(task, p.table, 'retry', seconds);
     throw e;
@@ -146,7 +183,10 @@ export const refreshProcessor: Processor<'refresh'> = async (p, ctx, rt) =>
     // A derived table needs its source table's views too.
     await checkSources(ctx, refreshOrder([p.table]));
     await requireCompleted(p.after, p.table, rt);
-    const r = await refreshTable(ctx, p.table, range, rt.clock.now(), { minRatio: rt.config.publishMinRatio, accept: p.acceptAnomaly ?? false });
+    const r = await refreshTable(ctx, p.table, range, rt.clock.now(), {
+      minRatio: rt.config.publishMinRatio,
+      accept: p.acceptAnomaly ?? false,
+    });
     await ctx.job.updateProgress(100);
     // The anomalies among the actions it read: the run's validation reports them without reading the view again.
     return { rowsWritten: r.rowsWritten, seconds: r.seconds, range, ...(r.anomalies ? { anomalies: r.anomalies } : {}) };
@@ -158,29 +198,44 @@ async function requireCompleted(after: string | undefined, table: TableName, rt:
   const job = await Job.fromId(rt.queues.refresh, after);
   const state = job ? await job.getState() : 'missing';
   if (state !== 'completed') {
-    throw new UnrecoverableError(`${table} is computed from ${derivedFrom(table) ?? 'another table'}, whose refresh ${after} is ${state}: retry that job, then this one`);
+    throw new UnrecoverableError(
+      `${table} is computed from ${derivedFrom(table) ?? 'another table'}, whose refresh ${after} is ` +
+        `${state}: retry that job, then this one`,
+    );
   }
 }
 
 export const retentionProcessor: Processor<'retention'> = async (p, ctx, rt) =>
   tableTask('retention', p, ctx, rt, async (ctx) => {
-    const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table], { timeZone: rt.config.scheduleTz, now: rt.clock.now() });
+    const r = await applyRetention(ctx, p.table, p.date, rt.config.retentionDays[p.table], {
+      timeZone: rt.config.scheduleTz,
+      now: rt.clock.now(),
+    });
     await ctx.job.updateProgress(100);
     return { cutoff: r.cutoff, rowsWritten: null, rowsDeleted: r.rowsDeleted, seconds: r.seconds };
   });
 
 export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) => {
   const started = performance.now();
-  const settle = (outcome: 'success' | 'failure' | 'retry'): void => rt.observer?.taskSettled?.('validation', 'all', outcome, (performance.now() - started) / 1000);
+  const settle = (outcome: 'success' | 'failure' | 'retry'): void =>
+    rt.observer?.taskSettled?.('validation', 'all', outcome, (performance.now() - started) / 1000);
   let failedTasks: TaskState[];
   let report: ValidationReport;
   try {
     failedTasks = await unfinishedTasks(p.tasks, rt);
-    report = await validate(ctx, p.date, p.tables, rt.config.refreshWindowDays, rt.clock.now(), await countedByRefresh(p.tasks, p.date, rt));
+    report = await validate(
+      ctx,
+      p.date,
+      p.tables,
+      rt.config.refreshWindowDays,
+      rt.clock.now(),
+      await countedByRefresh(p.tasks, p.date, rt),
+    );
     await rt.state.recordValidation(report, rt.clock.now().getTime());
   } catch (e) {
     // The validation itself could not run (warehouse, Redis): retried, or on the last attempt the run fails.
-    if (isFinalFailure(ctx.job, classify(e), rt.config.jobs.attempts)) await recordFinalFailure(rt, 'validation', ctx.job, e, (performance.now() - started) / 1000);
+    if (isFinalFailure(ctx.job, classify(e), rt.config.jobs.attempts))
+      await recordFinalFailure(rt, 'validation', ctx.job, e, (performance.now() - started) / 1000);
     else settle('retry');
     throw e;
   }
@@ -197,7 +252,11 @@ export const validationProcessor: Processor<'validation'> = async (p, ctx, rt) =
   if (run?.tracked !== false && run) rt.observer?.runFinished?.(((run.finishedAt ?? Date.now()) - run.plannedAt) / 1000);
   // The report is the result either way; a failed run is not retried: retry its failed task instead.
   if (outcome === 'failure') throw new UnrecoverableError(`run ${p.runId} failed: ${problems.join('; ')}`);
-  return { worstStatus: report.worstStatus, checksPassed: report.checksPassed, tables: report.tables.map((t) => ({ tabela: t.tabela, status: t.status, registros: t.registros })) };
+  return {
+    worstStatus: report.worstStatus,
+    checksPassed: report.checksPassed,
+    tables: report.tables.map((t) => ({ tabela: t.tabela, status: t.status, registros: t.registros })),
+  };
 };
 
 /** The source audit: whole-view anomaly counts, recorded for the metrics and `audit`'s readers. */
@@ -210,7 +269,12 @@ export const sourceAuditProcessor: Processor<'source-audit'> = async (_p, ctx, r
     rt.observer?.taskSettled?.('source-audit', 'all', 'success', (performance.now() - started) / 1000);
     return report;
   } catch (e) {
-    rt.observer?.taskSettled?.('source-audit', 'all', isFinalFailure(ctx.job, e, rt.config.jobs.attempts) ? 'failure' : 'retry', (performance.now() - started) / 1000);
+    rt.observer?.taskSettled?.(
+      'source-audit',
+      'all',
+      isFinalFailure(ctx.job, e, rt.config.jobs.attempts) ? 'failure' : 'retry',
+      (performance.now() - started) / 1000,
+    );
     throw e;
   }
 };
@@ -266,8 +330,13 @@ export async function retryValidationIfUnblocked(job: Job, rt: WorkerRuntime): P
   rt.log.info({ runId }, 'every task of the failed run is now done: validating again');
   // The run's record says it was validated again, after whose retry.
   const data = job.data as { table?: string; date?: string };
-  const settled = (await rt.state.history.tasks(runId)).find((t) => t.task === job.queueName && t.table === data.table && t.date === data.date);
-  await rt.state.retries.mark('validation', [validation.id ?? jobIds.validation(runId)], { at: rt.clock.now().getTime(), ...(settled?.retriedBy ? { by: settled.retriedBy } : {}) });
+  const settled = (await rt.state.history.tasks(runId)).find(
+    (t) => t.task === job.queueName && t.table === data.table && t.date === data.date,
+  );
+  await rt.state.retries.mark('validation', [validation.id ?? jobIds.validation(runId)], {
+    at: rt.clock.now().getTime(),
+    ...(settled?.retriedBy ? { by: settled.retriedBy } : {}),
+  });
   // Two tasks completing together may both get here: the second retry finds it no longer failed.
   await validation.retry('failed').catch((err: unknown) => rt.log.debug({ runId, err }, 'validation already retried'));
 }

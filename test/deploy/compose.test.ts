@@ -122,7 +122,8 @@ describe('docker-compose.yml services', () => {
     expect(command).toContain('--appendonly no');
     expect(volumes(stack, 'redis-cache')).toEqual([]);
     expect(composeEnvironment(stack, 'web')['CACHE_REDIS_URL']).toBe('');
-    for (const name of ['scheduler', 'worker']) expect(Object.keys(composeEnvironment(databricks(), name))).not.toContain('CACHE_REDIS_URL');
+    for (const name of ['scheduler', 'worker'])
+      expect(Object.keys(composeEnvironment(databricks(), name))).not.toContain('CACHE_REDIS_URL');
   });
 
   it('the application services run one image, wait for a healthy Redis and reach it by its service name', () => {
@@ -205,7 +206,11 @@ describe('monitoring in docker-compose.yml', () => {
   it('Prometheus reads deploy/prometheus (prometheus.yml and the alert rules beside it)', () => {
     const prometheus = composeService(duckdb(), 'prometheus');
     expect(String(prometheus['image'])).toMatch(/^prom\/prometheus:v\d/);
-    expect(volumes(duckdb(), 'prometheus')).toContainEqual({ source: join(ROOT, 'deploy/prometheus'), target: '/etc/prometheus', readOnly: true });
+    expect(volumes(duckdb(), 'prometheus')).toContainEqual({
+      source: join(ROOT, 'deploy/prometheus'),
+      target: '/etc/prometheus',
+      readOnly: true,
+    });
     expect(asStrings(prometheus['command'], 'prometheus command')).toContain('--config.file=/etc/prometheus/prometheus.yml');
   });
 
@@ -237,9 +242,18 @@ describe('monitoring in docker-compose.yml', () => {
   it('Alertmanager gets its configuration, and the SMTP password file it names from a secret', () => {
     const stack = duckdb();
     const alertmanager = composeService(stack, 'alertmanager');
-    const configFile = asStrings(alertmanager['command'], 'alertmanager command').find((a) => a.startsWith('--config.file='))!.split('=')[1]!;
-    expect(volumes(stack, 'alertmanager')).toContainEqual({ source: join(ROOT, 'deploy/alertmanager/alertmanager.yml'), target: configFile, readOnly: true });
-    const passwordFile = asString(dig(readYaml('deploy/alertmanager/alertmanager.yml'), 'global', 'smtp_auth_password_file'), 'smtp_auth_password_file');
+    const configFile = asStrings(alertmanager['command'], 'alertmanager command')
+      .find((a) => a.startsWith('--config.file='))!
+      .split('=')[1]!;
+    expect(volumes(stack, 'alertmanager')).toContainEqual({
+      source: join(ROOT, 'deploy/alertmanager/alertmanager.yml'),
+      target: configFile,
+      readOnly: true,
+    });
+    const passwordFile = asString(
+      dig(readYaml('deploy/alertmanager/alertmanager.yml'), 'global', 'smtp_auth_password_file'),
+      'smtp_auth_password_file',
+    );
     const secrets = asArray(alertmanager['secrets'], 'alertmanager secrets').map((s) => asRecord(s, 'secret'));
     const secret = secrets.find((s) => s['target'] === passwordFile);
     expect(secret, `a secret mounted on ${passwordFile}`).toBeDefined();
@@ -251,7 +265,11 @@ describe('monitoring in docker-compose.yml', () => {
   it('Grafana is provisioned with the Prometheus datasource and the dashboards folder', () => {
     const stack = duckdb();
     const mounts = volumes(stack, 'grafana');
-    expect(mounts).toContainEqual({ source: join(ROOT, 'deploy/grafana/provisioning'), target: '/etc/grafana/provisioning', readOnly: true });
+    expect(mounts).toContainEqual({
+      source: join(ROOT, 'deploy/grafana/provisioning'),
+      target: '/etc/grafana/provisioning',
+      readOnly: true,
+    });
     const providers = asArray(dig(readYaml('deploy/grafana/provisioning/dashboards/dashboards.yml'), 'providers'), 'providers');
     const path = asString(dig(providers[0], 'options', 'path'), 'dashboards path');
     expect(mounts).toContainEqual({ source: join(ROOT, 'deploy/grafana/dashboards'), target: path, readOnly: true });
@@ -279,13 +297,15 @@ describe('.env.example (Databricks)', () => {
     expect(databricksVars.length).toBeGreaterThan(5);
     for (const name of databricksVars) {
       expect(Object.keys(example), `${name} in ${ENV_EXAMPLE}`).toContain(name);
-      for (const service of APP_SERVICES) expect(Object.keys(composeEnvironment(databricks(), service)), `${name} passed to ${service}`).toContain(name);
+      for (const service of APP_SERVICES)
+        expect(Object.keys(composeEnvironment(databricks(), service)), `${name} passed to ${service}`).toContain(name);
     }
   });
 
   it('holds placeholders only, never a credential', () => {
     for (const [name, value] of Object.entries(example)) {
-      const secret = /TOKEN|SECRET|PASSWORD(?!_FILE)|BOARD_USER/.test(name) || Object.values(VARS).some((v) => v.name === name && v.secret === true);
+      const secret =
+        /TOKEN|SECRET|PASSWORD(?!_FILE)|BOARD_USER/.test(name) || Object.values(VARS).some((v) => v.name === name && v.secret === true);
       if (secret) expect(value === '' || value.includes('REPLACE-ME'), `${name}=${value} is a placeholder`).toBe(true);
     }
     expect(example['WAREHOUSE_CHECK_INTERVAL_MS'], 'no periodic query keeping the SQL warehouse awake').toBe('0');

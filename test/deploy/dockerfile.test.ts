@@ -7,7 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import { ROLES } from '../../src/service.js';
 import { parseRoles } from '../../src/cli/queue-commands.js';
-import { dockerfile, execForm, imageCommand, instructions, lastInstruction, readText, runtimeStage, containerArgv, parseDockerfile } from './support.js';
+import {
+  dockerfile,
+  execForm,
+  imageCommand,
+  instructions,
+  lastInstruction,
+  readText,
+  runtimeStage,
+  containerArgv,
+  parseDockerfile,
+} from './support.js';
 
 const df = dockerfile();
 const runtime = runtimeStage(df);
@@ -20,7 +30,9 @@ describe('Dockerfile', () => {
       expect(stage.from).toBe('node:20-bookworm-slim');
     }
     const build = df.stages[0]!;
-    const buildRuns = instructions(build, 'RUN').map((i) => i.text).join('\n');
+    const buildRuns = instructions(build, 'RUN')
+      .map((i) => i.text)
+      .join('\n');
     expect(buildRuns).toMatch(/npm ci\b/);
     expect(buildRuns).toMatch(/npm run build\b/);
   });
@@ -55,7 +67,9 @@ describe('Dockerfile', () => {
   });
 
   it('starts under tini, installed from Debian, so that SIGTERM reaches node', () => {
-    const runs = instructions(runtime, 'RUN').map((i) => i.text).join('\n');
+    const runs = instructions(runtime, 'RUN')
+      .map((i) => i.text)
+      .join('\n');
     expect(runs).toMatch(/apt-get install[^&]*\btini\b/);
     expect(runs).toMatch(/rm -rf \/var\/lib\/apt\/lists/);
     expect(imageCommand().entrypoint).toEqual(['tini', '--', 'node', 'bin/crm-materializer.js']);
@@ -99,7 +113,13 @@ describe('.dockerignore', () => {
     for (const raw of patterns) {
       const negate = raw.startsWith('!');
       const pattern = (negate ? raw.slice(1) : raw).replace(/^\.?\//, '').replace(/\/$/, '');
-      const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}(/.*)?$`);
+      const regex = new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*\*/g, '\u0000')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\u0000/g, '.*')}(/.*)?$`,
+      );
       if (regex.test(path)) result = !negate;
     }
     return result;
@@ -123,7 +143,20 @@ describe('.dockerignore', () => {
   });
 
   it('leaves out dependencies, build output, data, git, credentials and tests', () => {
-    for (const path of ['node_modules', 'node_modules/x/index.js', 'dist/cli.js', 'data/crm.duckdb', 'x.duckdb', '.git/HEAD', '.env', '.env.example', '.bench-cache/build/x.js', 'coverage/index.html', 'test/deploy/support.ts', 'k8s/base/worker.yaml']) {
+    for (const path of [
+      'node_modules',
+      'node_modules/x/index.js',
+      'dist/cli.js',
+      'data/crm.duckdb',
+      'x.duckdb',
+      '.git/HEAD',
+      '.env',
+      '.env.example',
+      '.bench-cache/build/x.js',
+      'coverage/index.html',
+      'test/deploy/support.ts',
+      'k8s/base/worker.yaml',
+    ]) {
       expect(ignored(path, patterns), `${path} stays out of the build context`).toBe(true);
     }
   });

@@ -28,7 +28,25 @@ import { VARS } from '../../src/config/vars.js';
 import { TASK_QUEUES } from '../../src/queue/jobs.js';
 import { parseRoles } from '../../src/cli/queue-commands.js';
 import { cleanupPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
-import { asArray, asRecord, asString, asStrings, containerArgv, dig, envText, expectSuccess, isRecord, kustomizeBuild, parseEnvFile, PROMTOOL, readText, readYaml, requirePromtool, ROOT, run } from './support.js';
+import {
+  asArray,
+  asRecord,
+  asString,
+  asStrings,
+  containerArgv,
+  dig,
+  envText,
+  expectSuccess,
+  isRecord,
+  kustomizeBuild,
+  parseEnvFile,
+  PROMTOOL,
+  readText,
+  readYaml,
+  requirePromtool,
+  ROOT,
+  run,
+} from './support.js';
 
 const OVERLAY = 'k8s/overlays/example';
 const BASE = 'k8s/base';
@@ -52,12 +70,36 @@ const MODELS: Record<string, ModelEntry> = {
   'v1/Secret': { model: Secret, module: 'kubernetes-models/v1/Secret', type: 'ISecret' },
   'v1/Service': { model: Service, module: 'kubernetes-models/v1/Service', type: 'IService' },
   'apps/v1/Deployment': { model: Deployment, module: 'kubernetes-models/apps/v1/Deployment', type: 'IDeployment' },
-  'policy/v1/PodDisruptionBudget': { model: PodDisruptionBudget, module: 'kubernetes-models/policy/v1/PodDisruptionBudget', type: 'IPodDisruptionBudget' },
-  'networking.k8s.io/v1/NetworkPolicy': { model: NetworkPolicy, module: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy', type: 'INetworkPolicy' },
-  'monitoring.coreos.com/v1/ServiceMonitor': { model: ServiceMonitor, module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor', type: 'IServiceMonitor' },
-  'monitoring.coreos.com/v1/PrometheusRule': { model: PrometheusRule, module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule', type: 'IPrometheusRule' },
-  'keda.sh/v1alpha1/ScaledObject': { model: ScaledObject, module: '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject', type: 'IScaledObject' },
-  'keda.sh/v1alpha1/TriggerAuthentication': { model: TriggerAuthentication, module: '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication', type: 'ITriggerAuthentication' },
+  'policy/v1/PodDisruptionBudget': {
+    model: PodDisruptionBudget,
+    module: 'kubernetes-models/policy/v1/PodDisruptionBudget',
+    type: 'IPodDisruptionBudget',
+  },
+  'networking.k8s.io/v1/NetworkPolicy': {
+    model: NetworkPolicy,
+    module: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+    type: 'INetworkPolicy',
+  },
+  'monitoring.coreos.com/v1/ServiceMonitor': {
+    model: ServiceMonitor,
+    module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
+    type: 'IServiceMonitor',
+  },
+  'monitoring.coreos.com/v1/PrometheusRule': {
+    model: PrometheusRule,
+    module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+    type: 'IPrometheusRule',
+  },
+  'keda.sh/v1alpha1/ScaledObject': {
+    model: ScaledObject,
+    module: '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject',
+    type: 'IScaledObject',
+  },
+  'keda.sh/v1alpha1/TriggerAuthentication': {
+    model: TriggerAuthentication,
+    module: '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication',
+    type: 'ITriggerAuthentication',
+  },
 };
 
 const keyOf = (o: K8sObject): string => `${String(o['apiVersion'])}/${String(o['kind'])}`;
@@ -127,7 +169,9 @@ function containerEnv(d: K8sObject, objects: K8sObject[] = rendered()): Record<s
   const c = container(d);
   const env: Record<string, string> = {};
   for (const source of asArray(c['envFrom'] ?? [], 'envFrom')) {
-    const ref = isRecord(dig(source, 'configMapRef')) ? { kind: 'ConfigMap', name: dig(source, 'configMapRef', 'name') } : { kind: 'Secret', name: dig(source, 'secretRef', 'name') };
+    const ref = isRecord(dig(source, 'configMapRef'))
+      ? { kind: 'ConfigMap', name: dig(source, 'configMapRef', 'name') }
+      : { kind: 'Secret', name: dig(source, 'secretRef', 'name') };
     const obj = objects.find((o) => o['kind'] === ref.kind && dig(o, 'metadata', 'name') === ref.name);
     if (!obj) throw new Error(`${nameOf(d)}: envFrom ${ref.kind}/${String(ref.name)} is not rendered`);
     Object.assign(env, asRecord(obj['data'] ?? obj['stringData'] ?? {}, `${ref.kind} data`));
@@ -140,7 +184,11 @@ describe('kustomize', () => {
   it(`renders ${OVERLAY} and ${BASE}`, () => {
     expect(rendered().length).toBeGreaterThan(10);
     expect(kustomizeBuild(BASE).length).toBeGreaterThan(5);
-    expect(all('Deployment').map((d) => dig(d, 'metadata', 'name')).sort()).toEqual(ROLE_NAMES.map((r) => `crm-materializer-${r}`).sort());
+    expect(
+      all('Deployment')
+        .map((d) => dig(d, 'metadata', 'name'))
+        .sort(),
+    ).toEqual(ROLE_NAMES.map((r) => `crm-materializer-${r}`).sort());
   });
 
   it('every object validates against its Kubernetes (or CRD) schema', () => {
@@ -168,7 +216,26 @@ describe('kustomize', () => {
         ];
         writeFileSync(join(dir, 'manifests.ts'), `${lines.join('\n')}\n`);
         const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-        const result = run(process.execPath, [tsc, '--ignoreConfig', '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', 'manifests.ts'], { cwd: dir });
+        const result = run(
+          process.execPath,
+          [
+            tsc,
+            '--ignoreConfig',
+            '--noEmit',
+            '--strict',
+            '--module',
+            'nodenext',
+            '--moduleResolution',
+            'nodenext',
+            '--target',
+            'es2022',
+            '--skipLibCheck',
+            '--types',
+            'node',
+            'manifests.ts',
+          ],
+          { cwd: dir },
+        );
         const errors = `${result.stdout}${result.stderr}`
           .split('\n')
           .filter((l) => l.includes('error TS'))
@@ -195,7 +262,9 @@ describe('kustomize', () => {
     expect(ns).toHaveLength(1);
     const namespace = dig(ns[0], 'metadata', 'name');
     for (const o of rendered()) {
-      expect(dig(o, 'metadata', 'labels', NAME_LABEL), `${nameOf(o)} label ${NAME_LABEL}`).toBe(o['kind'] === 'Namespace' ? undefined : 'crm-materializer');
+      expect(dig(o, 'metadata', 'labels', NAME_LABEL), `${nameOf(o)} label ${NAME_LABEL}`).toBe(
+        o['kind'] === 'Namespace' ? undefined : 'crm-materializer',
+      );
       if (o['kind'] !== 'Namespace') expect(dig(o, 'metadata', 'namespace'), nameOf(o)).toBe(namespace);
     }
     // The pods meet the restricted Pod Security Standard: enforce it.
@@ -220,15 +289,28 @@ describe('Deployments', () => {
   it.each(ROLE_NAMES)('%s runs non-root with a read-only root file system and nothing more', (role) => {
     const d = deployment(role);
     const pod = podSpec(d);
-    expect(pod['securityContext']).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod['securityContext']).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(pod['automountServiceAccountToken']).toBe(false);
     expect(pod['serviceAccountName']).toBe('crm-materializer');
     const c = container(d);
-    expect(c['securityContext']).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c['securityContext']).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     // /tmp stays writable.
-    const tmp = asArray(c['volumeMounts'], 'volumeMounts').map((m) => asRecord(m, 'mount')).find((m) => m['mountPath'] === '/tmp');
+    const tmp = asArray(c['volumeMounts'], 'volumeMounts')
+      .map((m) => asRecord(m, 'mount'))
+      .find((m) => m['mountPath'] === '/tmp');
     expect(tmp, 'a volume on /tmp').toBeDefined();
-    const volume = asArray(pod['volumes'], 'volumes').map((v) => asRecord(v, 'volume')).find((v) => v['name'] === tmp!['name']);
+    const volume = asArray(pod['volumes'], 'volumes')
+      .map((v) => asRecord(v, 'volume'))
+      .find((v) => v['name'] === tmp!['name']);
     expect(volume?.['emptyDir']).toBeDefined();
   });
 
@@ -276,7 +358,11 @@ describe('Deployments', () => {
 
 describe('configuration and secrets', () => {
   const varNames = new Set(Object.values(VARS).map((v) => v.name));
-  const secretVars = new Set(Object.values(VARS).filter((v) => v.secret === true).map((v) => v.name));
+  const secretVars = new Set(
+    Object.values(VARS)
+      .filter((v) => v.secret === true)
+      .map((v) => v.name),
+  );
 
   it('the ConfigMap holds known, non-secret settings; production runs on Databricks', () => {
     const data = configMapData();
@@ -311,7 +397,9 @@ describe('configuration and secrets', () => {
 
   it.each(ROLE_NAMES)('%s gets a configuration the service accepts', (role) => {
     const env = containerEnv(deployment(role));
-    const result = run(process.execPath, ['bin/crm-materializer.js', 'sql', 'render', '--engine', 'databricks'], { env: { PATH: process.env['PATH'] ?? '', HOME: ROOT, ...env, LOG_LEVEL: 'warn' } });
+    const result = run(process.execPath, ['bin/crm-materializer.js', 'sql', 'render', '--engine', 'databricks'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: ROOT, ...env, LOG_LEVEL: 'warn' },
+    });
     expect(result.status, result.stderr).toBe(0);
   });
 });
@@ -360,11 +448,14 @@ describe('Services and monitoring', () => {
 describe('NetworkPolicy', () => {
   type PortRule = { protocol: string; port: number };
   const ports = (rules: unknown): PortRule[] =>
-    asArray(rules ?? [], 'rules').flatMap((r) => asArray(dig(r, 'ports') ?? [], 'ports').map((p) => ({ protocol: String(dig(p, 'protocol')), port: Number(dig(p, 'port')) })));
+    asArray(rules ?? [], 'rules').flatMap((r) =>
+      asArray(dig(r, 'ports') ?? [], 'ports').map((p) => ({ protocol: String(dig(p, 'protocol')), port: Number(dig(p, 'port')) })),
+    );
 
   it('lets the pods reach only DNS, Redis and HTTPS (Databricks), and only Prometheus scrape them', () => {
     const policy = one('NetworkPolicy', 'crm-materializer');
-    for (const role of ROLE_NAMES) expect(selects(dig(policy, 'spec', 'podSelector', 'matchLabels'), podLabels(deployment(role))), role).toBe(true);
+    for (const role of ROLE_NAMES)
+      expect(selects(dig(policy, 'spec', 'podSelector', 'matchLabels'), podLabels(deployment(role))), role).toBe(true);
     expect(dig(policy, 'spec', 'policyTypes')).toEqual(['Ingress', 'Egress']);
     const egress = ports(dig(policy, 'spec', 'egress'));
     expect(egress.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol))).toEqual([
@@ -385,7 +476,8 @@ describe('NetworkPolicy', () => {
 
   it('lets the ingress controller reach the board', () => {
     const policy = one('NetworkPolicy', 'crm-materializer-web');
-    for (const role of ROLE_NAMES) expect(selects(dig(policy, 'spec', 'podSelector', 'matchLabels'), podLabels(deployment(role))), role).toBe(role === 'web');
+    for (const role of ROLE_NAMES)
+      expect(selects(dig(policy, 'spec', 'podSelector', 'matchLabels'), podLabels(deployment(role))), role).toBe(role === 'web');
     expect(ports(dig(policy, 'spec', 'ingress'))).toEqual([{ protocol: 'TCP', port: Number(configMapData()['PORT']) }]);
   });
 });

@@ -99,7 +99,9 @@ function basic(user: string, password: string): Record<string, string> {
 function containerDir(name: string): string {
   const dir = join(scratch, `${name}-${randomBytes(3).toString('hex')}`);
   mkdirSync(dir, { recursive: true });
-  const init = spawnSync(process.execPath, [BIN, 'init'], { env: { PATH: process.env.PATH ?? '', DUCKDB_PATH: join(dir, 'crm.duckdb'), LOG_LEVEL: 'silent' } });
+  const init = spawnSync(process.execPath, [BIN, 'init'], {
+    env: { PATH: process.env.PATH ?? '', DUCKDB_PATH: join(dir, 'crm.duckdb'), LOG_LEVEL: 'silent' },
+  });
   expect(init.status, init.stderr.toString()).toBe(0);
   return dir;
 }
@@ -107,7 +109,12 @@ function containerDir(name: string): string {
 describe('the image', () => {
   it('without credentials, the default command (web role included) refuses to start and says which to set', async () => {
     const prefix = uniquePrefix();
-    const role = start('image-without-credentials', containerArgv({}), { REDIS_URL, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: String(await freePort()) });
+    const role = start('image-without-credentials', containerArgv({}), {
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+    });
     try {
       const code = await Promise.race([
         new Promise<number | null>((resolve) => role.child.once('exit', resolve)),
@@ -130,7 +137,10 @@ describe('the image', () => {
     // As `docker run … image init` once on a new volume (only init and demo seed create the DuckDB
     // file), then `docker run -e REDIS_URL -e BOARD_USER -e BOARD_PASSWORD -e API_KEYS image`: the rest
     // are the defaults (the DuckDB file in /app/data, which the Dockerfile creates).
-    const init = spawnSync(process.execPath, [BIN, 'init'], { cwd: imageStage().dir, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent' } });
+    const init = spawnSync(process.execPath, [BIN, 'init'], {
+      cwd: imageStage().dir,
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent' },
+    });
     expect(init.status, init.stderr.toString()).toBe(0);
     const credentials = { BOARD_USER: 'ops', BOARD_PASSWORD: password, API_KEYS: randomBytes(24).toString('base64url') };
     const role = start('image', containerArgv({}), { REDIS_URL, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: port, ...credentials });
@@ -157,7 +167,11 @@ describe('the image', () => {
  * command line and environment, its own "container" folder for DUCKDB_PATH
  * (/app/data is the duckdb-data volume only where the service mounts it).
  */
-async function startCompose(stack: ComposeStack, prefix: string, replace: Record<string, string>): Promise<{ roles: RoleProcess[]; names: string[]; dirs: Record<string, string> }> {
+async function startCompose(
+  stack: ComposeStack,
+  prefix: string,
+  replace: Record<string, string>,
+): Promise<{ roles: RoleProcess[]; names: string[]; dirs: Record<string, string> }> {
   const names = stack.active.filter((s) => ['web', 'scheduler', 'worker'].includes(s));
   const roles: RoleProcess[] = [];
   const dirs: Record<string, string> = {};
@@ -226,7 +240,12 @@ describe('docker-compose.yml, as `docker compose up` runs it', () => {
     let roles: RoleProcess[] = [];
     try {
       // The placeholders, replaced as an operator would; the engine swapped.
-      const started = await startCompose(stack, prefix, { WAREHOUSE: 'duckdb', BOARD_USER: 'ops', BOARD_PASSWORD: password, API_KEYS: randomBytes(24).toString('base64url') });
+      const started = await startCompose(stack, prefix, {
+        WAREHOUSE: 'duckdb',
+        BOARD_USER: 'ops',
+        BOARD_PASSWORD: password,
+        API_KEYS: randomBytes(24).toString('base64url'),
+      });
       roles = started.roles;
       expect(started.names.sort()).toEqual(['scheduler', 'web', 'worker']);
       const ordered = started.names.map((n, i) => [n, roles[i]!] as const);
@@ -249,7 +268,12 @@ describe('k8s/overlays/example, as the Deployments run it (Databricks swapped fo
     const prefix = uniquePrefix();
     const boardPassword = randomBytes(9).toString('base64url');
     // The Secrets' placeholders, replaced as an operator would.
-    const secretValues: Record<string, string> = { REDIS_URL, BOARD_USER: 'ops', BOARD_PASSWORD: boardPassword, API_KEYS: randomBytes(24).toString('base64url') };
+    const secretValues: Record<string, string> = {
+      REDIS_URL,
+      BOARD_USER: 'ops',
+      BOARD_PASSWORD: boardPassword,
+      API_KEYS: randomBytes(24).toString('base64url'),
+    };
     const roles: RoleProcess[] = [];
     const containers: Record<string, unknown>[] = [];
     try {
@@ -269,10 +293,20 @@ describe('k8s/overlays/example, as the Deployments run it (Databricks swapped fo
         expect(env['WAREHOUSE']).toBe('databricks');
         const ports = asArray(container['ports'], 'ports');
         expect(String(dig(ports, 0, 'containerPort'))).toBe(env['PORT']);
-        const argv = containerArgv({ entrypoint: container['command'] === undefined ? undefined : asStrings(container['command'], 'command'), cmd: asStrings(container['args'], 'args') });
+        const argv = containerArgv({
+          entrypoint: container['command'] === undefined ? undefined : asStrings(container['command'], 'command'),
+          cmd: asStrings(container['args'], 'args'),
+        });
         const port = String(await freePort());
         roles.push(
-          start(`k8s ${name}`, argv, { ...env, QUEUE_PREFIX: prefix, WAREHOUSE: 'duckdb', DUCKDB_PATH: join(containerDir(name), 'crm.duckdb'), HOST: '127.0.0.1', PORT: port }),
+          start(`k8s ${name}`, argv, {
+            ...env,
+            QUEUE_PREFIX: prefix,
+            WAREHOUSE: 'duckdb',
+            DUCKDB_PATH: join(containerDir(name), 'crm.duckdb'),
+            HOST: '127.0.0.1',
+            PORT: port,
+          }),
         );
       }
       for (const [i, name] of ROLES.entries()) {
@@ -288,7 +322,15 @@ describe('k8s/overlays/example, as the Deployments run it (Databricks swapped fo
       await waitForHttp(web, '/admin/queues', 401, 5_000);
       await waitForHttp(web, '/admin/queues', 200, 5_000, basic('ops', boardPassword));
 
-      const grace = Number(dig(objects.find((o) => dig(o, 'metadata', 'name') === 'crm-materializer-worker'), 'spec', 'template', 'spec', 'terminationGracePeriodSeconds'));
+      const grace = Number(
+        dig(
+          objects.find((o) => dig(o, 'metadata', 'name') === 'crm-materializer-worker'),
+          'spec',
+          'template',
+          'spec',
+          'terminationGracePeriodSeconds',
+        ),
+      );
       await stopAll(roles, grace * 1000);
     } finally {
       for (const role of roles) await role.stop(1_000);

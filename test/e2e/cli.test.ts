@@ -25,11 +25,14 @@ describe('crm-materializer CLI', () => {
   });
   afterAll(() => f.cleanup());
 
-  test.each([[[]], [['init']], [['run']], [['validate']], [['sql', 'render']], [['demo', 'seed']], [['audit']]])('--help for %j', async (args) => {
-    const r = await runCli([...args, '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Usage: crm-materializer');
-  });
+  test.each([[[]], [['init']], [['run']], [['validate']], [['sql', 'render']], [['demo', 'seed']], [['audit']]])(
+    '--help for %j',
+    async (args) => {
+      const r = await runCli([...args, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage: crm-materializer');
+    },
+  );
 
   test('audit --inline --json prints the whole-view counts and records them; queued, it adds a job to its queue', async () => {
     const prefix = uniquePrefix();
@@ -37,7 +40,9 @@ describe('crm-materializer CLI', () => {
       const inline = await runCli(['audit', '--inline', '--json'], { ...env, REDIS_URL, QUEUE_PREFIX: prefix });
       expect(inline.stderr).toBe('');
       expect(inline.code).toBe(0);
-      expect(JSON.parse(inline.stdout)).toMatchObject({ anomalies: { acoes_fechadas_sem_closed_at: 0, verificacoes_sem_data: 0, perguntas_sem_verificacao: 0 } });
+      expect(JSON.parse(inline.stdout)).toMatchObject({
+        anomalies: { acoes_fechadas_sem_closed_at: 0, verificacoes_sem_data: 0, perguntas_sem_verificacao: 0 },
+      });
       const queued = await runCli(['audit', '--json'], { ...env, REDIS_URL, QUEUE_PREFIX: prefix });
       expect(queued.code).toBe(0);
       expect(JSON.parse(queued.stdout)).toEqual({ queued: expect.stringMatching(/^source-audit__manual__\d+$/) as unknown });
@@ -72,7 +77,7 @@ describe('crm-materializer CLI', () => {
     const r = await runCli(['sql', 'render', '--engine', engine, '--date', D], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(engine === 'databricks' ? 'REPLACE WHERE' : 'BEGIN TRANSACTION;');
-    expect(r.stdout).toContain("ref_date=DATE 2026-11-29");
+    expect(r.stdout).toContain('ref_date=DATE 2026-11-29');
   });
 
   const bad: [string, string[], Record<string, string>, RegExp][] = [
@@ -85,7 +90,12 @@ describe('crm-materializer CLI', () => {
     ['retention below window', ['run'], { RETENTION_DAYS: '3' }, /RETENTION_DAYS=3 is below crm_metrics_daily's refresh window/],
     ['injected schema', ['run'], { CRM_SCHEMA: 'x;drop table y' }, /CRM_SCHEMA='x;drop table y' must be an identifier/],
     ['unknown warehouse', ['run'], { WAREHOUSE: 'oracle' }, /WAREHOUSE='oracle' must be one of duckdb \| databricks/],
-    ['uncreatable folder', ['run', '--inline'], { DUCKDB_PATH: '/etc/hostname/sub/crm.duckdb' }, /DUCKDB_PATH='\/etc\/hostname\/sub\/crm.duckdb' is not usable: \/etc\/hostname is not a folder/],
+    [
+      'uncreatable folder',
+      ['run', '--inline'],
+      { DUCKDB_PATH: '/etc/hostname/sub/crm.duckdb' },
+      /DUCKDB_PATH='\/etc\/hostname\/sub\/crm.duckdb' is not usable: \/etc\/hostname is not a folder/,
+    ],
     ['unknown engine for render', ['sql', 'render', '--engine', 'oracle'], {}, /--engine 'oracle' is not valid/],
   ];
   test.each(bad)('bad input (%s): one line on stderr, exit 2, no table changed', async (_name, args, extra, message) => {

@@ -13,7 +13,14 @@ import { waitFor } from '../support/wait.js';
 describe('start --demo with the schedule paused', () => {
   const prefix = uniquePrefix();
   const dir = mkdtempSync(join(tmpdir(), 'crm-demo-paused-'));
-  const env = { PATH: process.env.PATH ?? '', DUCKDB_PATH: join(dir, 'crm.duckdb'), REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0', LOG_LEVEL: 'warn' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    DUCKDB_PATH: join(dir, 'crm.duckdb'),
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+  };
   let child: ChildProcess | undefined;
 
   afterAll(async () => {
@@ -22,15 +29,21 @@ describe('start --demo with the schedule paused', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("plans no run for today, says why and how to run it, and still serves", { timeout: 120_000 }, async () => {
+  test('plans no run for today, says why and how to run it, and still serves', { timeout: 120_000 }, async () => {
     const pause = await runCli(['schedule', 'pause', '--reason', 'source migration', '--operator', 'jane.doe'], env);
     expect(pause.code).toBe(0);
     let stdout = '';
     child = spawn(process.execPath, [BIN, 'start', '--demo'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr?.on('data', () => undefined);
-    await waitFor('start --demo to say the schedule is paused', () => Promise.resolve(stdout.includes('the schedule is paused') || undefined), 90_000);
-    expect(stdout).toMatch(/the schedule is paused \(since .* by jane\.doe \(source migration\)\): today's run is not planned; 'crm-materializer schedule resume' plans it, 'crm-materializer run' runs it now/);
+    await waitFor(
+      'start --demo to say the schedule is paused',
+      () => Promise.resolve(stdout.includes('the schedule is paused') || undefined),
+      90_000,
+    );
+    expect(stdout).toMatch(
+      /the schedule is paused \(since .* by jane\.doe \(source migration\)\): today's run is not planned; 'crm-materializer schedule resume' plans it, 'crm-materializer run' runs it now/,
+    );
     expect(stdout).not.toMatch(/today's run \S+ is queued/);
     const port = Number(/http:\/\/127\.0\.0\.1:(\d+)\/admin\/queues/.exec(stdout)?.[1]);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);

@@ -18,7 +18,8 @@ import { parseIsoDate } from '../../src/dates.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) console.warn(`runs-page.test: skipped: no browser at ${CHROMIUM} (install Debian's chromium: apt-get install chromium)`);
+if (!HAVE_CHROMIUM)
+  console.warn(`runs-page.test: skipped: no browser at ${CHROMIUM} (install Debian's chromium: apt-get install chromium)`);
 
 /** Today for the test service (TEST_NOW: 05:00 in São Paulo). */
 const D = parseIsoDate('2026-11-29');

@@ -28,7 +28,11 @@ describe('crm-materializer start', () => {
     child = spawn(process.execPath, [BIN, 'start', '--demo'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr?.on('data', () => undefined);
-    port = await waitFor("the service to listen", () => Promise.resolve(Number(/http:\/\/127\.0\.0\.1:(\d+)\/admin\/queues/.exec(stdout)?.[1] ?? 0) || undefined), 60_000);
+    port = await waitFor(
+      'the service to listen',
+      () => Promise.resolve(Number(/http:\/\/127\.0\.0\.1:(\d+)\/admin\/queues/.exec(stdout)?.[1] ?? 0) || undefined),
+      60_000,
+    );
   });
   afterAll(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -65,7 +69,10 @@ describe('crm-materializer start', () => {
     expect(r.code).toBe(0);
     const status = await runCli(['status', '--json'], env);
     expect(status.code).toBe(0);
-    const report = JSON.parse(status.stdout) as { schedule: { registered: boolean; next: string[] }; tables: { lastRefresh: { outcome: string } | null }[] };
+    const report = JSON.parse(status.stdout) as {
+      schedule: { registered: boolean; next: string[] };
+      tables: { lastRefresh: { outcome: string } | null }[];
+    };
     expect(report.schedule.registered).toBe(true);
     // Times in SCHEDULE_TZ with their offset, like the text output: the 06:00 ticks.
     expect(report.schedule.next[0]).toMatch(/^\d{4}-\d{2}-\d{2}T06:00:00-03:00$/);
@@ -96,8 +103,18 @@ describe('queue commands: bad input exits 2 and enqueues nothing', () => {
     ['PORT=abc', ['start'], { PORT: 'abc' }, /PORT='abc' must be a whole number from 0 to 65535/],
     ['unknown role', ['start', '--roles', 'worker,cook'], {}, /unknown role 'cook' in --roles/],
     ['--tasks without --inline', ['run', '--tasks', 'refresh'], {}, /--tasks works with --inline/],
-    ['DUCKDB_PATH under /proc', ['start'], { DUCKDB_PATH: '/proc/x/crm.duckdb' }, /DUCKDB_PATH='\/proc\/x\/crm.duckdb' is not usable: cannot create folder \/proc\/x/],
-    ['DUCKDB_PATH in a file', ['run', '--inline'], { DUCKDB_PATH: '/etc/hostname/crm.duckdb' }, /DUCKDB_PATH='\/etc\/hostname\/crm.duckdb' is not usable: \/etc\/hostname is not a folder/],
+    [
+      'DUCKDB_PATH under /proc',
+      ['start'],
+      { DUCKDB_PATH: '/proc/x/crm.duckdb' },
+      /DUCKDB_PATH='\/proc\/x\/crm.duckdb' is not usable: cannot create folder \/proc\/x/,
+    ],
+    [
+      'DUCKDB_PATH in a file',
+      ['run', '--inline'],
+      { DUCKDB_PATH: '/etc/hostname/crm.duckdb' },
+      /DUCKDB_PATH='\/etc\/hostname\/crm.duckdb' is not usable: \/etc\/hostname is not a folder/,
+    ],
   ])('%s', async (_name, args, extra, message) => {
     const r = await runCli(args, { ...env, ...extra });
     expect(r.code).toBe(2);
@@ -113,11 +130,23 @@ describe('queue commands: bad input exits 2 and enqueues nothing', () => {
     const port = (busy.address() as AddressInfo).port;
     try {
       const dir = mkdtempSync(join(tmpdir(), 'crm-busy-'));
-      const r = await runCli(['start', '--demo'], { ...env, DUCKDB_PATH: join(dir, 'crm.duckdb'), PORT: String(port), LOG_LEVEL: 'silent' });
+      const r = await runCli(['start', '--demo'], {
+        ...env,
+        DUCKDB_PATH: join(dir, 'crm.duckdb'),
+        PORT: String(port),
+        LOG_LEVEL: 'silent',
+      });
       rmSync(dir, { recursive: true, force: true });
       expect(r.code).toBe(2);
       // (stderr also carries the demo seeder's progress lines before it)
-      expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('seeding '))).toEqual([`error: PORT ${port} on 127.0.0.1 is already in use (127.0.0.1:${port}): stop the process using it or set PORT to a free port`]);
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('seeding ')),
+      ).toEqual([
+        `error: PORT ${port} on 127.0.0.1 is already in use (127.0.0.1:${port}): stop the process using it or set PORT to a free port`,
+      ]);
       expect(r.stdout).not.toMatch(/password|API key/);
     } finally {
       busy.close();
@@ -131,7 +160,10 @@ describe('queue commands: bad input exits 2 and enqueues nothing', () => {
   });
 
   test('backfill --dry-run prints the plan without Redis', async () => {
-    const r = await runCli(['backfill', '--from', '2026-09-01', '--to', '2026-10-30', '--dry-run'], { ...env, REDIS_URL: 'redis://127.0.0.1:1' });
+    const r = await runCli(['backfill', '--from', '2026-09-01', '--to', '2026-10-30', '--dry-run'], {
+      ...env,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('backfill 2026-09-01..2026-10-30: 2 chunk(s) of up to 31 days, 124 jobs');
     expect(r.stdout).toContain('bf_2026-10-02_2026-10-30  2026-10-02..2026-10-30');

@@ -57,8 +57,14 @@ describe('bounded cache', () => {
   });
 
   test('an answer over API_CACHE_MAX_ENTRY_BYTES is served but never stored', async () => {
-    const actions = Array.from({ length: 40 }, (_, i) => [`A${i}`, 'O1', 'L1', null, 'ana', 'corretiva', 'ABERTA', '2026-11-20', '2026-09-01 00:00:00', null] as const);
-    svc = await startTestService({ sources: { ...DEMO_SOURCES, actions: actions.map((a) => [...a]) }, env: { API_CACHE_MAX_ENTRY_BYTES: '1024', API_RATE_LIMIT_PER_MINUTE: '0' } });
+    const actions = Array.from(
+      { length: 40 },
+      (_, i) => [`A${i}`, 'O1', 'L1', null, 'ana', 'corretiva', 'ABERTA', '2026-11-20', '2026-09-01 00:00:00', null] as const,
+    );
+    svc = await startTestService({
+      sources: { ...DEMO_SOURCES, actions: actions.map((a) => [...a]) },
+      env: { API_CACHE_MAX_ENTRY_BYTES: '1024', API_RATE_LIMIT_PER_MINUTE: '0' },
+    });
     await runThroughQueue(svc, D);
     const big = await apiGet(svc, `/actions?date=${D}&page_size=40`);
     expect(JSON.stringify(big.body).length).toBeGreaterThan(1024);
@@ -70,14 +76,19 @@ describe('bounded cache', () => {
 
 describe('rate limit', () => {
   test('each client gets its own bucket: past the burst, 429 with Retry-After, one line of JSON', async () => {
-    svc = await startTestService({ roles: ['web'], env: { API_KEYS: `${API_KEY},${OTHER_KEY}`, API_RATE_LIMIT_PER_MINUTE: '1', API_RATE_LIMIT_BURST: '3' } });
+    svc = await startTestService({
+      roles: ['web'],
+      env: { API_KEYS: `${API_KEY},${OTHER_KEY}`, API_RATE_LIMIT_PER_MINUTE: '1', API_RATE_LIMIT_BURST: '3' },
+    });
     for (let i = 0; i < 3; i++) expect((await apiGet(svc, '/freshness')).status).toBe(200);
     const refused = await apiGet(svc, '/freshness');
     expect(refused.status).toBe(429);
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(refused.body.detail).toBe(`rate limit exceeded: at most 1 requests a minute per client (bursts of 3); retry after ${retryAfter} s`);
+    expect(refused.body.detail).toBe(
+      `rate limit exceeded: at most 1 requests a minute per client (bursts of 3); retry after ${retryAfter} s`,
+    );
     expect((await apiGet(svc, '/freshness', { 'x-api-key': OTHER_KEY })).status).toBe(200);
   });
 });

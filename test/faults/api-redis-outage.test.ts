@@ -88,7 +88,10 @@ describe('read API while its Redis is away', () => {
 
       await redis.start();
       // ioredis reconnects by itself: the answers come from the cache again.
-      await waitFor('cached answers again', async () => (await apiGet(s, '/priorities?organization_id=O1')).headers.get('x-cache') !== 'bypass');
+      await waitFor(
+        'cached answers again',
+        async () => (await apiGet(s, '/priorities?organization_id=O1')).headers.get('x-cache') !== 'bypass',
+      );
       const again = await apiGet(s, '/priorities?organization_id=O1');
       expect([again.status, again.headers.get('x-cache'), again.body]).toEqual([200, 'hit', before.body]);
       expect(messages(/Redis answers again/)).toBe(1);

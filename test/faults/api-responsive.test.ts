@@ -67,7 +67,11 @@ describe('API responsive during a refresh', () => {
   test('refresh held mid-way: /healthz answers, requests past API_MAX_IN_FLIGHT get 503 + Retry-After, the ones under it are served', async () => {
     const refresh = new Gate();
     const reads = new Gate();
-    svc = await startTestService({ sources: DEMO_SOURCES, env: { API_MAX_IN_FLIGHT: '2', API_RATE_LIMIT_PER_MINUTE: '0' }, wrap: holding(refresh, reads) });
+    svc = await startTestService({
+      sources: DEMO_SOURCES,
+      env: { API_MAX_IN_FLIGHT: '2', API_RATE_LIMIT_PER_MINUTE: '0' },
+      wrap: holding(refresh, reads),
+    });
     const s = svc;
     const { flows, state, queues } = s.service.runtime;
     const runId = await runIdFor(state, s.config, D, TABLE_NAMES, false);
@@ -120,7 +124,7 @@ describe('engine threads beside the API', () => {
     expect([1, 2, 8].map((n) => engineThreadsBesideApi(n))).toEqual([1, 1, 7]);
   });
 
-  test("the DuckDB instance runs with the threads it was given", async () => {
+  test('the DuckDB instance runs with the threads it was given', async () => {
     const f = await createFixture();
     await f.warehouse.close();
     const w = new DuckDbWarehouse({ path: f.path, catalog: 'hs_franquia', threads: 1 });

@@ -46,7 +46,11 @@ describe('a future reference date, through the CLI', () => {
   });
 
   test.each([
-    ['run --inline retention', ['run', '--inline', '--date', FUTURE, '--tasks', 'retention'], /^error: --date 2099-01-01 is in the future \(today is \d{4}-\d{2}-\d{2} in America\/Sao_Paulo; at most \d{4}-\d{2}-\d{2} is accepted\): use a date up to today, or add --allow-future/],
+    [
+      'run --inline retention',
+      ['run', '--inline', '--date', FUTURE, '--tasks', 'retention'],
+      /^error: --date 2099-01-01 is in the future \(today is \d{4}-\d{2}-\d{2} in America\/Sao_Paulo; at most \d{4}-\d{2}-\d{2} is accepted\): use a date up to today, or add --allow-future/,
+    ],
     ['queued run', ['run', '--date', FUTURE], /^error: --date 2099-01-01 is in the future/],
     ['backfill', ['backfill', '--from', D, '--to', FUTURE], /^error: --to 2099-01-01 is in the future/],
   ])('%s: one line on stderr, exit 2, no table and no queue changed', async (_name, args, message) => {
@@ -93,15 +97,25 @@ describe('a future reference date, added on the board', () => {
           'content-type': 'application/json',
           origin: `http://127.0.0.1:${svc.service.port}`,
         },
-        body: JSON.stringify({ name: 'retention', data: { runId: 'by-hand', date: FUTURE, table: 'crm_actions_open_snapshot' }, options: { jobId: 'by-hand' } }),
+        body: JSON.stringify({
+          name: 'retention',
+          data: { runId: 'by-hand', date: FUTURE, table: 'crm_actions_open_snapshot' },
+          options: { jobId: 'by-hand' },
+        }),
       });
       expect(res.status).toBe(200);
       const refused = await waitForState(queues.retention, 'by-hand', ['failed']);
       expect(refused.attemptsMade).toBe(1);
-      expect(refused.failedReason).toMatch(/^invalid retention payload: date 2099-01-01 is in the future \(today is .*\): use a date up to today, or add "allowFuture": true if a future date is intended$/);
+      expect(refused.failedReason).toMatch(
+        /^invalid retention payload: date 2099-01-01 is in the future \(today is .*\): use a date up to today, or add "allowFuture": true if a future date is intended$/,
+      );
       expect(await svc.rows(count)).toEqual(before);
 
-      await queues.retention.add('retention', { runId: 'allowed', date: FUTURE, table: 'crm_actions_open_snapshot', allowFuture: true }, { jobId: 'allowed' });
+      await queues.retention.add(
+        'retention',
+        { runId: 'allowed', date: FUTURE, table: 'crm_actions_open_snapshot', allowFuture: true },
+        { jobId: 'allowed' },
+      );
       const allowed = await waitForState(queues.retention, 'allowed', ['completed']);
       expect(allowed.returnvalue).toMatchObject({ rowsDeleted: 0 });
       expect(await svc.rows(count)).toEqual(before);

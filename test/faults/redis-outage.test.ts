@@ -91,7 +91,13 @@ test('an outage longer than the claims: each table written once, the run succeed
   });
   const { runtime } = svc.service;
   const base = `http://${svc.service.host}:${svc.service.port}`;
-  await enqueueRun(runtime.flows, runtime.state, svc.config, { runId: D, date: D, tables: [HELD, COMMITTED], retention: true }, new Date(TEST_NOW));
+  await enqueueRun(
+    runtime.flows,
+    runtime.state,
+    svc.config,
+    { runId: D, date: D, tables: [HELD, COMMITTED], retention: true },
+    new Date(TEST_NOW),
+  );
   await waitFor('both refreshes to reach their replace', () => Promise.resolve(held.waiting && committed.waiting));
   await waitFor('/readyz to answer 200', async () => (await fetch(`${base}/readyz`)).status === 200);
 
@@ -112,7 +118,9 @@ test('an outage longer than the claims: each table written once, the run succeed
   await waitFor(`the ${COMMITTED} replace to commit`, () => Promise.resolve(committed.commits === 1));
   await waitFor(`the ${HELD} replace to be cancelled (its table lock's lease ran out)`, () => Promise.resolve(held.cancelled === 1));
   // Redis expires keys by its own clock, frozen or not: past the table lock's TTL since the freeze, every claim taken before it has expired.
-  await waitFor('the claims taken before the freeze to be past their expiry', () => Promise.resolve(Date.now() - frozenAt > 2 * LOCK_MS + 500));
+  await waitFor('the claims taken before the freeze to be past their expiry', () =>
+    Promise.resolve(Date.now() - frozenAt > 2 * LOCK_MS + 500),
+  );
   expect((await fetch(`${base}/readyz`)).status).toBe(503);
   redis.thaw();
 
@@ -122,18 +130,26 @@ test('an outage longer than the claims: each table written once, the run succeed
   expect(held).toMatchObject({ calls: 2, cancelled: 1, commits: 1 });
   expect(committed).toMatchObject({ calls: 1, commits: 1 });
   // Both tasks did run twice (their claims had expired), and each success was recorded and counted once.
-  expect(byMsg('table lock lost while Redis did not answer: the write was cancelled before its commit, the task runs again')).toMatchObject([{ table: HELD }]);
+  expect(byMsg('table lock lost while Redis did not answer: the write was cancelled before its commit, the task runs again')).toMatchObject(
+    [{ table: HELD }],
+  );
   expect(byMsg('written before by an earlier execution of this task in this run: nothing to write')).toMatchObject([{ table: COMMITTED }]);
   for (const table of [HELD, COMMITTED]) {
-    const record = JSON.parse((await runtime.redis.hget(`${svc.prefix}:state:table:${table}`, 'last_refresh')) ?? '{}') as Record<string, unknown>;
+    const record = JSON.parse((await runtime.redis.hget(`${svc.prefix}:state:table:${table}`, 'last_refresh')) ?? '{}') as Record<
+      string,
+      unknown
+    >;
     expect(record).toMatchObject({ outcome: 'success', runId: D, date: D });
   }
   const metrics = await (await fetch(`${base}/metrics`)).text();
-  for (const table of [HELD, COMMITTED]) expect(metricValue(metrics, 'crm_task_runs_total', { task: 'refresh', table, outcome: 'success' })).toBe(1);
+  for (const table of [HELD, COMMITTED])
+    expect(metricValue(metrics, 'crm_task_runs_total', { task: 'refresh', table, outcome: 'success' })).toBe(1);
 
   // One line when the connection was lost, one when it came back; no stack dumps.
   await waitFor('the restored line', () => Promise.resolve(byMsg('Redis connection restored').length > 0));
-  expect(byMsg('Redis connection lost')).toEqual([expect.objectContaining({ level: 40, redis: redis.url, reason: expect.any(String) as string })]);
+  expect(byMsg('Redis connection lost')).toEqual([
+    expect.objectContaining({ level: 40, redis: redis.url, reason: expect.any(String) as string }),
+  ]);
   expect(byMsg('Redis connection restored')).toEqual([expect.objectContaining({ level: 30, outageSeconds: expect.any(Number) as number })]);
   expect(lines.filter((l) => JSON.stringify(l).includes('"stack"'))).toEqual([]);
   await waitFor('/readyz to answer 200 again', async () => (await fetch(`${base}/readyz`)).status === 200);

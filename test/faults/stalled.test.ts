@@ -59,17 +59,29 @@ const env = (attempts: number): Record<string, string> => ({
 async function startWorker(attempts: number): Promise<CliProcess & { port: number }> {
   const w = startCli(['start', '--roles', 'worker'], env(attempts));
   workers.push(w);
-  const port = await waitFor('the worker process to listen', () => Promise.resolve(/http:\/\/127\.0\.0\.1:(\d+)/.exec(w.stdout())?.[1]), 30_000);
+  const port = await waitFor(
+    'the worker process to listen',
+    () => Promise.resolve(/http:\/\/127\.0\.0\.1:(\d+)/.exec(w.stdout())?.[1]),
+    30_000,
+  );
   return Object.assign(w, { port: Number(port) });
 }
 
 /** The refresh job, once a live worker is running it (its claim renewed, the processor started). */
 async function runningRefresh(stalls: number): Promise<Job> {
-  return waitFor(`${JOB} to be running after ${stalls} stall(s)`, async () => {
-    const job = await Job.fromId(refresh, JOB);
-    const running = job && (await job.getState()) === 'active' && job.stalledCounter === stalls && (await redis.exists(`${prefix}:lock:table:${TABLE}`)) === 1;
-    return running ? job : undefined;
-  }, 60_000);
+  return waitFor(
+    `${JOB} to be running after ${stalls} stall(s)`,
+    async () => {
+      const job = await Job.fromId(refresh, JOB);
+      const running =
+        job &&
+        (await job.getState()) === 'active' &&
+        job.stalledCounter === stalls &&
+        (await redis.exists(`${prefix}:lock:table:${TABLE}`)) === 1;
+      return running ? job : undefined;
+    },
+    60_000,
+  );
 }
 
 describe('workers killed mid-task', () => {
@@ -111,7 +123,10 @@ describe('workers killed mid-task', () => {
     expect(record).toMatchObject({ outcome: 'failure', runId: RUN, date: D, error: 'job stalled more than allowable limit' });
     const metrics = await (await fetch(`http://127.0.0.1:${survivor.port}/metrics`)).text();
     expect(metricValue(metrics, 'crm_task_runs_total', { task: 'refresh', table: TABLE, outcome: 'failure' })).toBe(1);
-    const errors = survivor.stderr().split('\n').filter((l) => l.includes('"level":50') && l.includes('task failed for good'));
+    const errors = survivor
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('"level":50') && l.includes('task failed for good'));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(JOB);
   });

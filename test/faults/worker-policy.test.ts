@@ -33,7 +33,11 @@ describe("the worker's failure policy", () => {
     };
     svc = await startTestService({ sources: DEMO_SOURCES, wrap: counted, env: { JOB_ATTEMPTS: '3' } });
     const { queues } = svc.service.runtime;
-    await queues.refresh.add('refresh', { runId: D, date: D, table: 'crm_metrics_daily' }, { jobId: 'own-opts', attempts: 1, backoff: { type: 'fixed', delay: HOUR_MS } });
+    await queues.refresh.add(
+      'refresh',
+      { runId: D, date: D, table: 'crm_metrics_daily' },
+      { jobId: 'own-opts', attempts: 1, backoff: { type: 'fixed', delay: HOUR_MS } },
+    );
     await waitForState(queues.refresh, 'own-opts', ['completed'], 20_000);
     // Queued with one attempt and an hour of backoff it would have failed for good; the worker's policy retried it at once.
     expect(replaces.n).toBe(2);
@@ -42,7 +46,11 @@ describe("the worker's failure policy", () => {
   test('a job queued with 50 attempts stops after JOB_ATTEMPTS', async () => {
     svc = await startTestService({ sources: DEMO_SOURCES, wrap: replacesFail, env: { JOB_ATTEMPTS: '2' } });
     const { queues } = svc.service.runtime;
-    await queues.refresh.add('refresh', { runId: D, date: D, table: 'crm_metrics_daily' }, { jobId: 'greedy', attempts: 50, backoff: { type: 'fixed', delay: 0 } });
+    await queues.refresh.add(
+      'refresh',
+      { runId: D, date: D, table: 'crm_metrics_daily' },
+      { jobId: 'greedy', attempts: 50, backoff: { type: 'fixed', delay: 0 } },
+    );
     const job = await waitForState(queues.refresh, 'greedy', ['failed'], 20_000);
     expect(job.attemptsMade).toBe(2);
     expect(job.failedReason).toBe('connection reset by the warehouse');

@@ -277,24 +277,36 @@ describe('alerting tools', () => {
 // ---------------------------------------------------------------- Prometheus
 
 describe('Prometheus rules and configuration', () => {
-  it('alerts.yml passes promtool check rules', () => {
-    const result = run(PROMTOOL, ['check', 'rules', ALERTS]);
-    expectSuccess(result, `promtool check rules ${ALERTS}`);
-    expect(result.output).toMatch(/SUCCESS: \d+ rules found/);
-  }, TOOL_TIMEOUT_MS);
+  it(
+    'alerts.yml passes promtool check rules',
+    () => {
+      const result = run(PROMTOOL, ['check', 'rules', ALERTS]);
+      expectSuccess(result, `promtool check rules ${ALERTS}`);
+      expect(result.output).toMatch(/SUCCESS: \d+ rules found/);
+    },
+    TOOL_TIMEOUT_MS,
+  );
 
-  it('the alert unit tests pass (promtool test rules)', () => {
-    const result = run(PROMTOOL, ['test', 'rules', ...ALERTS_TESTS], ROOT, 5 * TOOL_TIMEOUT_MS);
-    expectSuccess(result, `promtool test rules ${ALERTS_TESTS.join(' ')}`);
-    expect(result.output).toContain('SUCCESS');
-  }, 5 * TOOL_TIMEOUT_MS); // days of rule evaluations: minutes of CPU on a loaded two-core machine
+  it(
+    'the alert unit tests pass (promtool test rules)',
+    () => {
+      const result = run(PROMTOOL, ['test', 'rules', ...ALERTS_TESTS], ROOT, 5 * TOOL_TIMEOUT_MS);
+      expectSuccess(result, `promtool test rules ${ALERTS_TESTS.join(' ')}`);
+      expect(result.output).toContain('SUCCESS');
+    },
+    5 * TOOL_TIMEOUT_MS,
+  ); // days of rule evaluations: minutes of CPU on a loaded two-core machine
 
-  it('prometheus.yml passes promtool check config and loads alerts.yml', () => {
-    const result = run(PROMTOOL, ['check', 'config', PROMETHEUS_CONFIG]);
-    expectSuccess(result, `promtool check config ${PROMETHEUS_CONFIG}`);
-    expect(result.output).toContain('1 rule files found');
-    expect(result.output).toContain(`Checking ${ALERTS}`);
-  }, TOOL_TIMEOUT_MS);
+  it(
+    'prometheus.yml passes promtool check config and loads alerts.yml',
+    () => {
+      const result = run(PROMTOOL, ['check', 'config', PROMETHEUS_CONFIG]);
+      expectSuccess(result, `promtool check config ${PROMETHEUS_CONFIG}`);
+      expect(result.output).toContain('1 rule files found');
+      expect(result.output).toContain(`Checking ${ALERTS}`);
+    },
+    TOOL_TIMEOUT_MS,
+  );
 
   it('scrapes the service as job crm-materializer and sends alerts to alertmanager', () => {
     const config = asRecord(readYaml(PROMETHEUS_CONFIG), PROMETHEUS_CONFIG);
@@ -338,7 +350,7 @@ describe('alert definitions', () => {
     const anchor = RUNBOOK_URL.exec(url)?.[1];
     expect(anchor, `${url} is built from runbook_base_url with docs/runbook.md as the default`).toBeDefined();
     expect(anchor).toBe(rule.alert.toLowerCase());
-    expect(runbookAnchors.has(anchor ?? ""), `${RUNBOOK} has a heading with anchor #${anchor}`).toBe(true);
+    expect(runbookAnchors.has(anchor ?? ''), `${RUNBOOK} has a heading with anchor #${anchor}`).toBe(true);
   });
 
   it.each(rules.map((r) => [r.alert, r] as const))('%s names the table in its texts when its expression keeps one', (_name, rule) => {
@@ -356,8 +368,14 @@ describe('alert definitions', () => {
 
   it.each(rules.map((r) => [r.alert, r] as const))('%s is tested firing and not firing, before and after its for:', (_name, rule) => {
     const mine = cases.get(rule.alert) ?? [];
-    expect(mine.some((c) => c.firing), `the promtool tests has a case where ${rule.alert} fires`).toBe(true);
-    expect(mine.some((c) => !c.firing), `the promtool tests has a case where ${rule.alert} does not fire`).toBe(true);
+    expect(
+      mine.some((c) => c.firing),
+      `the promtool tests has a case where ${rule.alert} fires`,
+    ).toBe(true);
+    expect(
+      mine.some((c) => !c.firing),
+      `the promtool tests has a case where ${rule.alert} does not fire`,
+    ).toBe(true);
     if (rule.forSeconds > 0) {
       // A "not yet" case: silent at most `for` before a firing case of the same test.
       const justBefore = mine.some(
@@ -391,11 +409,15 @@ describe('alert definitions', () => {
 // ---------------------------------------------------------------- Alertmanager
 
 describe('Alertmanager configuration', () => {
-  it('passes amtool check-config', () => {
-    const result = run(AMTOOL, ['check-config', ALERTMANAGER_CONFIG]);
-    expectSuccess(result, `amtool check-config ${ALERTMANAGER_CONFIG}`);
-    expect(result.output).toContain('SUCCESS');
-  }, TOOL_TIMEOUT_MS);
+  it(
+    'passes amtool check-config',
+    () => {
+      const result = run(AMTOOL, ['check-config', ALERTMANAGER_CONFIG]);
+      expectSuccess(result, `amtool check-config ${ALERTMANAGER_CONFIG}`);
+      expect(result.output).toContain('SUCCESS');
+    },
+    TOOL_TIMEOUT_MS,
+  );
 
   it.each([
     [['severity=critical', 'alertname=CrmTableStale', 'table=crm_metrics_daily'], 'crm-email-critical'],
@@ -403,20 +425,24 @@ describe('Alertmanager configuration', () => {
     [['severity=warning', 'alertname=CrmDataLag', 'table=crm_metrics_daily'], 'crm-email-warning'],
     [['severity=info', 'alertname=CrmTableRefreshInProgress', 'table=crm_metrics_daily'], 'null'],
     [['alertname=SomethingWithoutSeverity'], 'crm-email-warning'],
-  ])('routes %j to %s', (labels, receiver) => {
-    const { status, receivers } = routeReceivers(labels);
-    expect(status).toBe(0);
-    expect(receivers).toBe(receiver);
-    const verified = run(AMTOOL, [
-      'config',
-      'routes',
-      'test',
-      `--config.file=${ALERTMANAGER_CONFIG}`,
-      `--verify.receivers=${receiver}`,
-      ...labels,
-    ]);
-    expectSuccess(verified, `amtool config routes test --verify.receivers=${receiver}`);
-  }, TOOL_TIMEOUT_MS);
+  ])(
+    'routes %j to %s',
+    (labels, receiver) => {
+      const { status, receivers } = routeReceivers(labels);
+      expect(status).toBe(0);
+      expect(receivers).toBe(receiver);
+      const verified = run(AMTOOL, [
+        'config',
+        'routes',
+        'test',
+        `--config.file=${ALERTMANAGER_CONFIG}`,
+        `--verify.receivers=${receiver}`,
+        ...labels,
+      ]);
+      expectSuccess(verified, `amtool config routes test --verify.receivers=${receiver}`);
+    },
+    TOOL_TIMEOUT_MS,
+  );
 
   it('groups by alertname and table, and sends e-mail with the password read from a file', () => {
     const config = asRecord(readYaml(ALERTMANAGER_CONFIG), ALERTMANAGER_CONFIG);
@@ -450,7 +476,6 @@ describe('Alertmanager inhibition (real alertmanager on 127.0.0.1)', () => {
   let child: ChildProcess | undefined;
   let baseUrl = '';
   let logs = '';
-
 
   beforeAll(async () => {
     // Without the binary the test below fails with the install hint.
@@ -556,10 +581,19 @@ describe('Alertmanager inhibition (real alertmanager on 127.0.0.1)', () => {
   it('a broken source that fails several tables is one notification group, not one per table', async () => {
     requireTool(ALERTMANAGER);
     const alert = (labels: Record<string, string>) => ({ labels, annotations: {}, startsAt: new Date().toISOString() });
-    const posted = ['crm_action_priorities_daily', 'crm_actions_open_snapshot'].map((table) => alert({ alertname: 'CrmTaskFailed', severity: 'critical', task: 'refresh', table }));
-    const response = await fetch(`${baseUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(posted) });
+    const posted = ['crm_action_priorities_daily', 'crm_actions_open_snapshot'].map((table) =>
+      alert({ alertname: 'CrmTaskFailed', severity: 'critical', task: 'refresh', table }),
+    );
+    const response = await fetch(`${baseUrl}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(posted),
+    });
     expect(response.status, await response.text()).toBe(200);
-    const groups = (await (await fetch(`${baseUrl}/api/v2/alerts/groups`)).json()) as Array<{ labels: Record<string, string>; alerts: { labels: Record<string, string> }[] }>;
+    const groups = (await (await fetch(`${baseUrl}/api/v2/alerts/groups`)).json()) as Array<{
+      labels: Record<string, string>;
+      alerts: { labels: Record<string, string> }[];
+    }>;
     const failed = groups.filter((g) => g.alerts.some((a) => a.labels['alertname'] === 'CrmTaskFailed'));
     expect(failed).toHaveLength(1);
     expect(failed[0]?.labels).toEqual({ alertname: 'CrmTaskFailed' });
@@ -594,7 +628,10 @@ describe('Grafana dashboard', () => {
       'Warehouse seconds per run',
       'Validation status',
     ]) {
-      expect(titles.some((t) => t.startsWith(expected)), `a panel titled "${expected}…"`).toBe(true);
+      expect(
+        titles.some((t) => t.startsWith(expected)),
+        `a panel titled "${expected}…"`,
+      ).toBe(true);
     }
     expect(exprs.length).toBeGreaterThanOrEqual(10);
   });
@@ -627,14 +664,22 @@ describe('Grafana dashboard', () => {
     }
   });
 
-  it('every PromQL expression parses (promtool check rules on them as recording rules)', () => {
-    const result = checkExpressions(exprs.map(withoutGrafanaVariables), scratch, 'dashboard-exprs.yml');
-    expectSuccess(result, 'promtool check rules on the dashboard expressions');
-    expect(result.output).toContain(`SUCCESS: ${exprs.length} rules found`);
-  }, TOOL_TIMEOUT_MS);
+  it(
+    'every PromQL expression parses (promtool check rules on them as recording rules)',
+    () => {
+      const result = checkExpressions(exprs.map(withoutGrafanaVariables), scratch, 'dashboard-exprs.yml');
+      expectSuccess(result, 'promtool check rules on the dashboard expressions');
+      expect(result.output).toContain(`SUCCESS: ${exprs.length} rules found`);
+    },
+    TOOL_TIMEOUT_MS,
+  );
 
-  it('the expression check does reject an invalid expression', () => {
-    const result = checkExpressions(['sum by (table) (crm_table_rows'], scratch, 'invalid-expr.yml');
-    expect(result.status).not.toBe(0);
-  }, TOOL_TIMEOUT_MS);
+  it(
+    'the expression check does reject an invalid expression',
+    () => {
+      const result = checkExpressions(['sum by (table) (crm_table_rows'], scratch, 'invalid-expr.yml');
+      expect(result.status).not.toBe(0);
+    },
+    TOOL_TIMEOUT_MS,
+  );
 });

@@ -27,7 +27,15 @@ const otherRsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const rsaPublic = rsa.publicKey.export({ format: 'jwk' });
 
 beforeAll(() => {
-  writeFileSync(jwksPath, JSON.stringify({ keys: [{ kty: 'oct', kid: 'hs', alg: 'HS256', k: hsSecret.toString('base64url') }, { ...rsaPublic, kid: 'rs', alg: 'RS256', use: 'sig' }] }));
+  writeFileSync(
+    jwksPath,
+    JSON.stringify({
+      keys: [
+        { kty: 'oct', kid: 'hs', alg: 'HS256', k: hsSecret.toString('base64url') },
+        { ...rsaPublic, kid: 'rs', alg: 'RS256', use: 'sig' },
+      ],
+    }),
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -36,7 +44,11 @@ afterEach(async () => {
   for (const s of started.splice(0).reverse()) await s.stop();
 });
 const start = async (env: Record<string, string> = {}): Promise<TestService> => {
-  const s = await startTestService({ roles: ['web', 'worker'], sources: DEMO_SOURCES, env: { API_JWKS_FILE: jwksPath, API_JWT_ISSUER: ISSUER, API_JWT_AUDIENCE: 'crm-dashboard', ...env } });
+  const s = await startTestService({
+    roles: ['web', 'worker'],
+    sources: DEMO_SOURCES,
+    env: { API_JWKS_FILE: jwksPath, API_JWT_ISSUER: ISSUER, API_JWT_AUDIENCE: 'crm-dashboard', ...env },
+  });
   started.push(s);
   return s;
 };
@@ -44,8 +56,10 @@ const start = async (env: Record<string, string> = {}): Promise<TestService> => 
 type Claims = JWTPayload & { iss?: string };
 const now = (): number => Math.floor(Date.now() / 1000);
 const claims = (extra: Claims = {}): Claims => ({ iss: ISSUER, aud: 'crm-dashboard', sub: 'user-1', exp: now() + 300, ...extra });
-const hs = (c: Claims = claims(), secret: Uint8Array = hsSecret, kid = 'hs'): Promise<string> => new SignJWT(c).setProtectedHeader({ alg: 'HS256', kid }).sign(secret);
-const rs = (c: Claims = claims(), key = rsa.privateKey, kid = 'rs'): Promise<string> => new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid }).sign(key);
+const hs = (c: Claims = claims(), secret: Uint8Array = hsSecret, kid = 'hs'): Promise<string> =>
+  new SignJWT(c).setProtectedHeader({ alg: 'HS256', kid }).sign(secret);
+const rs = (c: Claims = claims(), key = rsa.privateKey, kid = 'rs'): Promise<string> =>
+  new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid }).sign(key);
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 describe('read API credentials', () => {
@@ -74,7 +88,9 @@ describe('read API credentials', () => {
       'HS256 JWT signed with the RSA public key (algorithm confusion)': bearer(
         await hs(claims(), Buffer.from(rsa.publicKey.export({ format: 'pem', type: 'spki' }) as string), 'rs'),
       ),
-      'unsigned JWT (alg none)': bearer(`${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}.`),
+      'unsigned JWT (alg none)': bearer(
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}.`,
+      ),
     };
     for (const [what, headers] of Object.entries(refused)) {
       const a = await apiGet(s, '/priorities', headers);
@@ -91,7 +107,9 @@ describe('read API credentials', () => {
     try {
       const env = { ...ENV_BASE, ...QUICK_ENV, DUCKDB_PATH: fixture.path, REDIS_URL, QUEUE_PREFIX: prefix, API_KEYS: '' };
       await expect(startService(loadConfig(env), createLogger('silent'), ['web'])).rejects.toThrow(UsageError);
-      await expect(startService(loadConfig(env), createLogger('silent'), ['web'])).rejects.toThrow(/needs read API credentials: set API_KEYS/);
+      await expect(startService(loadConfig(env), createLogger('silent'), ['web'])).rejects.toThrow(
+        /needs read API credentials: set API_KEYS/,
+      );
       const open = await startService(loadConfig({ ...env, API_AUTH: 'off' }), createLogger('silent'), ['web']);
       try {
         expect((await fetch(`http://127.0.0.1:${open.port}/api/v1/freshness`)).status).toBe(200);
@@ -144,7 +162,10 @@ describe('read API parameters', () => {
       [`/actions?date=2026-11-28&cursor=${cursor}`, 'cursor'],
       ['/freshness?verbose=1', 'verbose'],
     ];
-    const queries = async (): Promise<string[]> => (await (await fetch(`http://127.0.0.1:${s.service.port}/metrics`)).text()).split('\n').filter((l) => l.startsWith('crm_api_warehouse_queries_total'));
+    const queries = async (): Promise<string[]> =>
+      (await (await fetch(`http://127.0.0.1:${s.service.port}/metrics`)).text())
+        .split('\n')
+        .filter((l) => l.startsWith('crm_api_warehouse_queries_total'));
     // The run's refreshes warm every route once (on a timer of their own): count from after that.
     const before = await waitFor('the warm-up after the run', async () => {
       const q = await queries();

@@ -23,7 +23,6 @@ const CACHE_URL = `${REDIS_URL.replace(/\/\d+$/, '')}/${CACHE_DB}`;
 const started: TestService[] = [];
 const cacheDb = new Redis(CACHE_URL, { lazyConnect: true });
 
-
 afterAll(() => cacheDb.disconnect());
 afterEach(async () => {
   for (const s of started.splice(0).reverse()) {
@@ -111,15 +110,25 @@ describe('the read API cache in its own Redis (CACHE_REDIS_URL)', () => {
   });
 
   test('an unreachable cache Redis stops the web role in one line naming CACHE_REDIS_URL, with its password hidden', async () => {
-    const config = loadConfig({ ...ENV_BASE, ...QUICK_ENV, REDIS_URL, QUEUE_PREFIX: '{crmtest-cache-refused}', CACHE_REDIS_URL: 'redis://:hunter2-secret@127.0.0.1:1/0' });
+    const config = loadConfig({
+      ...ENV_BASE,
+      ...QUICK_ENV,
+      REDIS_URL,
+      QUEUE_PREFIX: '{crmtest-cache-refused}',
+      CACHE_REDIS_URL: 'redis://:hunter2-secret@127.0.0.1:1/0',
+    });
     const failed = connectReads(config);
     await expect(failed).rejects.toBeInstanceOf(UsageError);
     const message = await failed.catch((e: Error) => e.message);
-    expect(message).toMatch(/^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/0 \(CACHE_REDIS_URL\) is unreachable for the read API \(.*\): start it \(.*\) or set CACHE_REDIS_URL$/);
+    expect(message).toMatch(
+      /^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/0 \(CACHE_REDIS_URL\) is unreachable for the read API \(.*\): start it \(.*\) or set CACHE_REDIS_URL$/,
+    );
     expect(message).not.toContain('hunter2');
   });
 
   test('a bad CACHE_REDIS_URL is refused by the configuration in one line', () => {
-    expect(() => loadConfig({ ...ENV_BASE, CACHE_REDIS_URL: 'http://cache:6379' })).toThrow(/CACHE_REDIS_URL.*must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => loadConfig({ ...ENV_BASE, CACHE_REDIS_URL: 'http://cache:6379' })).toThrow(
+      /CACHE_REDIS_URL.*must be a redis:\/\/ or rediss:\/\/ URL/,
+    );
   });
 });

@@ -20,7 +20,18 @@ import { parseIsoDate } from '../../src/dates.js';
 
 const D = parseIsoDate('2026-11-29');
 const TSC = resolve('node_modules/typescript/bin/tsc');
-const COMPILER = ['--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--lib', 'es2022,dom'];
+const COMPILER = [
+  '--strict',
+  '--target',
+  'es2022',
+  '--module',
+  'nodenext',
+  '--moduleResolution',
+  'nodenext',
+  '--skipLibCheck',
+  '--lib',
+  'es2022,dom',
+];
 
 /** A dashboard load written against the generated client: what a team would write. */
 const DASHBOARD_LOAD = `import { Api } from './Api.js';
@@ -53,7 +64,11 @@ afterAll(async () => {
 
 async function tsc(files: string[], emit: boolean): Promise<{ ok: boolean; output: string }> {
   try {
-    await promisify(execFile)(process.execPath, [TSC, ...COMPILER, ...(emit ? ['--outDir', dir] : ['--noEmit']), ...files.map((f) => join(dir, f))], { cwd: dir });
+    await promisify(execFile)(
+      process.execPath,
+      [TSC, ...COMPILER, ...(emit ? ['--outDir', dir] : ['--noEmit']), ...files.map((f) => join(dir, f))],
+      { cwd: dir },
+    );
     return { ok: true, output: '' };
   } catch (e) {
     return { ok: false, output: String((e as { stdout?: string }).stdout ?? e) };
@@ -75,7 +90,10 @@ describe('a typed client generated from /api/v1/openapi.json', () => {
     expect(checked.ok).toBe(true);
 
     // The compiler knows the answers' shapes: a field that is not in the document is an error.
-    writeFileSync(join(dir, 'wrong.ts'), DASHBOARD_LOAD.replace('metrics.data.totals.total_verificacoes', 'metrics.data.totals.verificacoes_totais'));
+    writeFileSync(
+      join(dir, 'wrong.ts'),
+      DASHBOARD_LOAD.replace('metrics.data.totals.total_verificacoes', 'metrics.data.totals.verificacoes_totais'),
+    );
     const wrong = await tsc(['Api.ts', 'wrong.ts'], false);
     expect(wrong.ok).toBe(false);
     expect(wrong.output).toMatch(/verificacoes_totais/);

@@ -51,7 +51,11 @@ beforeAll(async () => {
   const dbx = await side(endpointEnv(ep, writeCaCertFile(ep.caCert, dir)));
   for (const s of [duck, dbx]) {
     const log = new LogCapture().logger();
-    const summary = await runInline({ warehouse: s.warehouse, sql: new SqlBuilder(s.config, dialectOf(s.config)), log }, s.config, { date: D, tables: TABLE_NAMES, tasks: ['refresh'] });
+    const summary = await runInline({ warehouse: s.warehouse, sql: new SqlBuilder(s.config, dialectOf(s.config)), log }, s.config, {
+      date: D,
+      tables: TABLE_NAMES,
+      tasks: ['refresh'],
+    });
     expect(summary.ok).toBe(true);
   }
 });
@@ -65,7 +69,9 @@ afterAll(async () => {
 describe('read API SQL on DuckDB and on Databricks (local endpoint)', () => {
   test('metrics and priorities: the same answers, defaults and filters', async () => {
     const [duck, dbx] = sides as [Side, Side];
-    const org = String((await duck.warehouse.query({ sql: `SELECT MIN(organization_id) AS o FROM ${CATALOG}.${SCHEMA}.crm_metrics_daily` }))[0]?.o);
+    const org = String(
+      (await duck.warehouse.query({ sql: `SELECT MIN(organization_id) AS o FROM ${CATALOG}.${SCHEMA}.crm_metrics_daily` }))[0]?.o,
+    );
     const cases = [
       metricsQuery({}),
       metricsQuery({ from: '2026-11-23', to: D, organization_id: org }),
@@ -79,7 +85,9 @@ describe('read API SQL on DuckDB and on Databricks (local endpoint)', () => {
     const day = metricsBody(cases[0]!, await dbx.warehouse.query(dbx.api.metrics(cases[0]!))) as { rows: unknown[]; to: string };
     expect([day.to, day.rows.length > 0]).toEqual([D, true]);
     for (const q of [prioritiesQuery({}), prioritiesQuery({ date: D, organization_id: org }), prioritiesQuery({ date: '2026-01-01' })]) {
-      const [a, b] = await Promise.all([duck, dbx].map(async (s) => comparable(prioritiesBody(q, await s.warehouse.query(s.api.priorities(q))))));
+      const [a, b] = await Promise.all(
+        [duck, dbx].map(async (s) => comparable(prioritiesBody(q, await s.warehouse.query(s.api.priorities(q))))),
+      );
       expect(b).toEqual(a);
     }
   });
@@ -90,7 +98,9 @@ describe('read API SQL on DuckDB and on Databricks (local endpoint)', () => {
       let after: SortKey | undefined;
       let pages = 0;
       do {
-        const [a, b] = await Promise.all([duck, dbx].map(async (s) => actionsPage(q, await s.warehouse.query(s.api.actions(q, after?.date ?? null, after)))));
+        const [a, b] = await Promise.all(
+          [duck, dbx].map(async (s) => actionsPage(q, await s.warehouse.query(s.api.actions(q, after?.date ?? null, after)))),
+        );
         expect(comparable(b!.body)).toEqual(comparable(a!.body));
         expect(b!.next).toEqual(a!.next);
         after = a!.next;

@@ -27,7 +27,12 @@ const start = async (env: Record<string, string> = {}): Promise<TestService> => 
 };
 
 /** A raw request (no automatic decompression): status, headers, the bytes as sent. */
-function raw(s: TestService, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function raw(
+  s: TestService,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port: s.service.port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -49,10 +54,22 @@ describe('OpenAPI document', () => {
     const s = await start();
     const res = await fetch(`http://127.0.0.1:${s.service.port}/api/v1/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, { get: { parameters?: { name: string; schema: { pattern?: string; enum?: string[] } }[] } }> };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, { get: { parameters?: { name: string; schema: { pattern?: string; enum?: string[] } }[] } }>;
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect((await new Validator().validate(doc as unknown as Record<string, unknown>)).valid).toBe(true);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/actions', '/freshness', '/metrics', '/openapi.json', '/priorities', '/runs', '/runs/{id}']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/',
+      '/actions',
+      '/freshness',
+      '/metrics',
+      '/openapi.json',
+      '/priorities',
+      '/runs',
+      '/runs/{id}',
+    ]);
     const params = (path: string): string[] => (doc.paths[path]?.get.parameters ?? []).map((p) => p.name);
     expect(params('/metrics')).toEqual(['from', 'to', 'organization_id', 'location_id']);
     expect(params('/actions')).toEqual(['date', 'organization_id', 'location_id', 'responsavel', 'prioridade', 'page_size', 'cursor']);
@@ -61,7 +78,13 @@ describe('OpenAPI document', () => {
     expect(params('/runs/{id}')).toEqual(['id']);
     // The page_size rule the service applies is the document's pattern.
     const pageSize = new RegExp(doc.paths['/actions']!.get.parameters!.find((p) => p.name === 'page_size')!.schema.pattern!);
-    for (const [v, ok] of [['1', true], ['500', true], ['0', false], ['501', false], ['050', false]] as const) {
+    for (const [v, ok] of [
+      ['1', true],
+      ['500', true],
+      ['0', false],
+      ['501', false],
+      ['050', false],
+    ] as const) {
       expect([v, pageSize.test(v)]).toEqual([v, ok]);
       await runThroughQueueOnce(s);
       expect([v, (await apiGet(s, `/actions?page_size=${v}`)).status]).toEqual([v, ok ? 200 : 400]);
@@ -85,8 +108,11 @@ describe('standard HTTP', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
     expect(bad.body).toEqual({
-      type: 'urn:crm-materializer:problem:bad-parameter', title: 'Bad parameter', status: 400,
-      detail: 'from must be a real calendar date as YYYY-MM-DD, e.g. 2026-11-29', parameter: 'from',
+      type: 'urn:crm-materializer:problem:bad-parameter',
+      title: 'Bad parameter',
+      status: 400,
+      detail: 'from must be a real calendar date as YYYY-MM-DD, e.g. 2026-11-29',
+      parameter: 'from',
     });
     const unauthenticated = await apiGet(s, '/metrics', {});
     expect(unauthenticated.body).toMatchObject({ type: 'urn:crm-materializer:problem:unauthenticated', status: 401 });
@@ -136,11 +162,18 @@ describe('standard HTTP', () => {
       expect(r.headers.etag).toBe(plain.headers.etag);
     }
     // The tag learnt from the brotli answer revalidates a gzip request.
-    const again = await raw(s, 'GET', path, { authorization: `Bearer ${API_KEY}`, 'accept-encoding': 'gzip', 'if-none-match': String(br.headers.etag) });
+    const again = await raw(s, 'GET', path, {
+      authorization: `Bearer ${API_KEY}`,
+      'accept-encoding': 'gzip',
+      'if-none-match': String(br.headers.etag),
+    });
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);
     // A small answer is sent as it is.
-    const small = await raw(s, 'GET', '/api/v1/priorities?organization_id=O1', { authorization: `Bearer ${API_KEY}`, 'accept-encoding': 'br' });
+    const small = await raw(s, 'GET', '/api/v1/priorities?organization_id=O1', {
+      authorization: `Bearer ${API_KEY}`,
+      'accept-encoding': 'br',
+    });
     expect(small.body.length).toBeLessThanOrEqual(1024);
     expect(small.headers['content-encoding']).toBeUndefined();
   });

@@ -24,7 +24,12 @@ afterEach(async () => {
 });
 
 const rsaKey = (): { privateKey: KeyObject; publicKey: KeyObject } => generateKeyPairSync('rsa', { modulusLength: 2048 });
-const jwk = (k: { publicKey: KeyObject }, kid: string): object => ({ ...k.publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' });
+const jwk = (k: { publicKey: KeyObject }, kid: string): object => ({
+  ...k.publicKey.export({ format: 'jwk' }),
+  kid,
+  alg: 'RS256',
+  use: 'sig',
+});
 
 /** A JWKS endpoint serving whatever `keys` holds now, counting its fetches; while `hang`, it never answers. */
 async function jwksServer(): Promise<{ url: string; keys: object[]; fetches: number; hang: boolean }> {
@@ -46,11 +51,7 @@ async function jwksServer(): Promise<{ url: string; keys: object[]; fetches: num
 }
 
 const token = (key: KeyObject | Uint8Array, kid: string, alg = 'RS256'): Promise<string> =>
-  new SignJWT({ iss: ISSUER, sub: 'user-1' })
-    .setProtectedHeader({ alg, kid })
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(key);
+  new SignJWT({ iss: ISSUER, sub: 'user-1' }).setProtectedHeader({ alg, kid }).setIssuedAt().setExpirationTime('5m').sign(key);
 
 describe('JWKS URL', () => {
   test('RS256 tokens verified with the fetched keys; a rotation is picked up without a restart', async () => {
@@ -101,7 +102,8 @@ describe('JWKS URL', () => {
     });
     started.push(() => s.stop());
     await runThroughQueue(s, D);
-    const status = async (): Promise<number> => (await apiGet(s, '/priorities', { authorization: `Bearer ${await token(key.privateKey, 'k1')}` })).status;
+    const status = async (): Promise<number> =>
+      (await apiGet(s, '/priorities', { authorization: `Bearer ${await token(key.privateKey, 'k1')}` })).status;
     const unreachable = (): number => captured.byMsg(/API_JWKS_URL could not be fetched/).length;
 
     // Each token tries the provider again (cooldown 0): each request ends with a 401 at the timeout; one warning for the outage.
@@ -117,8 +119,14 @@ describe('JWKS URL', () => {
   });
 
   test('a JWKS URL must be https (http only on loopback), and comes with an issuer', () => {
-    expect(() => loadConfig({ API_JWKS_URL: 'http://login.example.test/jwks.json', API_JWT_ISSUER: ISSUER })).toThrow(/API_JWKS_URL.*must be an https:\/\/ URL \(http:\/\/ only on loopback\)/);
-    expect(() => loadConfig({ API_JWKS_URL: 'https://login.example.test/jwks.json' })).toThrow(/API_JWT_ISSUER goes with API_JWKS_FILE or API_JWKS_URL/);
-    expect(loadConfig({ API_JWKS_URL: 'https://login.example.test/jwks.json', API_JWT_ISSUER: ISSUER }).api.jwksUrl).toBe('https://login.example.test/jwks.json');
+    expect(() => loadConfig({ API_JWKS_URL: 'http://login.example.test/jwks.json', API_JWT_ISSUER: ISSUER })).toThrow(
+      /API_JWKS_URL.*must be an https:\/\/ URL \(http:\/\/ only on loopback\)/,
+    );
+    expect(() => loadConfig({ API_JWKS_URL: 'https://login.example.test/jwks.json' })).toThrow(
+      /API_JWT_ISSUER goes with API_JWKS_FILE or API_JWKS_URL/,
+    );
+    expect(loadConfig({ API_JWKS_URL: 'https://login.example.test/jwks.json', API_JWT_ISSUER: ISSUER }).api.jwksUrl).toBe(
+      'https://login.example.test/jwks.json',
+    );
   });
 });

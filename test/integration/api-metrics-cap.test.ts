@@ -21,12 +21,16 @@ describe('metrics row cap', () => {
     expect(whole.body).toMatchObject({
       type: 'urn:crm-materializer:problem:bad-parameter',
       parameter: 'to',
-      detail: 'the range has 2 rows, over API_METRICS_MAX_ROWS (1): ask for from=2026-11-27&to=2026-11-28, then from=2026-11-29 onwards, or filter by organization_id or location_id',
+      detail:
+        'the range has 2 rows, over API_METRICS_MAX_ROWS (1): ask for from=2026-11-27&to=2026-11-28, then from=2026-11-29 onwards, or filter by organization_id or location_id',
     });
     const part1 = await apiGet(s, '/metrics?from=2026-11-27&to=2026-11-28&organization_id=O1');
     const part2 = await apiGet(s, `/metrics?from=2026-11-29&to=${D}&organization_id=O1`);
     expect([part1.status, part2.status]).toEqual([200, 200]);
-    expect([...part1.body.rows, ...part2.body.rows].map((r) => [r.data_referencia, r.location_id])).toEqual([['2026-11-27', 'L2'], [D, 'L1']]);
+    expect([...part1.body.rows, ...part2.body.rows].map((r) => [r.data_referencia, r.location_id])).toEqual([
+      ['2026-11-27', 'L2'],
+      [D, 'L1'],
+    ]);
     // Refused again, the same way, without being cached as an answer.
     expect((await apiGet(s, `/metrics?from=2026-11-23&to=${D}&organization_id=O1`)).status).toBe(400);
   });

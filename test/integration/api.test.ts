@@ -30,19 +30,43 @@ describe('read API answers', () => {
     expect(day.body).toMatchObject({ from: D, to: D, organization_id: null, location_id: null });
     expect(day.body.rows).toEqual([
       {
-        data_referencia: D, organization_id: 'O1', location_id: 'L1', total_verificacoes: 1, verificacoes_nao_conformes: 1, total_perguntas: 2,
-        perguntas_nao_conformes: 1, total_controles_criticos: 1, controles_criticos_nao_conformes: 1, atualizado_em: expect.any(String) as unknown,
+        data_referencia: D,
+        organization_id: 'O1',
+        location_id: 'L1',
+        total_verificacoes: 1,
+        verificacoes_nao_conformes: 1,
+        total_perguntas: 2,
+        perguntas_nao_conformes: 1,
+        total_controles_criticos: 1,
+        controles_criticos_nao_conformes: 1,
+        atualizado_em: expect.any(String) as unknown,
       },
     ]);
     const week = await apiGet(s, `/metrics?from=2026-11-23&to=${D}&organization_id=O1`);
-    expect(week.body.rows.map((r) => [r.data_referencia, r.location_id])).toEqual([['2026-11-27', 'L2'], [D, 'L1']]);
+    expect(week.body.rows.map((r) => [r.data_referencia, r.location_id])).toEqual([
+      ['2026-11-27', 'L2'],
+      [D, 'L1'],
+    ]);
     expect(week.body.totals).toEqual({
-      total_verificacoes: 2, verificacoes_nao_conformes: 1, total_perguntas: 3, perguntas_nao_conformes: 1, total_controles_criticos: 2, controles_criticos_nao_conformes: 1,
+      total_verificacoes: 2,
+      verificacoes_nao_conformes: 1,
+      total_perguntas: 3,
+      perguntas_nao_conformes: 1,
+      total_controles_criticos: 2,
+      controles_criticos_nao_conformes: 1,
     });
-    expect(week.body.rates).toEqual({ verificacoes_nao_conformes_pct: 50, perguntas_nao_conformes_pct: 33.33, controles_criticos_nao_conformes_pct: 50 });
+    expect(week.body.rates).toEqual({
+      verificacoes_nao_conformes_pct: 50,
+      perguntas_nao_conformes_pct: 33.33,
+      controles_criticos_nao_conformes_pct: 50,
+    });
     const none = await apiGet(s, `/metrics?from=2026-11-01&to=2026-11-02&location_id=L1`);
     expect(none.body).toMatchObject({ from: '2026-11-01', to: '2026-11-02', rows: [] });
-    expect(none.body.rates).toEqual({ verificacoes_nao_conformes_pct: null, perguntas_nao_conformes_pct: null, controles_criticos_nao_conformes_pct: null });
+    expect(none.body.rates).toEqual({
+      verificacoes_nao_conformes_pct: null,
+      perguntas_nao_conformes_pct: null,
+      controles_criticos_nao_conformes_pct: null,
+    });
   });
 
   test('priorities: all eight categories in order, zeros included; actions: the open actions; freshness: the recorded state', async () => {
@@ -51,19 +75,33 @@ describe('read API answers', () => {
     const p = await apiGet(s, '/priorities?organization_id=O1');
     expect(p.body).toMatchObject({ date: D, organization_id: 'O1', location_id: null, total: 2 });
     expect(p.body.categories).toEqual([
-      { prioridade: 'Vencidas', ordem: 0, total_acoes: 1 }, { prioridade: 'S=0', ordem: 1, total_acoes: 0 }, { prioridade: 'S=1', ordem: 2, total_acoes: 0 },
-      { prioridade: 'S=2', ordem: 3, total_acoes: 0 }, { prioridade: 'S=3', ordem: 4, total_acoes: 0 }, { prioridade: 'S=4', ordem: 5, total_acoes: 0 },
-      { prioridade: 'Posterior a S=4', ordem: 6, total_acoes: 0 }, { prioridade: 'Sem vencimento', ordem: 7, total_acoes: 1 },
+      { prioridade: 'Vencidas', ordem: 0, total_acoes: 1 },
+      { prioridade: 'S=0', ordem: 1, total_acoes: 0 },
+      { prioridade: 'S=1', ordem: 2, total_acoes: 0 },
+      { prioridade: 'S=2', ordem: 3, total_acoes: 0 },
+      { prioridade: 'S=3', ordem: 4, total_acoes: 0 },
+      { prioridade: 'S=4', ordem: 5, total_acoes: 0 },
+      { prioridade: 'Posterior a S=4', ordem: 6, total_acoes: 0 },
+      { prioridade: 'Sem vencimento', ordem: 7, total_acoes: 1 },
     ]);
     expect((await apiGet(s, '/priorities?date=2026-11-01')).body).toMatchObject({ date: '2026-11-01', total: 0 });
     const etag = p.headers.get('etag');
     expect(etag).toBeTruthy();
     // (fetch adds Cache-Control: no-cache to a conditional request unless told otherwise)
-    expect((await apiGet(s, '/priorities?organization_id=O1', { ...AUTH, 'if-none-match': etag!, 'cache-control': 'max-age=0' })).status).toBe(304);
+    expect(
+      (await apiGet(s, '/priorities?organization_id=O1', { ...AUTH, 'if-none-match': etag!, 'cache-control': 'max-age=0' })).status,
+    ).toBe(304);
     const a = await apiGet(s, '/actions');
     expect(a.body).toMatchObject({ date: D, total: 2, page_size: 50, next_cursor: null });
     expect(a.body.items).toEqual([
-      expect.objectContaining({ action_id: 'A1', prioridade: 'Vencidas', dias_atraso: 9, data_vencimento: '2026-11-20', responsavel: 'ana', status: 'ABERTA' }),
+      expect.objectContaining({
+        action_id: 'A1',
+        prioridade: 'Vencidas',
+        dias_atraso: 9,
+        data_vencimento: '2026-11-20',
+        responsavel: 'ana',
+        status: 'ABERTA',
+      }),
       expect.objectContaining({ action_id: 'A2', prioridade: 'Sem vencimento', dias_atraso: null, data_vencimento: null }),
     ]);
     expect((await apiGet(s, `/actions?responsavel=${encodeURIComponent("x' OR 1=1 --")}`)).body).toMatchObject({ total: 0, items: [] });
@@ -72,7 +110,14 @@ describe('read API answers', () => {
     expect(f.headers.get('x-cache')).toBeNull();
     for (const table of TABLE_NAMES) {
       const t = f.body.tables.find((x) => x.table === table)!;
-      expect(t).toMatchObject({ table, refreshing: false, status: 'ok', latest_date: D, generation: 1, last_refresh: { date: D, outcome: 'success' } });
+      expect(t).toMatchObject({
+        table,
+        refreshing: false,
+        status: 'ok',
+        latest_date: D,
+        generation: 1,
+        last_refresh: { date: D, outcome: 'success' },
+      });
       expect(t.updated_at).toBe(new Date(TEST_NOW).toISOString()); // written at the service's clock
     }
   });
@@ -81,7 +126,8 @@ describe('read API answers', () => {
     const actions = manyActions(211) ?? [];
     const s = await start({ sources: { ...DEMO_SOURCES, actions } });
     await runThroughQueue(s, D);
-    const expected = await s.rows(`SELECT action_id FROM hs_franquia.gold_connect_bot.crm_actions_open_snapshot WHERE data_snapshot = DATE '${D}' AND organization_id = 'O1'
+    const expected =
+      await s.rows(`SELECT action_id FROM hs_franquia.gold_connect_bot.crm_actions_open_snapshot WHERE data_snapshot = DATE '${D}' AND organization_id = 'O1'
       ORDER BY CASE prioridade WHEN 'Vencidas' THEN 0 WHEN 'S=0' THEN 1 WHEN 'S=1' THEN 2 WHEN 'S=2' THEN 3 WHEN 'S=3' THEN 4 WHEN 'S=4' THEN 5
         WHEN 'Posterior a S=4' THEN 6 ELSE 7 END, dias_atraso DESC NULLS LAST, action_id`);
     expect(new Set(actions.map((r) => r[7])).size).toBeGreaterThan(5);
@@ -129,7 +175,10 @@ describe('read API cache', () => {
 
     await s.fixture.setSources({
       ...DEMO_SOURCES,
-      actions: [...(DEMO_SOURCES.actions ?? []), ['A9', 'O1', 'L2', null, 'caio', null, 'ABERTA', '2026-12-01', '2026-11-28 10:00:00', null]],
+      actions: [
+        ...(DEMO_SOURCES.actions ?? []),
+        ['A9', 'O1', 'L2', null, 'caio', null, 'ABERTA', '2026-12-01', '2026-11-28 10:00:00', null],
+      ],
     });
     const before = await misses();
     await runThroughQueue(s, D, true);
@@ -151,7 +200,7 @@ describe('read API cache', () => {
     expect(counter.n).toBe(beforePast);
     const past = await apiGet(s, '/priorities');
     expect([past.headers.get('x-cache'), past.body.date, past.body.total]).toEqual(['miss', D, 3]);
-    }, 180_000); // three runs through the queue, on a loaded machine
+  }, 180_000); // three runs through the queue, on a loaded machine
 
   test('single flight: 100 concurrent misses of one key, over two web processes, make one warehouse query', async () => {
     const counter = { n: 0 };

@@ -35,7 +35,12 @@ describe('run, status: exit codes by outcome', () => {
     await hideActions();
     const failed = await runCli(['run', '--date', D, '--force', '--operator', 'jane.doe', '--wait', '--json'], env).finally(restoreActions);
     expect(failed.code).toBe(1);
-    const report = JSON.parse(failed.stdout) as { runId: string; added: boolean; outcome: string; tasks: { id: string; state: string; error?: string }[] };
+    const report = JSON.parse(failed.stdout) as {
+      runId: string;
+      added: boolean;
+      outcome: string;
+      tasks: { id: string; state: string; error?: string }[];
+    };
     expect(report).toMatchObject({ runId: `${D}#2`, added: true, outcome: 'failure' });
     const snapshot = report.tasks.find((t) => t.id === `refresh__crm_actions_open_snapshot__${D}#2`);
     expect(snapshot?.state).toBe('failed');
@@ -45,7 +50,9 @@ describe('run, status: exit codes by outcome', () => {
     expect(status.stdout).toMatch(new RegExp(`latest run: ${D}#2 \\(D ${D}\\) failure at \\S+ \\S+ [+-]\\d{2}:\\d{2}`));
     for (const line of status.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
     expect(status.stdout).toContain('…');
-    expect(JSON.parse((await runCli(['status', '--json'], env)).stdout)).toMatchObject({ latestRun: { runId: `${D}#2`, outcome: 'failure' } });
+    expect(JSON.parse((await runCli(['status', '--json'], env)).stdout)).toMatchObject({
+      latestRun: { runId: `${D}#2`, outcome: 'failure' },
+    });
 
     const fixed = await runCli(['run', '--date', D, '--force', '--wait'], env);
     expect(fixed.code).toBe(0);
@@ -72,15 +79,26 @@ describe('backfill --wait', () => {
     // Planned before: nothing added, the recorded outcomes are reported.
     const again = await runCli(['backfill', '--from', '2026-11-01', '--to', '2026-11-05', '--wait', '--json'], env);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'success', chunks: [{ runId: 'bf_2026-11-01_2026-11-03', added: false, outcome: 'success' }, { runId: 'bf_2026-11-04_2026-11-05', added: false, outcome: 'success' }] });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      outcome: 'success',
+      chunks: [
+        { runId: 'bf_2026-11-01_2026-11-03', added: false, outcome: 'success' },
+        { runId: 'bf_2026-11-04_2026-11-05', added: false, outcome: 'success' },
+      ],
+    });
   });
 
   test('exits 1 naming the failed chunks when a chunk fails', async () => {
     await hideActions();
     try {
-      const r = await runCli(['backfill', '--from', '2026-10-10', '--to', '2026-10-12', '--tables', 'crm_actions_open_snapshot', '--wait'], env);
+      const r = await runCli(
+        ['backfill', '--from', '2026-10-10', '--to', '2026-10-12', '--tables', 'crm_actions_open_snapshot', '--wait'],
+        env,
+      );
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/^bf_2026-10-10_2026-10-12: failed\n {2}refresh__crm_actions_open_snapshot__bf_2026-10-10_2026-10-12__2026-10-10 failed \(source view vw_c.*…$/m);
+      expect(r.stdout).toMatch(
+        /^bf_2026-10-10_2026-10-12: failed\n {2}refresh__crm_actions_open_snapshot__bf_2026-10-10_2026-10-12__2026-10-10 failed \(source view vw_c.*…$/m,
+      );
       expect(r.stdout).toContain('backfill 2026-10-10..2026-10-12 failed: 1 of 1 chunk(s) (bf_2026-10-10_2026-10-12)');
     } finally {
       await restoreActions();
@@ -90,7 +108,10 @@ describe('backfill --wait', () => {
   test('--dry-run --json prints the plan and queues nothing', async () => {
     const r = await runCli(['backfill', '--from', '2026-08-01', '--to', '2026-08-04', '--dry-run', '--json'], env);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ dryRun: true, chunks: [{ runId: 'bf_2026-08-01_2026-08-03' }, { runId: 'bf_2026-08-04_2026-08-04' }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      dryRun: true,
+      chunks: [{ runId: 'bf_2026-08-01_2026-08-03' }, { runId: 'bf_2026-08-04_2026-08-04' }],
+    });
     expect(await svc.service.runtime.state.run('bf_2026-08-01_2026-08-03')).toBeUndefined();
   });
 });
@@ -99,11 +120,28 @@ describe('runs', () => {
   test('lists the runs of a date newest first with trigger and operator; show gives each task its outcome, attempts, duration and error', async () => {
     const list = await runCli(['runs', '--date', D, '--json'], env);
     expect(list.code).toBe(0);
-    const runs = JSON.parse(list.stdout) as { runId: string; kind: string; outcome: string; seconds: number; trigger: string; operator: string }[];
-    expect(runs.map((r) => [r.runId, r.kind, r.outcome])).toEqual([[`${D}#3`, 'forced', 'success'], [`${D}#2`, 'forced', 'failure'], [D, 'daily', 'success']]);
+    const runs = JSON.parse(list.stdout) as {
+      runId: string;
+      kind: string;
+      outcome: string;
+      seconds: number;
+      trigger: string;
+      operator: string;
+    }[];
+    expect(runs.map((r) => [r.runId, r.kind, r.outcome])).toEqual([
+      [`${D}#3`, 'forced', 'success'],
+      [`${D}#2`, 'forced', 'failure'],
+      [D, 'daily', 'success'],
+    ]);
     // The CLI's operator: --operator, else the OS user running it.
-    expect(runs.map((r) => [r.trigger, r.operator])).toEqual([['forced', userInfo().username], ['forced', 'jane.doe'], ['manual', userInfo().username]]);
-    expect((await runCli(['runs', '--date', D], env)).stdout).toMatch(new RegExp(`^${D}#2\\s+forced\\s+${D}\\s+forced by jane\\.doe\\s`, 'm'));
+    expect(runs.map((r) => [r.trigger, r.operator])).toEqual([
+      ['forced', userInfo().username],
+      ['forced', 'jane.doe'],
+      ['manual', userInfo().username],
+    ]);
+    expect((await runCli(['runs', '--date', D], env)).stdout).toMatch(
+      new RegExp(`^${D}#2\\s+forced\\s+${D}\\s+forced by jane\\.doe\\s`, 'm'),
+    );
     expect(runs.every((r) => r.seconds >= 0)).toBe(true);
     const text = await runCli(['runs', '--limit', '2'], env);
     expect(text.stdout.split('\n').slice(2).filter(Boolean)).toHaveLength(2);
@@ -117,13 +155,22 @@ describe('runs', () => {
     expect(show.stdout).toMatch(/^refresh\s+crm_actions_open_snapshot\s+2026-11-29\s+failure\s+1\s+-\s+\d+\.\d\s+-$/m);
     expect(show.stdout).toMatch(/^refresh\s+crm_metrics_daily\s+2026-11-29\s+success\s+1\s+-\s+\d+\.\d\s+\d+$/m);
     expect(show.stdout).toMatch(/^errors:\n {2}refresh crm_actions_open_snapshot 2026-11-29: source view vw_crm_action not found/m);
-    const json = JSON.parse((await runCli(['runs', 'show', `${D}#2`, '--json'], env)).stdout) as { tasks: { task: string; table: string; outcome: string }[] };
-    expect(json.tasks.filter((t) => t.outcome === 'failure').map((t) => `${t.task} ${t.table}`).sort()).toEqual(['refresh crm_action_priorities_daily', 'refresh crm_actions_open_snapshot']);
+    const json = JSON.parse((await runCli(['runs', 'show', `${D}#2`, '--json'], env)).stdout) as {
+      tasks: { task: string; table: string; outcome: string }[];
+    };
+    expect(
+      json.tasks
+        .filter((t) => t.outcome === 'failure')
+        .map((t) => `${t.task} ${t.table}`)
+        .sort(),
+    ).toEqual(['refresh crm_action_priorities_daily', 'refresh crm_actions_open_snapshot']);
   });
 
   test('an unknown run id: one line naming it and how to list runs, exit 2', async () => {
     const r = await runCli(['runs', 'show', 'nope'], env);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe("error: run 'nope' is not recorded (or older than RUNS_KEEP_DAYS=90): list the runs with 'crm-materializer runs'");
+    expect(r.stderr.trim()).toBe(
+      "error: run 'nope' is not recorded (or older than RUNS_KEEP_DAYS=90): list the runs with 'crm-materializer runs'",
+    );
   });
 });

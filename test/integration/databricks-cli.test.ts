@@ -20,7 +20,12 @@ function stable(out: string): string[] {
   return out
     .replace(ISO_INSTANT, '<written>')
     .split('\n')
-    .map((line) => line.replace(/\s+\d+\.\d{2}(\s|$)/, ' <s>$1').replace(/\s+/g, ' ').trim())
+    .map((line) =>
+      line
+        .replace(/\s+\d+\.\d{2}(\s|$)/, ' <s>$1')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    )
     .filter((line) => !/^-+( -+)*$/.test(line));
 }
 

@@ -11,7 +11,11 @@ import { T } from '../../tools/databricks-local/thrift.js';
 const TABLE = 'hs_franquia.gold_connect_bot.metrics';
 const HEAVY = 'SELECT sum(hash(a.range * b.range)) AS h FROM range(100000) a CROSS JOIN range(100000) b';
 const date = (value: string): DBSQLParameter => new DBSQLParameter({ type: DBSQLParameterType.DATE, value });
-const settled = (p: Promise<unknown>): Promise<unknown> => p.then((v) => ({ value: v }), (e: unknown) => e);
+const settled = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    (v) => ({ value: v }),
+    (e: unknown) => e,
+  );
 
 async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -24,7 +28,10 @@ async function until(check: () => boolean, what: string, ms = 5000): Promise<voi
 let ep: LocalDatabricks;
 let db: DriverSession;
 
-async function rows(sql: string, namedParameters?: Record<string, DBSQLParameter | string | number | bigint | boolean>): Promise<Array<Record<string, unknown>>> {
+async function rows(
+  sql: string,
+  namedParameters?: Record<string, DBSQLParameter | string | number | bigint | boolean>,
+): Promise<Array<Record<string, unknown>>> {
   const op = await db.session.executeStatement(sql, namedParameters ? { namedParameters } : {});
   try {
     return (await op.fetchAll()) as Array<Record<string, unknown>>;
@@ -45,7 +52,11 @@ beforeAll(async () => {
 
 afterEach(() => {
   ep.faults.clear();
-  ep.configure({ directResults: true, directResultsWaitMs: DEFAULT_SETTINGS.directResultsWaitMs, protocolVersion: T.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8 });
+  ep.configure({
+    directResults: true,
+    directResultsWaitMs: DEFAULT_SETTINGS.directResultsWaitMs,
+    protocolVersion: T.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8,
+  });
 });
 
 /** Direct results however loaded the machine: ExecuteStatement waits for the statement to end (it is short). */
@@ -79,7 +90,7 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
     expect(untrusted).toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
   });
 
-  test('DDL: USING DELTA dropped, PARTITIONED BY kept as the new table\'s layout (for DESCRIBE DETAIL), no result set', async () => {
+  test("DDL: USING DELTA dropped, PARTITIONED BY kept as the new table's layout (for DESCRIBE DETAIL), no result set", async () => {
     const op = await db.session.executeStatement(
       `CREATE TABLE IF NOT EXISTS ${TABLE} (d DATE, k STRING, n BIGINT, atualizado_em TIMESTAMP) USING DELTA PARTITIONED BY (d)`,
     );
@@ -116,8 +127,18 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
       expect(precise).toMatchObject({ big: 9007199254740993n, dec: '12.34' });
       const schema = await op.getSchema();
       const types = Object.fromEntries((schema?.columns ?? []).map((c) => [c.columnName, c.typeDesc.types[0]?.primitiveEntry?.type]));
-      expect(types).toMatchObject({ d: T.TTypeId.DATE_TYPE, ts: T.TTypeId.TIMESTAMP_TYPE, big: T.TTypeId.BIGINT_TYPE, i: T.TTypeId.INT_TYPE });
-      expect(types).toMatchObject({ x: T.TTypeId.DOUBLE_TYPE, b: T.TTypeId.BOOLEAN_TYPE, s: T.TTypeId.STRING_TYPE, dec: T.TTypeId.DECIMAL_TYPE });
+      expect(types).toMatchObject({
+        d: T.TTypeId.DATE_TYPE,
+        ts: T.TTypeId.TIMESTAMP_TYPE,
+        big: T.TTypeId.BIGINT_TYPE,
+        i: T.TTypeId.INT_TYPE,
+      });
+      expect(types).toMatchObject({
+        x: T.TTypeId.DOUBLE_TYPE,
+        b: T.TTypeId.BOOLEAN_TYPE,
+        s: T.TTypeId.STRING_TYPE,
+        dec: T.TTypeId.DECIMAL_TYPE,
+      });
       await op.close();
     } finally {
       await exact.close();
@@ -125,7 +146,8 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
   });
 
   test('named parameters arrive typed and bind with the same DuckDB type', async () => {
-    const sql = "SELECT typeof(:d) AS td, :d + 1 AS next_day, typeof(:ts) AS tts, typeof(:n) AS tn, typeof(:i) AS ti, typeof(:s) AS ts_, :s AS s, ':d' AS literal, :i::BIGINT AS cast_";
+    const sql =
+      "SELECT typeof(:d) AS td, :d + 1 AS next_day, typeof(:ts) AS tts, typeof(:n) AS tn, typeof(:i) AS ti, typeof(:s) AS ts_, :s AS s, ':d' AS literal, :i::BIGINT AS cast_";
     const [row] = await rows(sql, {
       d: date('2024-03-14'),
       ts: new DBSQLParameter({ type: DBSQLParameterType.TIMESTAMP, value: new Date('2024-03-14T21:30:00Z') }),
@@ -133,7 +155,14 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
       i: 7,
       s: "D'Ávila",
     });
-    expect(row).toMatchObject({ td: 'DATE', next_day: new Date('2024-03-15T00:00:00Z'), tts: 'TIMESTAMP', tn: 'BIGINT', ti: 'INTEGER', ts_: 'VARCHAR' });
+    expect(row).toMatchObject({
+      td: 'DATE',
+      next_day: new Date('2024-03-15T00:00:00Z'),
+      tts: 'TIMESTAMP',
+      tn: 'BIGINT',
+      ti: 'INTEGER',
+      ts_: 'VARCHAR',
+    });
     expect(row).toMatchObject({ s: "D'Ávila", literal: ':d', cast_: 7 });
     const params = ep.log.statements.at(-1)?.parameters ?? [];
     expect(params.map((p) => [p.name, p.type, p.boundAs])).toEqual([
@@ -184,12 +213,21 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
     await rows(`INSERT INTO ${TABLE} VALUES (DATE '2024-03-01', 'a', 1, TIMESTAMP '2024-03-01 06:00:00'),
       (DATE '2024-03-02', 'a', 2, TIMESTAMP '2024-03-02 06:00:00'), (DATE '2024-03-03', 'a', 3, TIMESTAMP '2024-03-03 06:00:00')`);
     const replace = (query: string): Promise<Array<Record<string, unknown>>> =>
-      rows(`INSERT INTO ${TABLE} REPLACE WHERE d >= :start AND d <= :end\n${query}`, { start: date('2024-03-02'), end: date('2024-03-03') });
-    const snapshot = async (): Promise<unknown[]> => (await ep.duckdb(`SELECT d::VARCHAR AS d, n::INTEGER AS n FROM ${TABLE} ORDER BY d, n`)).map((r) => [r.d, r.n]);
+      rows(`INSERT INTO ${TABLE} REPLACE WHERE d >= :start AND d <= :end\n${query}`, {
+        start: date('2024-03-02'),
+        end: date('2024-03-03'),
+      });
+    const snapshot = async (): Promise<unknown[]> =>
+      (await ep.duckdb(`SELECT d::VARCHAR AS d, n::INTEGER AS n FROM ${TABLE} ORDER BY d, n`)).map((r) => [r.d, r.n]);
 
-    const counts = await replace('WITH novos AS (SELECT CAST(:start AS DATE) AS d, \'b\' AS k, 20 AS n) SELECT d, k, n, TIMESTAMP \'2024-03-04 06:00:00\' FROM novos');
+    const counts = await replace(
+      "WITH novos AS (SELECT CAST(:start AS DATE) AS d, 'b' AS k, 20 AS n) SELECT d, k, n, TIMESTAMP '2024-03-04 06:00:00' FROM novos",
+    );
     expect(counts).toEqual([{ num_affected_rows: 1, num_inserted_rows: 1 }]);
-    expect(await snapshot()).toEqual([['2024-03-01', 1], ['2024-03-02', 20]]);
+    expect(await snapshot()).toEqual([
+      ['2024-03-01', 1],
+      ['2024-03-02', 20],
+    ]);
     const record = ep.log.statements.at(-1);
     expect(record).toMatchObject({ kind: 'replace', state: 'finished', replaced: { deleted: 2, inserted: 1 } });
     expect(record?.duckdb[0]).toBe('BEGIN TRANSACTION');
@@ -200,7 +238,10 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
     const misplaced = await settled(replace("SELECT DATE '2024-03-09', 'c', 30, TIMESTAMP '2024-03-04 06:00:00'"));
     expect(misplaced).toMatchObject({ response: { sqlState: '44000' } });
     expect(ep.log.statements.at(-1)?.duckdb.at(-1)).toBe('ROLLBACK');
-    expect(await snapshot()).toEqual([['2024-03-01', 1], ['2024-03-02', 20]]);
+    expect(await snapshot()).toEqual([
+      ['2024-03-01', 1],
+      ['2024-03-02', 20],
+    ]);
     expect(await rows(`DELETE FROM ${TABLE} WHERE d < :cutoff`, { cutoff: date('2024-03-02') })).toEqual([{ num_affected_rows: 1 }]);
   });
 
@@ -215,11 +256,18 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
     await rows(`VACUUM ${TABLE} RETAIN 0 HOURS`);
     expect(ep.log.statements.at(-1)).toMatchObject({ state: 'finished', maintenance: { retainHours: 0 } });
     await rows('SET spark.databricks.delta.retentionDurationCheck.enabled = true');
-    expect(await settled(rows('VACUUM hs_franquia.gold_connect_bot.missing RETAIN 168 HOURS'))).toMatchObject({ response: { sqlState: '42P01' } });
+    expect(await settled(rows('VACUUM hs_franquia.gold_connect_bot.missing RETAIN 168 HOURS'))).toMatchObject({
+      response: { sqlState: '42P01' },
+    });
   });
 
   test('constructs the endpoint does not translate fail loudly', async () => {
-    for (const sql of [`MERGE INTO ${TABLE} t USING ${TABLE} s ON t.d = s.d WHEN MATCHED THEN DELETE`, `INSERT OVERWRITE ${TABLE} SELECT * FROM ${TABLE}`, 'SELECT 10L', 'SELECT 1; SELECT 2']) {
+    for (const sql of [
+      `MERGE INTO ${TABLE} t USING ${TABLE} s ON t.d = s.d WHEN MATCHED THEN DELETE`,
+      `INSERT OVERWRITE ${TABLE} SELECT * FROM ${TABLE}`,
+      'SELECT 10L',
+      'SELECT 1; SELECT 2',
+    ]) {
       const error = (await settled(rows(sql))) as { errorCode?: string; response?: { sqlState?: string; displayMessage?: string } };
       expect(error.errorCode, sql).toBe('ERROR');
       expect(error.response?.sqlState, sql).toBe('42601');
@@ -249,7 +297,12 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
     ep.configure({ directResults: false });
     ep.faults.httpError({ method: 'GetOperationStatus', status: 429, times: 2 });
     expect(await rows('SELECT 42 AS answer')).toEqual([{ answer: 42 }]);
-    expect(ep.log.callsOf('GetOperationStatus').slice(-3).map((c) => c.httpStatus)).toEqual([429, 429, 200]);
+    expect(
+      ep.log
+        .callsOf('GetOperationStatus')
+        .slice(-3)
+        .map((c) => c.httpStatus),
+    ).toEqual([429, 429, 200]);
   });
 
   test('a hung call answers once released', async () => {
@@ -295,7 +348,8 @@ describe('local Databricks SQL endpoint through @databricks/sql', () => {
   });
 
   test('sessions and sockets close cleanly', async () => {
-    const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TLSWrap' || r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
+    const sockets = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TLSWrap' || r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
     const baseline = sockets();
     const other = await start({ settings: DIRECT_RESULTS_ALWAYS });
     const client = await openDriverSession(other, { initialCatalog: 'hs_franquia' });

@@ -30,7 +30,11 @@ const ALL = { tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation']
 // Retention at the shortest allowed period, so the second run deletes what the first wrote.
 const RETENTION = { RETENTION_DAYS: '7', LOG_LEVEL: 'debug' };
 const HEAVY = 'SELECT sum(hash(a.range * b.range)) AS h FROM range(100000) a CROSS JOIN range(100000) b';
-const settled = (p: Promise<unknown>): Promise<unknown> => p.then((v) => ({ value: v }), (e: unknown) => e);
+const settled = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    (v) => ({ value: v }),
+    (e: unknown) => e,
+  );
 
 let dir: string;
 let caFile: string;
@@ -149,7 +153,9 @@ describe('Databricks engine on the local endpoint', () => {
     const tag = { task: 'refresh', table: 'crm_action_priorities_daily', date: D, runId: 'run:2026-11-29' };
     await refreshTable({ ...main.ctx, tag }, 'crm_action_priorities_daily', refreshRange('crm_action_priorities_daily', D, 7));
     const overlay = ep.log.statements.at(-1)?.confOverlay;
-    expect(overlay?.query_tags).toBe('app:crm-materializer,task:refresh,table:crm_action_priorities_daily,date:2026-11-29,run:run\\:2026-11-29');
+    expect(overlay?.query_tags).toBe(
+      'app:crm-materializer,task:refresh,table:crm_action_priorities_daily,date:2026-11-29,run:run\\:2026-11-29',
+    );
   });
 
   test('a missing source view is reported as such', async () => {
@@ -163,7 +169,9 @@ describe('Databricks engine on the local endpoint', () => {
     const before = await ep.duckdb(`SELECT count(*)::INTEGER AS n, max(atualizado_em)::VARCHAR AS w FROM ${S}.crm_metrics_daily`);
     const slow = ep.faults.slowStatement({ match: `INSERT INTO ${S}.crm_metrics_daily REPLACE WHERE`, delayMs: Infinity });
     const abort = new AbortController();
-    const refresh = settled(refreshTable({ ...main.ctx, signal: abort.signal }, 'crm_metrics_daily', refreshRange('crm_metrics_daily', D, 7)));
+    const refresh = settled(
+      refreshTable({ ...main.ctx, signal: abort.signal }, 'crm_metrics_daily', refreshRange('crm_metrics_daily', D, 7)),
+    );
     await slow.hit;
     const record = ep.log.statements.at(-1);
     abort.abort(new Error('task timed out after 1s'));
@@ -187,7 +195,11 @@ describe('Databricks engine on the local endpoint', () => {
   });
 
   test('a syntax error is permanent and carries its SQLSTATE and the warehouse message', async () => {
-    ep.faults.statementError({ match: 'syntax_marker', sqlState: '42601', message: "[PARSE_SYNTAX_ERROR] Syntax error at or near 'FORM'." });
+    ep.faults.statementError({
+      match: 'syntax_marker',
+      sqlState: '42601',
+      message: "[PARSE_SYNTAX_ERROR] Syntax error at or near 'FORM'.",
+    });
     const error = await settled(main.warehouse.query({ sql: 'SELECT 1 AS syntax_marker' }));
     expect(error?.constructor).toBe(WarehouseError);
     expect(error).toMatchObject({ transient: false, sqlState: '42601' });
@@ -201,7 +213,12 @@ describe('Databricks engine on the local endpoint', () => {
     expect(error).toMatchObject({ transient: false });
     expect((error as Error).message).toMatch(/HTTP 401.*DATABRICKS_TOKEN/);
     expect((error as Error).message).not.toContain('dapi-wrong-token-0123');
-    const oauth = await engine({ ...endpointEnv(ep, caFile), DATABRICKS_TOKEN: '', DATABRICKS_CLIENT_ID: 'sp-id', DATABRICKS_CLIENT_SECRET: 'dose-oauth-secret-9876' });
+    const oauth = await engine({
+      ...endpointEnv(ep, caFile),
+      DATABRICKS_TOKEN: '',
+      DATABRICKS_CLIENT_ID: 'sp-id',
+      DATABRICKS_CLIENT_SECRET: 'dose-oauth-secret-9876',
+    });
     const oauthError = await settled(oauth.warehouse.query({ sql: 'SELECT 1' }));
     expect(oauthError).toBeInstanceOf(WarehouseAuthError);
     expect((oauthError as Error).message).toContain('DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET');
@@ -246,7 +263,10 @@ describe('Databricks engine on the local endpoint', () => {
 
   test('short VACUUM retention, explicitly allowed: warned at start-up, the session lifts the check, VACUUM RETAIN 0 HOURS runs', async () => {
     const warned = new LogCapture();
-    const short = await engine(endpointEnv(ep, caFile, { VACUUM_RETAIN_HOURS: '0', VACUUM_ALLOW_SHORT_RETENTION: 'true' }), warned.logger());
+    const short = await engine(
+      endpointEnv(ep, caFile, { VACUUM_RETAIN_HOURS: '0', VACUUM_ALLOW_SHORT_RETENTION: 'true' }),
+      warned.logger(),
+    );
     expect(warned.lines(/retentionDurationCheck/)).toHaveLength(1);
     const [del, vacuum] = short.ctx.sql.retention('crm_actions_open_snapshot', EARLIER);
     await short.warehouse.execute(del!);

@@ -49,7 +49,9 @@ describe('init with WAREHOUSE=databricks reports the layout from DESCRIBE DETAIL
   test('an old table: partitioned, with the migration printed; the others created, then reported clustered', async () => {
     const r = await runCli(['init'], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('crm_metrics_daily: exists, old layout: partitioned by (data_referencia), the layout before liquid clustering');
+    expect(r.stdout).toContain(
+      'crm_metrics_daily: exists, old layout: partitioned by (data_referencia), the layout before liquid clustering',
+    );
     expect(r.stdout).toContain(`CREATE OR REPLACE TABLE ${T}`);
     expect(r.stdout).toContain('CLUSTER BY (data_referencia, organization_id, location_id)');
     expect(r.stdout).toContain(`OPTIMIZE ${T};`);
@@ -59,7 +61,9 @@ describe('init with WAREHOUSE=databricks reports the layout from DESCRIBE DETAIL
 
     const again = await runCli(['init'], env);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toContain('crm_actions_open_snapshot: exists, clustered: clustered by (data_snapshot, organization_id, location_id)');
+    expect(again.stdout).toContain(
+      'crm_actions_open_snapshot: exists, clustered: clustered by (data_snapshot, organization_id, location_id)',
+    );
     expect(again.stdout).toContain('crm_metrics_daily: exists, old layout');
   });
 });

@@ -36,7 +36,15 @@ beforeAll(async () => {
   const files = await seedTwoFiles(dir);
   duckdbPath = files.duckdbPath;
   ep = await start({ duckdbPath: files.endpointPath });
-  const config = loadConfig({ ...QUICK_ENV, ...endpointEnv(ep, writeCaCertFile(ep.caCert, dir)), REDIS_URL, QUEUE_PREFIX: prefix, JOB_TIMEOUT_MS: '3000', REFRESH_CONCURRENCY: '1', API_AUTH: 'off' });
+  const config = loadConfig({
+    ...QUICK_ENV,
+    ...endpointEnv(ep, writeCaCertFile(ep.caCert, dir)),
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    JOB_TIMEOUT_MS: '3000',
+    REFRESH_CONCURRENCY: '1',
+    API_AUTH: 'off',
+  });
   service = await startService(config, logs.logger('info'), ['worker']);
 });
 
@@ -56,17 +64,25 @@ describe('queued runs on Databricks (local endpoint, real driver)', () => {
     ep.faults.httpError({ method: 'ExecuteStatement', status: 503 });
     await plan(D);
     await waitForState(service.runtime.queues.validation, `validation__${D}`, ['completed'], 60_000);
-    const attempts = await Promise.all(TABLE_NAMES.map(async (t) => (await service.runtime.queues.refresh.getJob(`refresh__${t}__${D}`))?.attemptsMade));
+    const attempts = await Promise.all(
+      TABLE_NAMES.map(async (t) => (await service.runtime.queues.refresh.getJob(`refresh__${t}__${D}`))?.attemptsMade),
+    );
     expect(attempts.reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(4); // three refreshes, one of them twice
 
     const config = loadConfig({ CRM_CATALOG: CATALOG, CRM_SCHEMA: SCHEMA, DUCKDB_PATH: duckdbPath, LOG_LEVEL: 'silent' });
     const warehouse = await createWarehouse(config);
     try {
-      const summary = await runInline({ warehouse, sql: new SqlBuilder(config, dialectOf(config)), log: logs.logger('silent') }, config, { date: D, tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] });
+      const summary = await runInline({ warehouse, sql: new SqlBuilder(config, dialectOf(config)), log: logs.logger('silent') }, config, {
+        date: D,
+        tables: TABLE_NAMES,
+        tasks: ['refresh', 'retention', 'validation'],
+      });
       expect(summary.ok).toBe(true);
       const embedded = await dump(async (sql) => warehouse.query({ sql }));
       const viaQueue = await dump(async (sql) => ep.duckdb(sql));
-      expect(JSON.parse(JSON.stringify(viaQueue, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)))).toEqual(JSON.parse(JSON.stringify(embedded)));
+      expect(JSON.parse(JSON.stringify(viaQueue, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)))).toEqual(
+        JSON.parse(JSON.stringify(embedded)),
+      );
       expect(embedded[2]?.length).toBeGreaterThan(0);
     } finally {
       await warehouse.close();
@@ -77,7 +93,11 @@ describe('queued runs on Databricks (local endpoint, real driver)', () => {
     const count = async (): Promise<unknown> => (await ep.duckdb(`SELECT count(*)::INTEGER AS n FROM ${S}.crm_metrics_daily`))[0];
     const before = await count();
     const slow = ep.faults.slowStatement({ match: `INSERT INTO ${S}.crm_metrics_daily REPLACE WHERE`, delayMs: Infinity, times: 3 });
-    await service.runtime.queues.refresh.add('refresh', { runId: 'slow', date: D, table: 'crm_metrics_daily' }, { jobId: 'slow-dbx', attempts: 1 });
+    await service.runtime.queues.refresh.add(
+      'refresh',
+      { runId: 'slow', date: D, table: 'crm_metrics_daily' },
+      { jobId: 'slow-dbx', attempts: 1 },
+    );
     await slow.hit;
     const insert = ep.log.statements.at(-1);
     const job = await waitForState(service.runtime.queues.refresh, 'slow-dbx', ['failed'], 30_000);

@@ -33,7 +33,9 @@ describe('demo seed (small)', () => {
   const checksums = async (schema = SOURCE): Promise<string[]> => {
     const out: string[] = [];
     for (const view of SOURCE_VIEWS) {
-      const row = await one(`SELECT COUNT(*) AS n, md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR))) AS digest FROM ${src(view, schema)} AS t`);
+      const row = await one(
+        `SELECT COUNT(*) AS n, md5(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR))) AS digest FROM ${src(view, schema)} AS t`,
+      );
       out.push(`${view}:${String(row.n)}:${String(row.digest)}`);
     }
     return out;
@@ -43,7 +45,14 @@ describe('demo seed (small)', () => {
     dir = mkdtempSync(join(tmpdir(), 'crm-demo-'));
     warehouse = new DuckDbWarehouse({ path: join(dir, 'demo.duckdb'), catalog: CATALOG, idleCloseMs: 0 });
     emptyBefore = await hasDemoData(warehouse, CATALOG, SOURCE);
-    first = await seedDemo({ warehouse, catalog: CATALOG, sourceSchema: SOURCE, scale: 'small', endDate: D, onProgress: (p) => progress.push(p) });
+    first = await seedDemo({
+      warehouse,
+      catalog: CATALOG,
+      sourceSchema: SOURCE,
+      scale: 'small',
+      endDate: D,
+      onProgress: (p) => progress.push(p),
+    });
   });
 
   afterAll(async () => {
@@ -97,7 +106,9 @@ describe('demo seed (small)', () => {
          FROM ${src('vw_crm_verification')} WHERE VERIFICATION_DATE IS NOT NULL) WHERE back`,
     );
     expect(outOfOrder).toBe(0);
-    const a = await one(`SELECT MAX(CREATED_AT) AS created, MAX(CLOSED_AT) AS closed, COUNT(*) FILTER (WHERE CLOSED_AT < CREATED_AT) AS backwards FROM ${src('vw_crm_action')}`);
+    const a = await one(
+      `SELECT MAX(CREATED_AT) AS created, MAX(CLOSED_AT) AS closed, COUNT(*) FILTER (WHERE CLOSED_AT < CREATED_AT) AS backwards FROM ${src('vw_crm_action')}`,
+    );
     expect((a.created as Date).toISOString() < `${D}T23:59:59.999Z`).toBe(true);
     expect((a.closed as Date).toISOString() < `${D}T23:59:59.999Z`).toBe(true);
     expect(Number(a.backwards)).toBe(0);
@@ -118,7 +129,8 @@ describe('demo seed (small)', () => {
   });
 
   test('edge cases of the data contract are present', async () => {
-    const repeats = (view: string): Promise<number> => num(`SELECT COUNT(*) - (SELECT COUNT(*) FROM (SELECT DISTINCT * FROM ${src(view)})) FROM ${src(view)}`);
+    const repeats = (view: string): Promise<number> =>
+      num(`SELECT COUNT(*) - (SELECT COUNT(*) FROM (SELECT DISTINCT * FROM ${src(view)})) FROM ${src(view)}`);
     for (const view of SOURCE_VIEWS) expect(await repeats(view), `${view} exact repeats`).toBeGreaterThan(0);
     expect(await num(`SELECT COUNT(*) FROM ${src('vw_crm_verification')} WHERE VERIFICATION_DATE IS NULL`)).toBeGreaterThan(0);
     const conflicting = await num(
@@ -141,11 +153,19 @@ describe('demo seed (small)', () => {
          FROM ${src('vw_crm_action')}`,
     );
     expect(Number(a.statuses)).toBe(4);
-    for (const k of ['closed_without_closed_at', 'closed', 'no_due', 'no_verification', 'overdue']) expect(Number(a[k]), k).toBeGreaterThan(0);
+    for (const k of ['closed_without_closed_at', 'closed', 'no_due', 'no_verification', 'overdue'])
+      expect(Number(a[k]), k).toBeGreaterThan(0);
   });
 
   test('the daily refresh for D finds every priority category, validation the anomaly among the rows it read, the source audit every anomaly', async () => {
-    const settings = { catalog: CATALOG, schema: 'materialized', sourceCatalog: CATALOG, sourceSchema: SOURCE, vacuumRetainHours: 168, optimizeAfterRefresh: false };
+    const settings = {
+      catalog: CATALOG,
+      schema: 'materialized',
+      sourceCatalog: CATALOG,
+      sourceSchema: SOURCE,
+      vacuumRetainHours: 168,
+      optimizeAfterRefresh: false,
+    };
     const sql = new SqlBuilder(settings, duckdbDialect);
     const ctx: TaskContext = { warehouse, sql, log: createLogger('silent') };
     for (const s of sql.init()) await warehouse.execute(s);
@@ -154,7 +174,16 @@ describe('demo seed (small)', () => {
     const categories = await warehouse.query({
       sql: `SELECT ordem, prioridade, SUM(total_acoes) AS n FROM ${sql.table('crm_action_priorities_daily')} WHERE data_referencia = DATE '${D}' GROUP BY ALL ORDER BY ordem`,
     });
-    expect(categories.map((r) => r.prioridade)).toEqual(['Vencidas', 'S=0', 'S=1', 'S=2', 'S=3', 'S=4', 'Posterior a S=4', 'Sem vencimento']);
+    expect(categories.map((r) => r.prioridade)).toEqual([
+      'Vencidas',
+      'S=0',
+      'S=1',
+      'S=2',
+      'S=3',
+      'S=4',
+      'Posterior a S=4',
+      'Sem vencimento',
+    ]);
     expect(await num(`SELECT COUNT(DISTINCT data_referencia) FROM ${sql.table('crm_metrics_daily')}`)).toBeGreaterThanOrEqual(6);
     const report = await validate(ctx, D, TABLE_NAMES, 7);
     expect(report.checksPassed).toBe(true);

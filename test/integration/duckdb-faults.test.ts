@@ -5,7 +5,18 @@
  * `init`; a file held by another process at start-up is waited for.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, openSync, closeSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { WarehouseError } from '../../src/errors.js';
@@ -61,11 +72,16 @@ describe('DuckDB file faults', () => {
   ])('%s: run and validate name the damaged file, exit 1, never "demo seed"', async (_name, damage) => {
     const f = await publishedFile();
     damage(f.path);
-    for (const args of [['run', '--inline', '--date', D], ['validate', '--date', D]]) {
+    for (const args of [
+      ['run', '--inline', '--date', D],
+      ['validate', '--date', D],
+    ]) {
       const r = await runCli(args, { DUCKDB_PATH: f.path, LOG_LEVEL: 'silent', REDIS_URL: 'redis://127.0.0.1:1' });
       expect(r.code).toBe(1);
       expect(oneLine(r.stderr)).toHaveLength(1);
-      expect(r.stderr).toMatch(new RegExp(`error: DuckDB file ${f.path} is damaged \\(.+\\): stop the service, restore the file from a backup`));
+      expect(r.stderr).toMatch(
+        new RegExp(`error: DuckDB file ${f.path} is damaged \\(.+\\): stop the service, restore the file from a backup`),
+      );
       expect(r.stderr).not.toMatch(/demo seed|not found/);
     }
   });
@@ -88,10 +104,16 @@ describe('DuckDB file faults', () => {
     const path = join(f.dir, 'typo.duckdb');
     const prefix = uniquePrefix();
     try {
-      for (const args of [['run', '--inline', '--date', D], ['validate', '--date', D], ['start', '--roles', 'worker']]) {
+      for (const args of [
+        ['run', '--inline', '--date', D],
+        ['validate', '--date', D],
+        ['start', '--roles', 'worker'],
+      ]) {
         const r = await runCli(args, { DUCKDB_PATH: path, LOG_LEVEL: 'silent', REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0' });
         expect(r.code).toBe(2);
-        expect(oneLine(r.stderr)).toEqual([`error: DUCKDB_PATH='${path}' does not exist: run 'crm-materializer init' (or 'crm-materializer demo seed') to create it, or set DUCKDB_PATH to the existing database file`]);
+        expect(oneLine(r.stderr)).toEqual([
+          `error: DUCKDB_PATH='${path}' does not exist: run 'crm-materializer init' (or 'crm-materializer demo seed') to create it, or set DUCKDB_PATH to the existing database file`,
+        ]);
         expect(existsSync(path)).toBe(false);
       }
       expect((await runCli(['init'], { DUCKDB_PATH: path })).code).toBe(0);
@@ -108,23 +130,39 @@ describe('DuckDB file faults', () => {
     rmSync(svc.fixture.path);
     const r = await readyz();
     expect(r.status).toBe(503);
-    expect(((await r.json()) as { checks: Record<string, string> }).checks.warehouse_file).toMatch(/DUCKDB_PATH='.*crm.duckdb' does not exist: run 'crm-materializer init'/);
+    expect(((await r.json()) as { checks: Record<string, string> }).checks.warehouse_file).toMatch(
+      /DUCKDB_PATH='.*crm.duckdb' does not exist: run 'crm-materializer init'/,
+    );
   });
 
   test('a file held by another process at start-up: the worker logs, waits, and starts once it is released', async () => {
     const f = await publishedFile();
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(f.path)}); console.log('held'); setInterval(() => {}, 1000);`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(f.path)}); console.log('held'); setInterval(() => {}, 1000);`,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let held = '';
     holder.stdout.on('data', (d: Buffer) => (held += d.toString()));
     const prefix = uniquePrefix();
-    const worker = spawn(process.execPath, [BIN, 'start', '--roles', 'worker'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DUCKDB_PATH: f.path, REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const worker = spawn(process.execPath, [BIN, 'start', '--roles', 'worker'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', DUCKDB_PATH: f.path, REDIS_URL, QUEUE_PREFIX: prefix, PORT: '0', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     worker.stdout.on('data', (d: Buffer) => (out += d.toString()));
     worker.stderr.on('data', (d: Buffer) => (err += d.toString()));
     try {
       await waitFor('the holder to hold the file', () => Promise.resolve(held.includes('held') || undefined));
-      await waitFor('a log line saying it waits', () => Promise.resolve(err.includes('database file held by another process: waiting for it') || undefined));
+      await waitFor('a log line saying it waits', () =>
+        Promise.resolve(err.includes('database file held by another process: waiting for it') || undefined),
+      );
       expect(worker.exitCode).toBeNull();
       holder.kill('SIGKILL');
       await waitFor('the worker to start', () => Promise.resolve(out.includes('crm-materializer is running') || undefined), 30_000);
@@ -147,7 +185,9 @@ describe('DuckDB file faults', () => {
     mkdirSync(mnt);
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
     if (mounted.status !== 0) {
-      ctx.skip(`cannot mount a small tmpfs here (${mounted.stderr.toString().trim() || 'not permitted'}): the disk-full case needs root and mount`);
+      ctx.skip(
+        `cannot mount a small tmpfs here (${mounted.stderr.toString().trim() || 'not permitted'}): the disk-full case needs root and mount`,
+      );
       return;
     }
     const path = join(mnt, 'crm.duckdb');
@@ -167,14 +207,22 @@ describe('DuckDB file faults', () => {
       const ctxFull = { ...f.ctx, warehouse };
       const summary = await runInline(ctxFull, f.config, { date: parseIsoDate('2026-11-30'), tables: TABLE_NAMES, tasks: ['refresh'] });
       const failed = summary.outcomes.find((o) => !o.ok);
-      expect(failed?.error).toMatch(new RegExp(`no space left on the disk of DuckDB file ${path}: free space there \\(the task is retried; nothing was published\\)`));
-      const error = await warehouse.executeAtomic(f.sql.refresh('crm_actions_open_snapshot', { from: parseIsoDate('2026-11-30'), to: parseIsoDate('2026-11-30') }, new Date())).catch((e: unknown) => e);
+      expect(failed?.error).toMatch(
+        new RegExp(`no space left on the disk of DuckDB file ${path}: free space there \\(the task is retried; nothing was published\\)`),
+      );
+      const error = await warehouse
+        .executeAtomic(
+          f.sql.refresh('crm_actions_open_snapshot', { from: parseIsoDate('2026-11-30'), to: parseIsoDate('2026-11-30') }, new Date()),
+        )
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(WarehouseError);
       expect((error as WarehouseError).transient).toBe(true);
       expect(classify(error).name).not.toBe('UnrecoverableError');
       rmSync(filler);
       await warehouse.close();
-      expect((await runInline(ctxFull, f.config, { date: parseIsoDate('2026-11-30'), tables: TABLE_NAMES, tasks: ['refresh'] })).ok).toBe(true);
+      expect((await runInline(ctxFull, f.config, { date: parseIsoDate('2026-11-30'), tables: TABLE_NAMES, tasks: ['refresh'] })).ok).toBe(
+        true,
+      );
     } finally {
       await warehouse.close();
       spawnSync('umount', ['-l', mnt]);

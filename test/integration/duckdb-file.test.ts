@@ -36,7 +36,8 @@ test('every committed replace survives the file closing and opening between stat
   dir = mkdtempSync(join(tmpdir(), 'crm-duckdb-file-'));
   const w = new DuckDbWarehouse({ path: join(dir, 'x.duckdb'), catalog: 'cat', idleCloseMs: 0 });
   for (const t of TABLES) await w.execute({ sql: `CREATE TABLE IF NOT EXISTS cat.main.${t} (d DATE, k VARCHAR, n INT)` });
-  const held = async (t: string): Promise<number> => Number((await w.query({ sql: `SELECT count(DISTINCT d) AS n FROM cat.main.${t}` }))[0]?.n);
+  const held = async (t: string): Promise<number> =>
+    Number((await w.query({ sql: `SELECT count(DISTINCT d) AS n FROM cat.main.${t}` }))[0]?.n);
   const seen: Record<string, number[]> = {};
   let writing = true;
   const reader = async (): Promise<void> => {

@@ -21,7 +21,10 @@ test('statements of counted tasks report their scans; the others are not profile
   try {
     await w.execute({ sql: 'CREATE TABLE cat.main.t AS SELECT range AS n FROM range(1000)' });
     const seen: { tag?: QueryTag; rows: number }[] = [];
-    w.observeScans((scan) => seen.push({ tag: scan.tag, rows: Object.values(scan.rowsScanned).reduce((a, b) => a + b, 0) }), (tag) => tag?.task !== 'api');
+    w.observeScans(
+      (scan) => seen.push({ tag: scan.tag, rows: Object.values(scan.rowsScanned).reduce((a, b) => a + b, 0) }),
+      (tag) => tag?.task !== 'api',
+    );
     await w.query({ sql: 'SELECT count(*) AS c FROM cat.main.t' }, { tag: { task: 'api', table: 'metrics' } });
     expect(seen).toEqual([]);
     await w.query({ sql: 'SELECT count(*) AS c FROM cat.main.t WHERE n >= 0' }, { tag: { task: 'refresh', table: 't' } });

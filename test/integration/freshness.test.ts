@@ -44,9 +44,17 @@ describe('freshness per table', () => {
     const m = await scrape(svc);
     const fresh = await apiGet(svc, '/freshness');
     const status = await statusReport(rt, clock);
-    const pastValidation = await validate({ warehouse: rt.warehouse, sql: rt.sql, log: rt.log }, parseIsoDate('2026-11-25'), TABLE_NAMES, svc.config.refreshWindowDays, clock.now());
+    const pastValidation = await validate(
+      { warehouse: rt.warehouse, sql: rt.sql, log: rt.log },
+      parseIsoDate('2026-11-25'),
+      TABLE_NAMES,
+      svc.config.refreshWindowDays,
+      clock.now(),
+    );
     for (const table of TABLE_NAMES) {
-      const latest = (await svc.rows(`SELECT MAX(${table === 'crm_actions_open_snapshot' ? 'data_snapshot' : 'data_referencia'}) AS d FROM ${S}.${table}`))[0]?.d;
+      const latest = (
+        await svc.rows(`SELECT MAX(${table === 'crm_actions_open_snapshot' ? 'data_snapshot' : 'data_referencia'}) AS d FROM ${S}.${table}`)
+      )[0]?.d;
       expect(latest).toBe(D);
       expect(metricValue(m, 'crm_table_data_lag_days', { table })).toBe(0);
       expect(metricValue(m, 'crm_table_validation_status', { table, status: 'ok' })).toBe(1);
@@ -66,15 +74,23 @@ describe('freshness per table', () => {
     const total = (b: typeof before.body): number => b.categories.reduce((n, c) => n + c.total_acoes, 0);
     expect((await apiGet(svc, '/priorities')).headers.get('x-cache')).toMatch(/hit/);
     // A new open action appears in the source.
-    await rt.warehouse.execute({ sql: `INSERT INTO ${S}.vw_crm_action VALUES ('A-NEW', 'O1', 'L1', NULL, 'ana', 'corretiva', 'ABERTA', DATE '2026-12-01', TIMESTAMP '2026-11-28 10:00:00', NULL)` });
-    const summary = await runInline({ warehouse: rt.warehouse, sql: rt.sql, log: rt.log }, svc.config, { date: D, tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] }, { recorder: rt.state, clock });
+    await rt.warehouse.execute({
+      sql: `INSERT INTO ${S}.vw_crm_action VALUES ('A-NEW', 'O1', 'L1', NULL, 'ana', 'corretiva', 'ABERTA', DATE '2026-12-01', TIMESTAMP '2026-11-28 10:00:00', NULL)`,
+    });
+    const summary = await runInline(
+      { warehouse: rt.warehouse, sql: rt.sql, log: rt.log },
+      svc.config,
+      { date: D, tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] },
+      { recorder: rt.state, clock },
+    );
     expect(summary.ok).toBe(true);
     // The warm-ups the run's bumps started have loaded: the read below is theirs (hit) or its own (miss), never beside them.
     await svc.settled();
     const after = await apiGet(svc, '/priorities');
     expect([total(after.body), after.headers.get('x-cache')]).toEqual([total(before.body) + 1, expect.anything()]);
     const fresh = await apiGet(svc, '/freshness');
-    for (const t of fresh.body.tables) expect(t).toMatchObject({ latest_date: D, data_lag_days: 0, last_refresh: { run_id: `inline-${D}`, outcome: 'success' } });
+    for (const t of fresh.body.tables)
+      expect(t).toMatchObject({ latest_date: D, data_lag_days: 0, last_refresh: { run_id: `inline-${D}`, outcome: 'success' } });
   });
 });
 
@@ -84,7 +100,16 @@ describe('the recorded state never moves back', () => {
 
   const report = (date: IsoDate, status: 'ok' | 'critical', ultima: string): ValidationReport => ({
     date,
-    tables: TABLE_NAMES.map((tabela) => ({ tabela, registros: 1, ultima_data: ultima, dias_atraso: 0, ultima_atualizacao: null, status, reasons: [], failed_checks: [] })),
+    tables: TABLE_NAMES.map((tabela) => ({
+      tabela,
+      registros: 1,
+      ultima_data: ultima,
+      dias_atraso: 0,
+      ultima_atualizacao: null,
+      status,
+      reasons: [],
+      failed_checks: [],
+    })),
     checks: [],
     anomalies: null,
     checksPassed: true,
@@ -97,10 +122,19 @@ describe('the recorded state never moves back', () => {
     try {
       const state = new StateStore(redis, prefix);
       const config = { scheduleTz: 'America/Sao_Paulo', schedulePauseAlertHours: 24 };
-      const queues = Object.fromEntries(QUEUE_NAMES.map((q) => [q, { getJobCounts: () => Promise.resolve({}), getWorkersCount: () => Promise.resolve(0) }]));
+      const queues = Object.fromEntries(
+        QUEUE_NAMES.map((q) => [q, { getJobCounts: () => Promise.resolve({}), getWorkersCount: () => Promise.resolve(0) }]),
+      );
       const registry = new Registry();
       const refresh = registerSharedMetrics(registry, { config, queues: queues as never, state, clock });
-      const rec = (date: IsoDate, outcome: 'success' | 'failure') => ({ date, runId: date, outcome, seconds: 1, rowsWritten: outcome === 'success' ? 1 : null, finishedAt: 1 });
+      const rec = (date: IsoDate, outcome: 'success' | 'failure') => ({
+        date,
+        runId: date,
+        outcome,
+        seconds: 1,
+        rowsWritten: outcome === 'success' ? 1 : null,
+        finishedAt: 1,
+      });
       // D failed and its validation is critical.
       await state.recordTask('crm_actions_open_snapshot', 'refresh', rec(D, 'failure'));
       await state.recordValidation(report(D, 'critical', '2026-11-28'));
@@ -133,14 +167,19 @@ describe('run --inline without Redis', () => {
     try {
       await fixture.setSources(DEMO_SOURCES);
       await fixture.warehouse.close();
-      const r = await runCli(['run', '--inline', '--date', D], { DUCKDB_PATH: fixture.path, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'silent' });
+      const r = await runCli(['run', '--inline', '--date', D], {
+        DUCKDB_PATH: fixture.path,
+        REDIS_URL: 'redis://127.0.0.1:1',
+        LOG_LEVEL: 'silent',
+      });
       expect(r.code).toBe(0);
       const notes = r.stdout.split('\n').filter((l) => l.startsWith('note:'));
       expect(notes).toHaveLength(1);
-      expect(notes[0]).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable: the read API's cache and the freshness state were not told about this run/);
+      expect(notes[0]).toMatch(
+        /Redis at redis:\/\/127\.0\.0\.1:1 is unreachable: the read API's cache and the freshness state were not told about this run/,
+      );
     } finally {
       await fixture.cleanup();
     }
   });
 });
-

@@ -30,14 +30,17 @@ describe('init reports the layout it found (DuckDB)', () => {
   });
   afterEach(() => f.cleanup());
 
-  const order = async (): Promise<string[]> => (await f.rows(`SELECT action_id FROM ${S}.crm_actions_open_snapshot ORDER BY rowid`)).map((r) => String(r.action_id));
+  const order = async (): Promise<string[]> =>
+    (await f.rows(`SELECT action_id FROM ${S}.crm_actions_open_snapshot ORDER BY rowid`)).map((r) => String(r.action_id));
 
   test('an old table: says so and prints the statement, without running it; a new one is clustered; a missing one is created', async () => {
     const before = await order();
     await f.warehouse.close();
     const r = await runCli(['init'], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/crm_actions_open_snapshot: exists, old layout: \d+ of 40 rows out of \(data_snapshot, organization_id, location_id\) order/);
+    expect(r.stdout).toMatch(
+      /crm_actions_open_snapshot: exists, old layout: \d+ of 40 rows out of \(data_snapshot, organization_id, location_id\) order/,
+    );
     expect(r.stdout).toContain('init rewrites nothing');
     expect(r.stdout).toContain(MIGRATION);
     expect(r.stdout).toContain('crm_metrics_daily: exists, clustered: 21 rows in (data_referencia, organization_id, location_id) order');
@@ -50,7 +53,9 @@ describe('init reports the layout it found (DuckDB)', () => {
     await f.warehouse.close();
     const again = await runCli(['init'], env);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toContain('crm_actions_open_snapshot: exists, clustered: 40 rows in (data_snapshot, organization_id, location_id) order');
+    expect(again.stdout).toContain(
+      'crm_actions_open_snapshot: exists, clustered: 40 rows in (data_snapshot, organization_id, location_id) order',
+    );
     expect(again.stdout).toContain('crm_action_priorities_daily: exists, clustered: empty');
     expect(again.stdout).not.toContain('CREATE OR REPLACE');
   });

@@ -14,8 +14,12 @@ describe('table layout (DuckDB)', () => {
     f = await createFixture();
     await f.setSources({});
     // Sources in an order unrelated to organization/location (ids interleave them).
-    await f.warehouse.execute({ sql: `INSERT INTO ${S}.vw_crm_verification SELECT 'V' || i::VARCHAR, 'O' || (i % 3)::VARCHAR, 'L' || (i % 7)::VARCHAR, TIMESTAMP '2026-11-29 08:00:00' - INTERVAL (i % 5) DAY FROM range(500) t(i)` });
-    await f.warehouse.execute({ sql: `INSERT INTO ${S}.vw_crm_verification_question SELECT 'V' || i::VARCHAR, 'Q1', true, i % 2 = 0 FROM range(500) t(i)` });
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.vw_crm_verification SELECT 'V' || i::VARCHAR, 'O' || (i % 3)::VARCHAR, 'L' || (i % 7)::VARCHAR, TIMESTAMP '2026-11-29 08:00:00' - INTERVAL (i % 5) DAY FROM range(500) t(i)`,
+    });
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.vw_crm_verification_question SELECT 'V' || i::VARCHAR, 'Q1', true, i % 2 = 0 FROM range(500) t(i)`,
+    });
     await f.warehouse.execute({
       sql: `INSERT INTO ${S}.vw_crm_action SELECT 'A' || i::VARCHAR, 'O' || (i % 3)::VARCHAR, 'L' || (i % 7)::VARCHAR, NULL, NULL, NULL, 'ABERTA', DATE '2026-11-20' + (i % 20)::INTEGER, TIMESTAMP '2026-11-01', NULL FROM range(3000) t(i)`,
     });

@@ -50,7 +50,9 @@ describe('metrics', () => {
     expect(metricValue(m, 'crm_scheduler_last_enqueued_timestamp_seconds')).toBe(Date.parse(TEST_NOW) / 1000); // the service's clock
     expect(metricValue(m, 'crm_queue_jobs', { queue: 'refresh', state: 'completed' })).toBe(3);
     expect(metricValue(m, 'crm_queue_workers', { queue: 'refresh' })).toBeGreaterThanOrEqual(1);
-    expect(metricValue(m, 'crm_warehouse_statement_duration_seconds_count', { engine: 'duckdb', task: 'refresh', outcome: 'success' })).toBeGreaterThan(0);
+    expect(
+      metricValue(m, 'crm_warehouse_statement_duration_seconds_count', { engine: 'duckdb', task: 'refresh', outcome: 'success' }),
+    ).toBeGreaterThan(0);
   });
 
   test('a retried attempt counts as retry, a final failure as failure, and the run as failed', async () => {
@@ -79,12 +81,20 @@ describe('metrics', () => {
     await makeActionsSlow(runtime.warehouse, S);
     await plan(s);
     at += 5000;
-    await waitFor('a refresh in progress', async () => (await runtime.state.tables(['crm_actions_open_snapshot']))['crm_actions_open_snapshot']?.refresh_active === '1' || undefined);
+    await waitFor(
+      'a refresh in progress',
+      async () =>
+        (await runtime.state.tables(['crm_actions_open_snapshot']))['crm_actions_open_snapshot']?.refresh_active === '1' || undefined,
+    );
     expect(metricValue(await scrape(s), 'crm_run_in_progress_seconds')).toBe(5);
     at += 60_000;
     expect(metricValue(await scrape(s), 'crm_run_in_progress_seconds')).toBe(65);
     const busy = await scrape(s);
-    expect(['crm_action_priorities_daily', 'crm_actions_open_snapshot'].map((table) => metricValue(busy, 'crm_table_refresh_in_progress', { table }))).toContain(1);
+    expect(
+      ['crm_action_priorities_daily', 'crm_actions_open_snapshot'].map((table) =>
+        metricValue(busy, 'crm_table_refresh_in_progress', { table }),
+      ),
+    ).toContain(1);
     await waitForState(runtime.queues.validation, `validation__${D}`, ['failed'], 30_000);
     expect(metricValue(await scrape(s), 'crm_run_in_progress_seconds')).toBe(0);
   });
@@ -140,13 +150,24 @@ describe('shared metrics without Redis', () => {
     const queues = createQueues(config, redis);
     for (const q of Object.values(queues)) q.on('error', () => undefined);
     const registry = new Registry();
-    const refresh = registerSharedMetrics(registry, { config, queues, state: new StateStore(redis, config.queuePrefix), clock: fixedClock('2026-11-29T10:00:00Z') });
+    const refresh = registerSharedMetrics(registry, {
+      config,
+      queues,
+      state: new StateStore(redis, config.queuePrefix),
+      clock: fixedClock('2026-11-29T10:00:00Z'),
+    });
     await refresh();
     const text = await registry.metrics();
     expect(metricValue(text, 'crm_shared_state_up')).toBe(0);
     expect(metricValue(text, 'crm_table_last_success_timestamp_seconds', { table: 'crm_metrics_daily' })).toBeUndefined();
     // Absent, not 0: a 0 would read as "never" and page (CrmSchedulerMissed) during any Redis outage.
-    for (const name of ['crm_scheduler_last_enqueued_timestamp_seconds', 'crm_scheduler_next_run_timestamp_seconds', 'crm_validation_last_timestamp_seconds', 'crm_run_in_progress_seconds', 'crm_source_audit_last_success_timestamp_seconds']) {
+    for (const name of [
+      'crm_scheduler_last_enqueued_timestamp_seconds',
+      'crm_scheduler_next_run_timestamp_seconds',
+      'crm_validation_last_timestamp_seconds',
+      'crm_run_in_progress_seconds',
+      'crm_source_audit_last_success_timestamp_seconds',
+    ]) {
       expect(text, name).not.toMatch(new RegExp(`^${name} `, 'm'));
     }
     await closeQueues(queues).catch(() => undefined);

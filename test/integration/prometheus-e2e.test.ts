@@ -67,7 +67,10 @@ const withoutGrafanaVariables = (expr: string): string => expr.replace(/\$\{?__(
 
 /** The dashboard's `label_values(metric, label)` variables. */
 function labelVariables(dashboard: unknown): { name: string; metric: string; label: string }[] {
-  const list = isRecord(dashboard) && isRecord(dashboard['templating']) && Array.isArray(dashboard['templating']['list']) ? dashboard['templating']['list'] : [];
+  const list =
+    isRecord(dashboard) && isRecord(dashboard['templating']) && Array.isArray(dashboard['templating']['list'])
+      ? dashboard['templating']['list']
+      : [];
   return list.flatMap((v: unknown) => {
     const query = isRecord(v) && isRecord(v['query']) ? v['query']['query'] : undefined;
     const m = typeof query === 'string' ? /^label_values\((\w+),\s*(\w+)\)$/.exec(query) : null;
@@ -98,7 +101,10 @@ function ruleJobName(): string {
  * intervals of 1 s; no Alertmanager, no other jobs.
  */
 function testConfig(job: string, target: string): string {
-  const shipped = parse(readFileSync(PROMETHEUS_CONFIG, 'utf8')) as { global?: Record<string, unknown>; scrape_configs: Record<string, unknown>[] };
+  const shipped = parse(readFileSync(PROMETHEUS_CONFIG, 'utf8')) as {
+    global?: Record<string, unknown>;
+    scrape_configs: Record<string, unknown>[];
+  };
   const scrape = shipped.scrape_configs.find((c) => c['job_name'] === job);
   if (!scrape) throw new Error(`${PROMETHEUS_CONFIG} has no scrape job "${job}" (the job alerts.yml expects)`);
   const kept = Object.fromEntries(Object.entries(scrape).filter(([key]) => key === 'job_name' || !key.endsWith('_sd_configs')));
@@ -124,7 +130,12 @@ async function startPrometheus(configFile: string): Promise<void> {
     logs = '';
     const child = spawn(
       PROMETHEUS,
-      [`--config.file=${configFile}`, `--storage.tsdb.path=${join(scratch, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${join(scratch, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     prom = child;
@@ -180,11 +191,13 @@ async function vector(expr: string): Promise<Sample[]> {
 }
 
 const values = (samples: Sample[]): number[] => samples.map((s) => Number(s.value[1]));
-const byLabel = (samples: Sample[], label: string): Record<string, number> => Object.fromEntries(samples.map((s) => [s.metric[label] ?? '', Number(s.value[1])]));
+const byLabel = (samples: Sample[], label: string): Record<string, number> =>
+  Object.fromEntries(samples.map((s) => [s.metric[label] ?? '', Number(s.value[1])]));
 
 beforeAll(async () => {
   const probe = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' });
-  if (probe.error !== undefined || probe.status !== 0) throw new Error(`${PROMETHEUS} not found (or not runnable) on PATH: ${INSTALL_HINT}`);
+  if (probe.error !== undefined || probe.status !== 0)
+    throw new Error(`${PROMETHEUS} not found (or not runnable) on PATH: ${INSTALL_HINT}`);
   scratch = mkdtempSync(join(tmpdir(), 'crm-prometheus-'));
   // The real Prometheus ages the exported timestamps against the real time: the service runs on the system clock here.
   svc = await startTestService({ sources: demoSourcesOn(D), clock: systemClock });
@@ -207,8 +220,9 @@ beforeAll(async () => {
   await waitFor(
     'a scrape after the run (and two of the API requests, for rate())',
     async () =>
-      values(await vector(`sum(crm_task_runs_total{task="validation",outcome="success"}) == 1 and on() max(crm_run_in_progress_seconds) == 0`)).length === 1 &&
-      values(await vector('sum(rate(crm_api_request_duration_seconds_count[1m]))')).length === 1,
+      values(
+        await vector(`sum(crm_task_runs_total{task="validation",outcome="success"}) == 1 and on() max(crm_run_in_progress_seconds) == 0`),
+      ).length === 1 && values(await vector('sum(rate(crm_api_request_duration_seconds_count[1m]))')).length === 1,
     20_000,
     200,
   );
@@ -237,7 +251,9 @@ describe('Prometheus scraping the service (real prometheus on 127.0.0.1)', () =>
     const loaded = parse(config.data.yaml) as { rule_files: string[]; scrape_configs: { job_name: string; metrics_path: string }[] };
     expect(loaded.rule_files).toEqual([ALERTS]);
     expect(loaded.scrape_configs.map((c) => [c.job_name, c.metrics_path])).toEqual([[job, '/metrics']]);
-    const targets = await api<{ activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] }>('/api/v1/targets');
+    const targets = await api<{ activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] }>(
+      '/api/v1/targets',
+    );
     expect(targets.data.activeTargets.map((t) => [t.labels['job'], t.health, t.lastError])).toEqual([[job, 'up', '']]);
   });
 
@@ -245,7 +261,11 @@ describe('Prometheus scraping the service (real prometheus on 127.0.0.1)', () =>
     const answer = await api<{ groups: { name: string; file: string; rules: RuleState[] }[] }>('/api/v1/rules');
     expect(answer.status).toBe('success');
     const rules = answer.data.groups.flatMap((g) => g.rules);
-    expect(rules.map((r) => r.name).sort()).toEqual(alertRules().map((r) => r.alert).sort());
+    expect(rules.map((r) => r.name).sort()).toEqual(
+      alertRules()
+        .map((r) => r.alert)
+        .sort(),
+    );
     for (const r of rules) expect([r.name, r.health, r.lastError ?? '']).toEqual([r.name, 'ok', '']);
   });
 

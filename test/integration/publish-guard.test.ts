@@ -30,7 +30,18 @@ function sources(actions: number, verifications = true): SourceRows {
   return {
     verifications: verifications ? weekdays.map((d, i) => [`V${i}`, 'O1', 'L1', `${d} 09:00:00`]) : [],
     questions: verifications ? weekdays.map((_d, i) => [`V${i}`, 'Q1', true, false]) : [],
-    actions: Array.from({ length: actions }, (_v, i) => [`A${i}`, 'O1', 'L1', null, 'ana', 'corretiva', 'ABERTA', '2026-12-31', '2026-09-01 00:00:00', null]),
+    actions: Array.from({ length: actions }, (_v, i) => [
+      `A${i}`,
+      'O1',
+      'L1',
+      null,
+      'ana',
+      'corretiva',
+      'ABERTA',
+      '2026-12-31',
+      '2026-09-01 00:00:00',
+      null,
+    ]),
   };
 }
 
@@ -70,8 +81,12 @@ describe('guarded publish', () => {
       const held = await runCli(['run', '--inline', '--date', D, '--tasks', 'refresh'], env);
       expect(held.code).toBe(1);
       const line = held.stdout.split('\n').find((l) => l.includes('refresh') && l.includes('crm_actions_open_snapshot')) ?? '';
-      expect(line).toMatch(/FAILED.*crm_actions_open_snapshot for 2026-11-29 held, previous rows kept: 4 open actions on 2026-11-29 vs a median of 10 over the 7 days before \(below PUBLISH_MIN_RATIO=0.5\); check vw_crm_action, then publish it anyway with 'crm-materializer run --date 2026-11-29 --tables crm_actions_open_snapshot --accept-anomaly'/);
-      expect(held.stdout).toMatch(/refresh\s+crm_action_priorities_daily\s+FAILED.*computed from crm_actions_open_snapshot, whose refresh failed/);
+      expect(line).toMatch(
+        /FAILED.*crm_actions_open_snapshot for 2026-11-29 held, previous rows kept: 4 open actions on 2026-11-29 vs a median of 10 over the 7 days before \(below PUBLISH_MIN_RATIO=0.5\); check vw_crm_action, then publish it anyway with 'crm-materializer run --date 2026-11-29 --tables crm_actions_open_snapshot --accept-anomaly'/,
+      );
+      expect(held.stdout).toMatch(
+        /refresh\s+crm_action_priorities_daily\s+FAILED.*computed from crm_actions_open_snapshot, whose refresh failed/,
+      );
       // Sunday: no verification on D or D-1, but the week is in line: published.
       expect(held.stdout).toMatch(/refresh\s+crm_metrics_daily\s+ok/);
       expect(await count(f, 'crm_actions_open_snapshot', 'data_snapshot')).toBe(10);
@@ -97,20 +112,34 @@ describe('guarded publish', () => {
     // No history yet: even an empty day is published.
     await f.setSources(sources(0, false));
     for (const s of f.sql.init()) await f.warehouse.execute(s);
-    await expect(refreshTable(f.ctx, 'crm_actions_open_snapshot', { from: D, to: D }, new Date(), guard)).resolves.toMatchObject({ rowsWritten: 0 });
+    await expect(refreshTable(f.ctx, 'crm_actions_open_snapshot', { from: D, to: D }, new Date(), guard)).resolves.toMatchObject({
+      rowsWritten: 0,
+    });
     await withHistory(f);
     await expect(metrics()).resolves.toMatchObject({ rowsWritten: 5 });
     const published = await f.rows(`SELECT * FROM ${S}.crm_metrics_daily ORDER BY ALL`);
     await f.setSources(sources(10, false));
     const held = await metrics().catch((e: unknown) => e);
     expect(held).toBeInstanceOf(PublishHeldError);
-    expect((held as Error).message).toMatch(/^crm_metrics_daily for 2026-11-29 held, previous rows kept: 0 verifications in the 7 days ending 2026-11-29 vs a median of 5 over the 7 days before .*check vw_crm_verification, vw_crm_verification_question/);
+    expect((held as Error).message).toMatch(
+      /^crm_metrics_daily for 2026-11-29 held, previous rows kept: 0 verifications in the 7 days ending 2026-11-29 vs a median of 5 over the 7 days before .*check vw_crm_verification, vw_crm_verification_question/,
+    );
     expect(await f.rows(`SELECT * FROM ${S}.crm_metrics_daily ORDER BY ALL`)).toEqual(published);
 
     // Databricks' path: the candidate counted from the refresh's SELECT before a replace that cannot be stopped.
     let replaces = 0;
     const sql = new SqlBuilder(f.config, { ...duckdbDialect, checksInsideReplace: false });
-    const warehouse = { ...f.warehouse, engine: f.warehouse.engine, query: f.warehouse.query.bind(f.warehouse), execute: f.warehouse.execute.bind(f.warehouse), close: f.warehouse.close.bind(f.warehouse), executeAtomic: (s: Parameters<typeof f.warehouse.executeAtomic>[0], o?: Parameters<typeof f.warehouse.executeAtomic>[1]) => (replaces++, f.warehouse.executeAtomic(s, o)) };
+    const warehouse = {
+      ...f.warehouse,
+      engine: f.warehouse.engine,
+      query: f.warehouse.query.bind(f.warehouse),
+      execute: f.warehouse.execute.bind(f.warehouse),
+      close: f.warehouse.close.bind(f.warehouse),
+      executeAtomic: (s: Parameters<typeof f.warehouse.executeAtomic>[0], o?: Parameters<typeof f.warehouse.executeAtomic>[1]) => (
+        replaces++,
+        f.warehouse.executeAtomic(s, o)
+      ),
+    };
     const countFirst = { ...f.ctx, sql, warehouse };
     await expect(metrics(countFirst)).rejects.toBeInstanceOf(PublishHeldError);
     expect(replaces).toBe(0);
@@ -123,7 +152,8 @@ describe('guarded publish', () => {
     svc = await startTestService({ sources: sources(10) });
     const { runtime } = svc.service;
     const ctx = { warehouse: runtime.warehouse, sql: runtime.sql, log: runtime.log };
-    for (const day of dateRange(addDays(D, -7), addDays(D, -1))) await runInline(ctx, svc.config, { date: day, tables: TABLE_NAMES, tasks: ['refresh'] });
+    for (const day of dateRange(addDays(D, -7), addDays(D, -1)))
+      await runInline(ctx, svc.config, { date: day, tables: TABLE_NAMES, tasks: ['refresh'] });
     await runtime.warehouse.execute({ sql: `DELETE FROM ${S}.vw_crm_action WHERE ACTION_ID NOT IN ('A0', 'A1')` });
     await planDailyRun(runtime, D);
     const id = `refresh__crm_actions_open_snapshot__${D}`;
@@ -137,7 +167,11 @@ describe('guarded publish', () => {
     expect(metricValue(text, 'crm_task_runs_total', { task: 'refresh', table: 'crm_actions_open_snapshot', outcome: 'failure' })).toBe(1);
     expect(await count(svc, 'crm_actions_open_snapshot', 'data_snapshot')).toBe(0);
 
-    const bad = await runtime.queues.refresh.add('refresh', { runId: 'bad', date: D, table: 'crm_actions_open_snapshot', acceptAnomaly: 'yes' }, { jobId: 'bad-accept' });
+    const bad = await runtime.queues.refresh.add(
+      'refresh',
+      { runId: 'bad', date: D, table: 'crm_actions_open_snapshot', acceptAnomaly: 'yes' },
+      { jobId: 'bad-accept' },
+    );
     await waitForState(runtime.queues.refresh, bad.id ?? '', ['failed']);
     expect((await runtime.queues.refresh.getJob(bad.id ?? ''))?.failedReason).toMatch(/invalid refresh payload: acceptAnomaly/);
 

@@ -33,7 +33,9 @@ describe('Bull Board', () => {
     expect((await fetch(url(svc, '/admin/queues'))).status).toBe(401);
     expect((await fetch(url(svc, '/admin/queues'), { headers: { authorization: basic('ops', 'wrong') } })).status).toBe(401);
     expect((await fetch(url(svc, '/admin/queues'), { headers: { authorization: basic('ops', 'secret-pass') } })).status).toBe(200);
-    const api = await fetch(url(svc, '/admin/queues/api/queues?activeQueue=refresh&page=1&jobsPerPage=10'), { headers: { authorization: 'Bearer board-token' } });
+    const api = await fetch(url(svc, '/admin/queues/api/queues?activeQueue=refresh&page=1&jobsPerPage=10'), {
+      headers: { authorization: 'Bearer board-token' },
+    });
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: { name: string }[] };
     expect(body.queues.map((q) => q.name).sort()).toEqual(['refresh', 'retention', 'schedule', 'source-audit', 'validation']);
@@ -49,9 +51,14 @@ describe('Bull Board', () => {
     expect(failedRun.failedReason).toMatch(/refresh__crm_action_priorities_daily__2026-11-29 failed \(source view vw_crm_action not found/);
     expect(await (await runtime.queues.retention.getJob(`retention__crm_actions_open_snapshot__${D}`))?.getState()).toBe('completed');
     // The view is back; an operator retries the two failed refreshes from the board.
-    await runtime.warehouse.execute({ sql: `CREATE TABLE ${S}.vw_crm_action AS SELECT * FROM (VALUES ('A1', 'O1', 'L1', 'V1', 'ana', 'x', 'ABERTA', DATE '2026-11-20', TIMESTAMP '2026-09-01', CAST(NULL AS TIMESTAMP))) t(ACTION_ID, ORGANIZATION_ID, LOCATION_ID, VERIFICATION_ID, RESPONSIBLE, ACTION_TYPE, STATUS, DUE_DATE, CREATED_AT, CLOSED_AT)` });
+    await runtime.warehouse.execute({
+      sql: `CREATE TABLE ${S}.vw_crm_action AS SELECT * FROM (VALUES ('A1', 'O1', 'L1', 'V1', 'ana', 'x', 'ABERTA', DATE '2026-11-20', TIMESTAMP '2026-09-01', CAST(NULL AS TIMESTAMP))) t(ACTION_ID, ORGANIZATION_ID, LOCATION_ID, VERIFICATION_ID, RESPONSIBLE, ACTION_TYPE, STATUS, DUE_DATE, CREATED_AT, CLOSED_AT)`,
+    });
     for (const t of ['crm_action_priorities_daily', 'crm_actions_open_snapshot']) {
-      const res = await fetch(url(svc, `/admin/queues/api/queues/refresh/refresh__${t}__${D}/retry`), { method: 'PUT', headers: { authorization: basic('ops', 'secret-pass'), origin: url(svc, '') } });
+      const res = await fetch(url(svc, `/admin/queues/api/queues/refresh/refresh__${t}__${D}/retry`), {
+        method: 'PUT',
+        headers: { authorization: basic('ops', 'secret-pass'), origin: url(svc, '') },
+      });
       expect(res.status).toBe(204);
     }
     await waitForState(runtime.queues.validation, `validation__${D}`, ['completed']);
@@ -63,7 +70,10 @@ describe('Bull Board', () => {
     svc = await startTestService({ sources: DEMO_SOURCES, env: { BOARD_READ_ONLY: 'true' } });
     await svc.service.runtime.queues.refresh.add('refresh', { runId: 'x', date: 'bad', table: 'crm_metrics_daily' }, { jobId: 'bad-one' });
     await waitForState(svc.service.runtime.queues.refresh, 'bad-one', ['failed']);
-    const res = await fetch(url(svc, '/admin/queues/api/queues/refresh/bad-one/retry'), { method: 'PUT', headers: { authorization: basic('ops', 'secret-pass'), origin: url(svc, '') } });
+    const res = await fetch(url(svc, '/admin/queues/api/queues/refresh/bad-one/retry'), {
+      method: 'PUT',
+      headers: { authorization: basic('ops', 'secret-pass'), origin: url(svc, '') },
+    });
     expect(res.status).toBe(405);
   });
 });
@@ -100,7 +110,12 @@ describe('scheduling', () => {
 describe('backfill and locks', () => {
   test('a 60-day backfill: two chunks, one atomic replace per chunk for metrics, one per day for snapshots', async () => {
     svc = await startTestService({ sources: DEMO_SOURCES });
-    const plans = planBackfill(svc.config, { from: parseIsoDate('2026-09-01'), to: parseIsoDate('2026-10-30'), tables: TABLE_NAMES, force: false });
+    const plans = planBackfill(svc.config, {
+      from: parseIsoDate('2026-09-01'),
+      to: parseIsoDate('2026-10-30'),
+      tables: TABLE_NAMES,
+      force: false,
+    });
     expect(plans.map((p) => [p.runId, p.from, p.date])).toEqual([
       ['bf_2026-09-01_2026-10-01', '2026-09-01', '2026-10-01'],
       ['bf_2026-10-02_2026-10-30', '2026-10-02', '2026-10-30'],

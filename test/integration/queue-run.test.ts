@@ -38,13 +38,14 @@ describe('queued runs', () => {
       expect(await refresh?.getState()).toBe('completed');
       expect(await retention?.getState()).toBe('completed');
       expect(refresh?.attemptsMade).toBe(1); // ran once
-
     }
     expect(await queues.refresh.getCompletedCount()).toBe(3);
     expect(await queues.validation.getCompletedCount()).toBe(1);
     const again = await planDailyRun(svc.service.runtime, D);
     expect(again.added).toBe(false);
-    expect(await svc.rows(`SELECT COUNT(*) AS n FROM ${S}.crm_actions_open_snapshot WHERE data_snapshot = DATE '${D}'`)).toEqual([{ n: 2 }]);
+    expect(await svc.rows(`SELECT COUNT(*) AS n FROM ${S}.crm_actions_open_snapshot WHERE data_snapshot = DATE '${D}'`)).toEqual([
+      { n: 2 },
+    ]);
     void scheduleProcessor;
   });
 
@@ -53,7 +54,9 @@ describe('queued runs', () => {
     const { runtime } = svc.service;
     await planDailyRun(runtime, D);
     await waitForState(runtime.queues.validation, `validation__${D}`, ['completed']);
-    const retried = (await Promise.all(TABLE_NAMES.map((t) => runtime.queues.refresh.getJob(`refresh__${t}__${D}`)))).map((j) => j?.attemptsMade);
+    const retried = (await Promise.all(TABLE_NAMES.map((t) => runtime.queues.refresh.getJob(`refresh__${t}__${D}`)))).map(
+      (j) => j?.attemptsMade,
+    );
     expect(retried.sort()).toEqual([1, 1, 2]); // one refresh needed a second attempt
     const queued = await dump((sql) => svc!.rows(sql));
 
@@ -70,7 +73,9 @@ describe('queued runs', () => {
   test('a task past its timeout is cancelled in the engine, fails the attempt, and leaves the table as it was', async () => {
     svc = await startTestService({ sources: DEMO_SOURCES, env: { JOB_TIMEOUT_MS: '1500', JOB_ATTEMPTS: '1' } });
     const { runtime } = svc.service;
-    await runtime.warehouse.execute({ sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) VALUES (DATE '${D}', 'before', now())` });
+    await runtime.warehouse.execute({
+      sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) VALUES (DATE '${D}', 'before', now())`,
+    });
     // A source that takes hours to read.
     await makeActionsSlow(runtime.warehouse, S);
     await runtime.queues.refresh.add('refresh', { runId: 'slow', date: D, table: 'crm_actions_open_snapshot' }, { jobId: 'slow-refresh' });
@@ -81,7 +86,11 @@ describe('queued runs', () => {
   });
 
   test.each([
-    ['an impossible date', { runId: 'x', date: '2026-02-30', table: 'crm_metrics_daily' }, /invalid refresh payload: date must be a real date/],
+    [
+      'an impossible date',
+      { runId: 'x', date: '2026-02-30', table: 'crm_metrics_daily' },
+      /invalid refresh payload: date must be a real date/,
+    ],
     ['an unknown table', { runId: 'x', date: D, table: 'crm_foo' }, /invalid refresh payload: table/],
     ['a missing field', { date: D, table: 'crm_metrics_daily' }, /invalid refresh payload: runId/],
   ])('a payload with %s fails once, without retry', async (_name, data, message) => {

@@ -47,7 +47,10 @@ describe('retention, validation and run guarantees', () => {
     });
     const r = await applyRetention(f.ctx, 'crm_actions_open_snapshot', D, 90, ON_D);
     expect(r).toMatchObject({ cutoff: '2026-08-31', rowsDeleted: 1 });
-    expect(await f.rows(`SELECT action_id FROM ${S}.crm_actions_open_snapshot ORDER BY 1`)).toEqual([{ action_id: 'edge' }, { action_id: 'new' }]);
+    expect(await f.rows(`SELECT action_id FROM ${S}.crm_actions_open_snapshot ORDER BY 1`)).toEqual([
+      { action_id: 'edge' },
+      { action_id: 'new' },
+    ]);
   });
 
   test('retention for a D after today (plus one day) deletes nothing; up to tomorrow it deletes as usual', async () => {
@@ -57,10 +60,18 @@ describe('retention, validation and run guarantees', () => {
     // 23:30 on the 29th in São Paulo is already the 30th in UTC: "today" is the schedule zone's.
     const lateEvening = { timeZone: 'America/Sao_Paulo', now: new Date('2026-11-30T02:30:00Z') };
     const future = await applyRetention(f.ctx, 'crm_actions_open_snapshot', parseIsoDate('2099-01-01'), 90, lateEvening);
-    expect(future).toMatchObject({ rowsDeleted: 0, skipped: expect.stringMatching(/2099-01-01 is in the future \(today is 2026-11-29 in America\/Sao_Paulo; at most 2026-11-30 is accepted\)/) as unknown });
+    expect(future).toMatchObject({
+      rowsDeleted: 0,
+      skipped: expect.stringMatching(
+        /2099-01-01 is in the future \(today is 2026-11-29 in America\/Sao_Paulo; at most 2026-11-30 is accepted\)/,
+      ) as unknown,
+    });
     const dayAfterTomorrow = await applyRetention(f.ctx, 'crm_actions_open_snapshot', parseIsoDate('2026-12-01'), 1, lateEvening);
     expect(dayAfterTomorrow.rowsDeleted).toBe(0);
-    expect(await f.rows(`SELECT action_id FROM ${S}.crm_actions_open_snapshot ORDER BY 1`)).toEqual([{ action_id: 'new' }, { action_id: 'old' }]);
+    expect(await f.rows(`SELECT action_id FROM ${S}.crm_actions_open_snapshot ORDER BY 1`)).toEqual([
+      { action_id: 'new' },
+      { action_id: 'old' },
+    ]);
     const tomorrow = await applyRetention(f.ctx, 'crm_actions_open_snapshot', parseIsoDate('2026-11-30'), 90, lateEvening);
     expect(tomorrow).toMatchObject({ cutoff: '2026-09-01', rowsDeleted: 1 });
   });
@@ -104,12 +115,23 @@ describe('retention, validation and run guarantees', () => {
 
   test('broken consistency checks fail the validation and are named', async () => {
     await runInline(f.ctx, f.config, { date: D, ...ALL });
-    await f.warehouse.execute({ sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) SELECT data_snapshot, action_id, atualizado_em FROM ${S}.crm_actions_open_snapshot LIMIT 1` });
-    await f.warehouse.execute({ sql: `UPDATE ${S}.crm_metrics_daily SET total_controles_criticos = total_perguntas + 1 WHERE data_referencia = DATE '${D}'` });
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) SELECT data_snapshot, action_id, atualizado_em FROM ${S}.crm_actions_open_snapshot LIMIT 1`,
+    });
+    await f.warehouse.execute({
+      sql: `UPDATE ${S}.crm_metrics_daily SET total_controles_criticos = total_perguntas + 1 WHERE data_referencia = DATE '${D}'`,
+    });
     const report = await validate(f.ctx, D, TABLE_NAMES, 7);
     expect(report.checksPassed).toBe(false);
-    expect(Object.fromEntries(report.checks.map((c) => [c.name, c.falhas]))).toEqual({ priorities_match_snapshot: 1, snapshot_unique_actions: 1, metrics_within_totals: 1 });
-    expect(report.tables.find((t) => t.tabela === 'crm_actions_open_snapshot')?.failed_checks).toEqual(['priorities_match_snapshot', 'snapshot_unique_actions']);
+    expect(Object.fromEntries(report.checks.map((c) => [c.name, c.falhas]))).toEqual({
+      priorities_match_snapshot: 1,
+      snapshot_unique_actions: 1,
+      metrics_within_totals: 1,
+    });
+    expect(report.tables.find((t) => t.tabela === 'crm_actions_open_snapshot')?.failed_checks).toEqual([
+      'priorities_match_snapshot',
+      'snapshot_unique_actions',
+    ]);
     const summary = await runInline(f.ctx, f.config, { date: D, ...ALL, tasks: ['validation'] });
     expect(summary.ok).toBe(false);
     expect(summary.outcomes[0]?.error).toMatch(/priorities_match_snapshot/);
@@ -128,7 +150,9 @@ describe('retention, validation and run guarantees', () => {
     await runInline(f.ctx, f.config, { date: D, ...ALL });
     const before = await f.rows(`SELECT * FROM ${S}.crm_metrics_daily ORDER BY ALL`);
     // A source whose date no longer casts: the DELETE runs, then the INSERT fails.
-    await f.warehouse.execute({ sql: `CREATE OR REPLACE TABLE ${S}.vw_crm_verification AS SELECT 'V1' AS VERIFICATION_ID, 'O1' AS ORGANIZATION_ID, 'L1' AS LOCATION_ID, 'not a date' AS VERIFICATION_DATE` });
+    await f.warehouse.execute({
+      sql: `CREATE OR REPLACE TABLE ${S}.vw_crm_verification AS SELECT 'V1' AS VERIFICATION_ID, 'O1' AS ORGANIZATION_ID, 'L1' AS LOCATION_ID, 'not a date' AS VERIFICATION_DATE`,
+    });
     const summary = await runInline(f.ctx, f.config, { date: D, tables: ['crm_metrics_daily'], tasks: ['refresh'] });
     expect(summary.outcomes[0]).toMatchObject({ task: 'refresh', ok: false });
     expect(await f.rows(`SELECT * FROM ${S}.crm_metrics_daily ORDER BY ALL`)).toEqual(before);

@@ -14,7 +14,16 @@ const D2 = parseIsoDate('2027-01-03');
 
 type A = NonNullable<SourceRows['actions']>[number];
 const a = (id: string, loc: string, status: string, due: string | null, created: string, closed: string | null = null): A => [
-  id, 'O1', loc, `V-${id}`, `resp-${id}`, 'corretiva', status, due, created, closed,
+  id,
+  'O1',
+  loc,
+  `V-${id}`,
+  `resp-${id}`,
+  'corretiva',
+  status,
+  due,
+  created,
+  closed,
 ];
 
 const ACTIONS: A[] = [
@@ -39,8 +48,18 @@ const ACTIONS: A[] = [
 ];
 
 const snap = (id: string, loc: string, status: string, due: string | null, prioridade: string, dias: number | null, created: string) => ({
-  data_snapshot: D1, action_id: id, organization_id: 'O1', location_id: loc, verification_id: `V-${id}`, responsavel: `resp-${id}`,
-  tipo: 'corretiva', status, data_vencimento: due, prioridade, dias_atraso: dias, criado_em: created,
+  data_snapshot: D1,
+  action_id: id,
+  organization_id: 'O1',
+  location_id: loc,
+  verification_id: `V-${id}`,
+  responsavel: `resp-${id}`,
+  tipo: 'corretiva',
+  status,
+  data_vencimento: due,
+  prioridade,
+  dias_atraso: dias,
+  criado_em: created,
 });
 
 describe('open actions as of D', () => {
@@ -82,7 +101,14 @@ describe('open actions as of D', () => {
       `SELECT data_referencia, organization_id, location_id, prioridade, ordem, total_acoes FROM ${PRIO}
        WHERE data_referencia = DATE '${D1}' ORDER BY location_id, ordem`,
     );
-    const p = (loc: string, prioridade: string, ordem: number, total_acoes: number) => ({ data_referencia: D1, organization_id: 'O1', location_id: loc, prioridade, ordem, total_acoes });
+    const p = (loc: string, prioridade: string, ordem: number, total_acoes: number) => ({
+      data_referencia: D1,
+      organization_id: 'O1',
+      location_id: loc,
+      prioridade,
+      ordem,
+      total_acoes,
+    });
     expect(rows).toEqual([
       p('L1', 'Vencidas', 0, 3),
       p('L1', 'S=0', 1, 3),
@@ -96,7 +122,9 @@ describe('open actions as of D', () => {
   });
 
   test('on Sunday D2 the following Monday is S=1, a due date of D2 is S=0, and D1 rows stay', async () => {
-    const rows = await f.rows(`SELECT action_id, prioridade, dias_atraso, status FROM ${SNAP} WHERE data_snapshot = DATE '${D2}' AND action_id IN ('A03', 'A04', 'A10', 'A09', 'A12') ORDER BY action_id`);
+    const rows = await f.rows(
+      `SELECT action_id, prioridade, dias_atraso, status FROM ${SNAP} WHERE data_snapshot = DATE '${D2}' AND action_id IN ('A03', 'A04', 'A10', 'A09', 'A12') ORDER BY action_id`,
+    );
     expect(rows).toEqual([
       { action_id: 'A03', prioridade: 'S=0', dias_atraso: 0, status: 'ABERTA' },
       { action_id: 'A04', prioridade: 'S=1', dias_atraso: 0, status: 'ABERTA' },

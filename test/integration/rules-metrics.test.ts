@@ -7,7 +7,8 @@ import { parseIsoDate } from '../../src/dates.js';
 
 const D = parseIsoDate('2026-11-29');
 const T = 'hs_franquia.gold_connect_bot.crm_metrics_daily';
-const COLS = 'data_referencia, organization_id, location_id, total_verificacoes, verificacoes_nao_conformes, total_perguntas, perguntas_nao_conformes, total_controles_criticos, controles_criticos_nao_conformes';
+const COLS =
+  'data_referencia, organization_id, location_id, total_verificacoes, verificacoes_nao_conformes, total_perguntas, perguntas_nao_conformes, total_controles_criticos, controles_criticos_nao_conformes';
 
 describe('crm_metrics_daily', () => {
   let f: Fixture;
@@ -55,10 +56,50 @@ describe('crm_metrics_daily', () => {
 
   test('the window [D-6, D] is recomputed by the rules; rows outside it are untouched', async () => {
     expect(await f.rows(`SELECT ${COLS} FROM ${T} ORDER BY data_referencia, organization_id, location_id`)).toEqual([
-      { data_referencia: '2026-11-22', organization_id: 'OX', location_id: 'LX', total_verificacoes: 9, verificacoes_nao_conformes: 9, total_perguntas: 9, perguntas_nao_conformes: 9, total_controles_criticos: 9, controles_criticos_nao_conformes: 9 },
-      { data_referencia: '2026-11-23', organization_id: 'O1', location_id: 'L2', total_verificacoes: 1, verificacoes_nao_conformes: 1, total_perguntas: 1, perguntas_nao_conformes: 1, total_controles_criticos: 0, controles_criticos_nao_conformes: 0 },
-      { data_referencia: '2026-11-25', organization_id: 'O2', location_id: 'L3', total_verificacoes: 1, verificacoes_nao_conformes: 0, total_perguntas: 0, perguntas_nao_conformes: 0, total_controles_criticos: 0, controles_criticos_nao_conformes: 0 },
-      { data_referencia: '2026-11-29', organization_id: 'O1', location_id: 'L1', total_verificacoes: 2, verificacoes_nao_conformes: 1, total_perguntas: 4, perguntas_nao_conformes: 1, total_controles_criticos: 2, controles_criticos_nao_conformes: 1 },
+      {
+        data_referencia: '2026-11-22',
+        organization_id: 'OX',
+        location_id: 'LX',
+        total_verificacoes: 9,
+        verificacoes_nao_conformes: 9,
+        total_perguntas: 9,
+        perguntas_nao_conformes: 9,
+        total_controles_criticos: 9,
+        controles_criticos_nao_conformes: 9,
+      },
+      {
+        data_referencia: '2026-11-23',
+        organization_id: 'O1',
+        location_id: 'L2',
+        total_verificacoes: 1,
+        verificacoes_nao_conformes: 1,
+        total_perguntas: 1,
+        perguntas_nao_conformes: 1,
+        total_controles_criticos: 0,
+        controles_criticos_nao_conformes: 0,
+      },
+      {
+        data_referencia: '2026-11-25',
+        organization_id: 'O2',
+        location_id: 'L3',
+        total_verificacoes: 1,
+        verificacoes_nao_conformes: 0,
+        total_perguntas: 0,
+        perguntas_nao_conformes: 0,
+        total_controles_criticos: 0,
+        controles_criticos_nao_conformes: 0,
+      },
+      {
+        data_referencia: '2026-11-29',
+        organization_id: 'O1',
+        location_id: 'L1',
+        total_verificacoes: 2,
+        verificacoes_nao_conformes: 1,
+        total_perguntas: 4,
+        perguntas_nao_conformes: 1,
+        total_controles_criticos: 2,
+        controles_criticos_nao_conformes: 1,
+      },
     ]);
   });
 

@@ -16,7 +16,14 @@ describe('run history retention', () => {
     try {
       const state = new StateStore(redis, prefix, 2);
       await state.startRun('2026-08-01', parseIsoDate('2026-08-01'), { tracked: false, plannedAt: T0 });
-      await state.recordTask('crm_metrics_daily', 'refresh', { date: parseIsoDate('2026-08-01'), runId: '2026-08-01', outcome: 'success', seconds: 1, rowsWritten: 3, finishedAt: T0 + 1000 });
+      await state.recordTask('crm_metrics_daily', 'refresh', {
+        date: parseIsoDate('2026-08-01'),
+        runId: '2026-08-01',
+        outcome: 'success',
+        seconds: 1,
+        rowsWritten: 3,
+        finishedAt: T0 + 1000,
+      });
       // A worker's first task sets the run's start; later tasks keep it.
       await state.runStarted('2026-08-01', T0 + 200);
       await state.runStarted('2026-08-01', T0 + 900);

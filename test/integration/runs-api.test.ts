@@ -86,7 +86,10 @@ describe('GET /api/v1/runs', () => {
     const failed = run.tasks.find((t) => t.task === 'refresh' && t.table === 'crm_metrics_daily');
     expect(failed).toMatchObject({ outcome: 'failure', attempts: 1 });
     expect(failed?.error).toContain(INJECTED_ERROR);
-    expect(run.tasks.find((t) => t.task === 'refresh' && t.table === 'crm_actions_open_snapshot')).toMatchObject({ outcome: 'success', attempts: 1 });
+    expect(run.tasks.find((t) => t.task === 'refresh' && t.table === 'crm_actions_open_snapshot')).toMatchObject({
+      outcome: 'success',
+      attempts: 1,
+    });
     const missing = await get('/api/v1/runs/2026-01-01');
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { detail: string }).detail).toContain("run '2026-01-01' is not recorded");
@@ -101,7 +104,9 @@ describe('the /runs page (HTML)', () => {
     const res = await get('/runs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
     const html = await res.text();
     expect(html).not.toMatch(/<script|style=/);
     expect(html).toContain(`href="/admin/queues/queue/refresh/${jobIds.refresh('crm_metrics_daily', D)}"`);
@@ -137,16 +142,29 @@ describe('a retry on the board', () => {
   test("is recorded with the board user: the task's second attempt, the run validated again and now a success", async () => {
     broken.on = false;
     const id = jobIds.refresh('crm_metrics_daily', D);
-    const res = await fetch(`${base}/admin/queues/api/queues/refresh/${id}/retry`, { method: 'PUT', headers: { authorization: BASIC, origin: base } });
+    const res = await fetch(`${base}/admin/queues/api/queues/refresh/${id}/retry`, {
+      method: 'PUT',
+      headers: { authorization: BASIC, origin: base },
+    });
     expect(res.status).toBeLessThan(300);
     await waitFor('the run to succeed after the retry', async () => (await svc.service.runtime.state.run(D))?.outcome === 'success');
     const run = await runOf(D);
     expect(run.revalidated).toMatchObject({ by: QUICK_ENV.BOARD_USER });
-    expect(run.tasks.find((t) => t.task === 'refresh' && t.table === 'crm_metrics_daily')).toMatchObject({ outcome: 'success', attempts: 2, retriedBy: QUICK_ENV.BOARD_USER });
+    expect(run.tasks.find((t) => t.task === 'refresh' && t.table === 'crm_metrics_daily')).toMatchObject({
+      outcome: 'success',
+      attempts: 2,
+      retriedBy: QUICK_ENV.BOARD_USER,
+    });
     expect(await svc.service.runtime.redis.hlen(`${svc.prefix}:state:retries`)).toBe(0);
     // A retry the board refuses (no such job) leaves no mark behind.
-    const refused = await fetch(`${base}/admin/queues/api/queues/refresh/no-such-job/retry`, { method: 'PUT', headers: { authorization: BASIC, origin: base } });
+    const refused = await fetch(`${base}/admin/queues/api/queues/refresh/no-such-job/retry`, {
+      method: 'PUT',
+      headers: { authorization: BASIC, origin: base },
+    });
     expect(refused.status).toBeGreaterThanOrEqual(400);
-    await waitFor('the refused retry to be unmarked', async () => (await svc.service.runtime.redis.hlen(`${svc.prefix}:state:retries`)) === 0);
+    await waitFor(
+      'the refused retry to be unmarked',
+      async () => (await svc.service.runtime.redis.hlen(`${svc.prefix}:state:retries`)) === 0,
+    );
   });
 });

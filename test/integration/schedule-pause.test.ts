@@ -20,20 +20,36 @@ afterEach(async () => {
 });
 
 async function start(opts: { reuse?: TestService; at?: string } = {}): Promise<TestService> {
-  const s = await startTestService({ sources: DEMO_SOURCES, roles: ['scheduler', 'worker', 'web'], clock: fixedClock(opts.at ?? TEST_NOW), reuse: opts.reuse });
+  const s = await startTestService({
+    sources: DEMO_SOURCES,
+    roles: ['scheduler', 'worker', 'web'],
+    clock: fixedClock(opts.at ?? TEST_NOW),
+    reuse: opts.reuse,
+  });
   services.push(s);
   return s;
 }
-const cliEnv = (s: TestService): Record<string, string> => ({ REDIS_URL, QUEUE_PREFIX: s.prefix, DUCKDB_PATH: s.fixture.path, SCHEDULE_TZ: 'America/Sao_Paulo' });
+const cliEnv = (s: TestService): Record<string, string> => ({
+  REDIS_URL,
+  QUEUE_PREFIX: s.prefix,
+  DUCKDB_PATH: s.fixture.path,
+  SCHEDULE_TZ: 'America/Sao_Paulo',
+});
 const scrape = async (s: TestService): Promise<string> => (await fetch(`http://127.0.0.1:${s.service.port}/metrics`)).text();
 
 describe('schedule pause and resume', () => {
   test('a pause survives a restart: the start-up catch-up and the ticks plan nothing; status and /metrics show it', async () => {
     const first = await start();
-    const paused = await runCli(['schedule', 'pause', '--reason', 'source migration', '--operator', 'alice'], { ...cliEnv(first), LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' });
+    const paused = await runCli(['schedule', 'pause', '--reason', 'source migration', '--operator', 'alice'], {
+      ...cliEnv(first),
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'pretty',
+    });
     expect(paused.code).toBe(0);
     // The audit log, readable: who paused and why.
-    expect(paused.stderr).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}Z\] INFO: schedule paused \{"audit":true,"operator":"alice","action":"schedule pause","reason":"source migration","changed":true\}$/m);
+    expect(paused.stderr).toMatch(
+      /^\[\d{2}:\d{2}:\d{2}\.\d{3}Z\] INFO: schedule paused \{"audit":true,"operator":"alice","action":"schedule pause","reason":"source migration","changed":true\}$/m,
+    );
     expect(paused.stdout).toMatch(/^schedule paused since \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} -03:00 by alice \(source migration\)/);
     const again = await runCli(['schedule', 'pause', '--operator', 'bob'], cliEnv(first));
     expect(again.stdout).toMatch(/schedule was paused already since .* by alice \(source migration\): nothing changed/);
@@ -65,8 +81,13 @@ describe('schedule pause and resume', () => {
     const resumed = await runCli(['schedule', 'resume', '--no-catch-up', '--operator', 'bob'], { ...cliEnv(second), LOG_LEVEL: 'info' });
     expect(resumed.code).toBe(0);
     // Not a terminal: JSON lines by default.
-    const audit = resumed.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(audit).toContainEqual(expect.objectContaining({ msg: 'schedule resumed', audit: true, operator: 'bob', action: 'schedule resume', pausedBy: 'alice' }));
+    const audit = resumed.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(audit).toContainEqual(
+      expect.objectContaining({ msg: 'schedule resumed', audit: true, operator: 'bob', action: 'schedule resume', pausedBy: 'alice' }),
+    );
     expect(resumed.stdout).toMatch(/^schedule resumed \(paused since .* by alice\)$/m);
     expect(await state.schedulePause()).toBeUndefined();
     expect(metricValue(await scrape(second), 'crm_scheduler_paused')).toBe(0);

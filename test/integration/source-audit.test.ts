@@ -59,8 +59,16 @@ describe('source audit', () => {
 
   test('clean sources have no anomaly', async () => {
     f = await createFixture();
-    await f.setSources({ verifications: SOURCES.verifications?.filter((v) => v[3] !== null), questions: SOURCES.questions?.slice(0, 2), actions: SOURCES.actions?.slice(0, 2) });
-    expect((await runSourceAudit(f.ctx, NOW)).anomalies).toEqual({ acoes_fechadas_sem_closed_at: 0, verificacoes_sem_data: 0, perguntas_sem_verificacao: 0 });
+    await f.setSources({
+      verifications: SOURCES.verifications?.filter((v) => v[3] !== null),
+      questions: SOURCES.questions?.slice(0, 2),
+      actions: SOURCES.actions?.slice(0, 2),
+    });
+    expect((await runSourceAudit(f.ctx, NOW)).anomalies).toEqual({
+      acoes_fechadas_sem_closed_at: 0,
+      verificacoes_sem_data: 0,
+      perguntas_sem_verificacao: 0,
+    });
   });
 
   test('daily validation reports only the anomalies among the rows the run read for D', async () => {
@@ -80,7 +88,11 @@ describe('source audit', () => {
     await queues['source-audit'].add('source-audit', {}, { jobId: 'source-audit__manual__1' });
     const job = await waitForState(queues['source-audit'], 'source-audit__manual__1', ['completed', 'failed']);
     expect(job.failedReason).toBeUndefined();
-    expect((await state.lastAudit())?.anomalies).toEqual({ acoes_fechadas_sem_closed_at: 2, verificacoes_sem_data: 1, perguntas_sem_verificacao: 2 });
+    expect((await state.lastAudit())?.anomalies).toEqual({
+      acoes_fechadas_sem_closed_at: 2,
+      verificacoes_sem_data: 1,
+      perguntas_sem_verificacao: 2,
+    });
     const res = await fetch(`http://127.0.0.1:${svc.service.port}/metrics`);
     const text = await res.text();
     expect(text).toContain('crm_source_anomalies{kind="verificacoes_sem_data"} 1');

@@ -29,10 +29,18 @@ describe('what the daily run reads', () => {
     f = await createFixture();
     await f.setSources({});
     // History years before the window first (as a view's storage grows), then the window's rows.
-    await f.warehouse.execute({ sql: `INSERT INTO ${S}.vw_crm_verification SELECT 'OLD' || lpad(i::VARCHAR, 7, '0'), 'O1', 'L' || (i % 50)::VARCHAR, TIMESTAMP '2021-01-01' + INTERVAL (i) MINUTE FROM range(${OLD}) t(i)` });
-    await f.warehouse.execute({ sql: `INSERT INTO ${S}.vw_crm_verification_question SELECT 'OLD' || lpad(i::VARCHAR, 7, '0'), 'Q1', false, false FROM range(${OLD}) t(i)` });
-    await f.warehouse.execute({ sql: `INSERT INTO ${S}.vw_crm_verification SELECT 'W' || i::VARCHAR, 'O1', 'L' || (i % 5)::VARCHAR, TIMESTAMP '2026-11-27 08:00:00' + INTERVAL (i) MINUTE FROM range(100) t(i)` });
-    await f.warehouse.execute({ sql: `INSERT INTO ${S}.vw_crm_verification_question SELECT 'W' || (i // 3)::VARCHAR, 'Q' || (i % 3)::VARCHAR, i % 2 = 0, i % 4 = 0 FROM range(300) t(i)` });
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.vw_crm_verification SELECT 'OLD' || lpad(i::VARCHAR, 7, '0'), 'O1', 'L' || (i % 50)::VARCHAR, TIMESTAMP '2021-01-01' + INTERVAL (i) MINUTE FROM range(${OLD}) t(i)`,
+    });
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.vw_crm_verification_question SELECT 'OLD' || lpad(i::VARCHAR, 7, '0'), 'Q1', false, false FROM range(${OLD}) t(i)`,
+    });
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.vw_crm_verification SELECT 'W' || i::VARCHAR, 'O1', 'L' || (i % 5)::VARCHAR, TIMESTAMP '2026-11-27 08:00:00' + INTERVAL (i) MINUTE FROM range(100) t(i)`,
+    });
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.vw_crm_verification_question SELECT 'W' || (i // 3)::VARCHAR, 'Q' || (i % 3)::VARCHAR, i % 2 = 0, i % 4 = 0 FROM range(300) t(i)`,
+    });
     // Actions: open ones, closed ones, one closed without CLOSED_AT; an exact repeat.
     await f.warehouse.execute({
       sql: `INSERT INTO ${S}.vw_crm_action SELECT 'A' || i::VARCHAR, 'O1', 'L' || (i % 5)::VARCHAR, NULL, 'ana', 'corretiva',
@@ -51,7 +59,8 @@ describe('what the daily run reads', () => {
     await f.cleanup();
   });
 
-  const scanned = (view: string, of: readonly StatementProfile[] = profiles): number => of.reduce((n, p) => n + (p.rowsScanned[`${S}.${view}`] ?? 0), 0);
+  const scanned = (view: string, of: readonly StatementProfile[] = profiles): number =>
+    of.reduce((n, p) => n + (p.rowsScanned[`${S}.${view}`] ?? 0), 0);
 
   test('the refresh reads no source row group outside the window, and the actions once', async () => {
     const summary = await runInline(ctx, f.config, { date: D, tables: TABLE_NAMES, tasks: ['refresh'] });
@@ -65,7 +74,9 @@ describe('what the daily run reads', () => {
     // Every action row can be open on D (no order to prune on): read once, by the snapshot alone.
     expect(scanned('vw_crm_action')).toBe(actions);
     expect(profiles.filter((p) => (p.rowsScanned[`${S}.vw_crm_action`] ?? 0) > 0)).toHaveLength(1);
-    expect(profiles.find((p) => p.sql.startsWith(`INSERT INTO ${S}.crm_action_priorities_daily`))?.rowsScanned).not.toHaveProperty(`${S}.vw_crm_action`);
+    expect(profiles.find((p) => p.sql.startsWith(`INSERT INTO ${S}.crm_action_priorities_daily`))?.rowsScanned).not.toHaveProperty(
+      `${S}.vw_crm_action`,
+    );
   });
 
   test('a whole run reads the actions view once: validation reports the anomalies the snapshot refresh counted among them', async () => {
@@ -107,6 +118,9 @@ describe('what the daily run reads', () => {
     // Its child is the snapshot's chain for D (retention ← refresh): it runs once they have settled.
     expect(refresh?.children?.[0]?.opts?.jobId).toBe(`retention__crm_actions_open_snapshot__${D}`);
     expect(refresh?.children?.[0]?.children?.[0]?.opts?.jobId).toBe(`refresh__crm_actions_open_snapshot__${D}`);
-    expect(flow.children?.map((c) => c.opts?.jobId)).toEqual([`retention__crm_metrics_daily__${D}`, `retention__crm_action_priorities_daily__${D}`]);
+    expect(flow.children?.map((c) => c.opts?.jobId)).toEqual([
+      `retention__crm_metrics_daily__${D}`,
+      `retention__crm_action_priorities_daily__${D}`,
+    ]);
   });
 });

@@ -32,7 +32,6 @@ function movableClock(start: string): Clock & { advance(ms: number): void } {
   return { now: () => new Date(at), advance: (ms) => (at += ms) };
 }
 
-
 describe('recorded state is bounded', () => {
   test(`planning a run ${KEEP_DAYS + 1} days later drops every earlier run's keys; the rest is per deployment or expires`, async () => {
     const clock = movableClock(TEST_NOW);
@@ -40,17 +39,33 @@ describe('recorded state is bounded', () => {
     started.push(s);
     const { flows, state, queues, config } = s.service.runtime;
     const plan = async (runId: string, date: IsoDate, extra: { from?: IsoDate } = {}): Promise<void> => {
-      const planned = await enqueueRun(flows, state, config, { runId, date, tables: TABLE_NAMES, retention: extra.from === undefined, ...extra }, clock.now());
+      const planned = await enqueueRun(
+        flows,
+        state,
+        config,
+        { runId, date, tables: TABLE_NAMES, retention: extra.from === undefined, ...extra },
+        clock.now(),
+      );
       expect(planned.added).toBe(true);
       await waitForState(queues.validation, jobIds.validation(runId), ['completed', 'failed']);
     };
     // Every path that writes a run record: the daily run, a forced re-run, a backfill chunk, an inline run, a bare claim.
     await plan('2026-11-29', parseIsoDate('2026-11-29'));
     await plan(await runIdFor(state, config, parseIsoDate('2026-11-29'), TABLE_NAMES, true), parseIsoDate('2026-11-29'));
-    const [chunk] = planBackfill(config, { from: parseIsoDate('2026-11-20'), to: parseIsoDate('2026-11-22'), tables: TABLE_NAMES, force: false });
+    const [chunk] = planBackfill(config, {
+      from: parseIsoDate('2026-11-20'),
+      to: parseIsoDate('2026-11-22'),
+      tables: TABLE_NAMES,
+      force: false,
+    });
     await plan(chunk!.runId, chunk!.date, { from: chunk!.from });
     const ctx = { warehouse: s.service.runtime.warehouse, sql: s.service.runtime.sql, log: s.service.runtime.log };
-    await runInline(ctx, config, { date: parseIsoDate('2026-11-28'), tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] }, { recorder: state, clock });
+    await runInline(
+      ctx,
+      config,
+      { date: parseIsoDate('2026-11-28'), tables: TABLE_NAMES, tasks: ['refresh', 'retention', 'validation'] },
+      { recorder: state, clock },
+    );
     expect(await state.startRun('2026-11-27', parseIsoDate('2026-11-27'), { tracked: true, plannedAt: clock.now().getTime() })).toBe(true);
     expect((await apiGet(s, '/priorities')).status).toBe(200); // a cached answer and the API's own keys
     const old = ['2026-11-29', '2026-11-29#2', chunk!.runId, 'inline-2026-11-28', '2026-11-27'];
@@ -73,12 +88,27 @@ describe('recorded state is bounded', () => {
       for (const id of old) expect(await state.history.tasks(id)).toEqual([]);
       const perDeployment = new Set([
         ...TABLE_NAMES.map((t) => `${s.prefix}:state:table:${t}`),
-        ...['validation', 'generation', 'generation:newest_date', 'scheduler', 'source_audit', 'warehouse_ok_ts', 'runs', 'runs:index', 'runs:active', 'runs:started'].map((k) => `${s.prefix}:state:${k}`),
+        ...[
+          'validation',
+          'generation',
+          'generation:newest_date',
+          'scheduler',
+          'source_audit',
+          'warehouse_ok_ts',
+          'runs',
+          'runs:index',
+          'runs:active',
+          'runs:started',
+        ].map((k) => `${s.prefix}:state:${k}`),
         `${s.prefix}:api:cursor_secret`,
         ...['index', 'sizes', 'bytes'].map((k) => `${s.prefix}:api:v1:budget:${k}`),
       ]);
       const unbounded: string[] = [];
-      for (const key of [...(await stateKeys()), ...(await scanKeys(admin, `${s.prefix}:api:*`)), ...(await scanKeys(admin, `${s.prefix}:lock:*`))]) {
+      for (const key of [
+        ...(await stateKeys()),
+        ...(await scanKeys(admin, `${s.prefix}:api:*`)),
+        ...(await scanKeys(admin, `${s.prefix}:lock:*`)),
+      ]) {
         if (perDeployment.has(key)) continue;
         if ((await admin.pttl(key)) === -1) unbounded.push(key); // -2: gone meanwhile (e.g. a released lock)
       }

@@ -22,7 +22,10 @@ afterEach(async () => {
 });
 
 // One action closed without CLOSED_AT (an anomaly, never open), besides the demo's open and closed ones.
-const SOURCES = { ...DEMO_SOURCES, actions: [...(DEMO_SOURCES.actions ?? []), ['A4', 'O1', 'L2', null, null, null, 'CANCELADA', null, '2026-09-03 00:00:00', null]] };
+const SOURCES = {
+  ...DEMO_SOURCES,
+  actions: [...(DEMO_SOURCES.actions ?? []), ['A4', 'O1', 'L2', null, null, null, 'CANCELADA', null, '2026-09-03 00:00:00', null]],
+};
 
 describe('rows per task, anomalies from the refresh (queued run)', () => {
   test('validation reports the count of the snapshot refresh; rows written and scanned are exported per task and table', async () => {
@@ -38,13 +41,17 @@ describe('rows per task, anomalies from the refresh (queued run)', () => {
 
     const m = await (await fetch(`http://127.0.0.1:${svc.service.port}/metrics`)).text();
     for (const table of TABLE_NAMES) {
-      const [row] = await svc.rows(`SELECT COUNT(*) AS n FROM ${S}.${table} WHERE ${table === 'crm_actions_open_snapshot' ? 'data_snapshot' : 'data_referencia'} >= DATE '2026-11-23'`);
+      const [row] = await svc.rows(
+        `SELECT COUNT(*) AS n FROM ${S}.${table} WHERE ${table === 'crm_actions_open_snapshot' ? 'data_snapshot' : 'data_referencia'} >= DATE '2026-11-23'`,
+      );
       expect(metricValue(m, 'crm_task_rows_written_total', { task: 'refresh', table }), table).toBe(Number(row?.n));
       expect(metricValue(m, 'crm_task_rows_written_total', { task: 'retention', table }), table).toBe(0);
       expect(metricValue(m, 'crm_task_rows_scanned_total', { task: 'refresh', table }), table).toBeGreaterThan(0);
     }
     // The snapshot's refresh read every action once (4 rows) and its stage; validation read only the tables.
-    expect(metricValue(m, 'crm_task_rows_scanned_total', { task: 'refresh', table: 'crm_actions_open_snapshot' })).toBeGreaterThanOrEqual(SOURCES.actions.length);
+    expect(metricValue(m, 'crm_task_rows_scanned_total', { task: 'refresh', table: 'crm_actions_open_snapshot' })).toBeGreaterThanOrEqual(
+      SOURCES.actions.length,
+    );
     expect(metricValue(m, 'crm_task_rows_scanned_total', { task: 'validation', table: 'all' })).toBeGreaterThan(0);
   });
 });

@@ -90,12 +90,18 @@ describe('validation: days a table lacks', () => {
 
   test('two days missing, and D missing from both action tables (after crashed refreshes): each table critical', async () => {
     await runInline(f.ctx, f.config, { date: D, ...ALL });
-    await f.warehouse.execute({ sql: `DELETE FROM ${S}.crm_metrics_daily WHERE data_referencia IN (DATE '2026-11-25', DATE '2026-11-29')` });
+    await f.warehouse.execute({
+      sql: `DELETE FROM ${S}.crm_metrics_daily WHERE data_referencia IN (DATE '2026-11-25', DATE '2026-11-29')`,
+    });
     await f.warehouse.execute({ sql: `DELETE FROM ${S}.crm_action_priorities_daily WHERE data_referencia = DATE '${D}'` });
     await f.warehouse.execute({ sql: `DELETE FROM ${S}.crm_actions_open_snapshot WHERE data_snapshot = DATE '${D}'` });
     // An older snapshot day keeps the tables non-empty: only the missing day can make them critical.
-    await f.warehouse.execute({ sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) VALUES (DATE '2026-11-28', 'A1', now())` });
-    await f.warehouse.execute({ sql: `INSERT INTO ${S}.crm_action_priorities_daily (data_referencia, organization_id, location_id, prioridade, ordem, total_acoes, atualizado_em) VALUES (DATE '2026-11-28', 'O1', 'L1', 'Vencidas', 0, 1, now())` });
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.crm_actions_open_snapshot (data_snapshot, action_id, atualizado_em) VALUES (DATE '2026-11-28', 'A1', now())`,
+    });
+    await f.warehouse.execute({
+      sql: `INSERT INTO ${S}.crm_action_priorities_daily (data_referencia, organization_id, location_id, prioridade, ordem, total_acoes, atualizado_em) VALUES (DATE '2026-11-28', 'O1', 'L1', 'Vencidas', 0, 1, now())`,
+    });
     const report = await validate(f.ctx, D, TABLE_NAMES, 7);
     expect(status(report)).toEqual([
       ['crm_metrics_daily', 'critical', ['2026-11-25', '2026-11-29']],
@@ -130,7 +136,10 @@ describe('validation: days a table lacks', () => {
     await runInline(f.ctx, f.config, { date: parseIsoDate('2026-11-28'), ...ALL });
     const summary = await runInline(f.ctx, f.config, { date: D, ...ALL });
     expect(await f.rows(`SELECT COUNT(*) AS n FROM ${S}.crm_actions_open_snapshot WHERE data_snapshot = DATE '${D}'`)).toEqual([{ n: 0 }]);
-    expect(summary.outcomes.filter((o) => !o.ok), JSON.stringify(summary.validation?.tables)).toEqual([]);
+    expect(
+      summary.outcomes.filter((o) => !o.ok),
+      JSON.stringify(summary.validation?.tables),
+    ).toEqual([]);
     expect(summary.ok, JSON.stringify(summary.validation?.tables)).toBe(true);
     expect(status(summary.validation!)).toEqual([
       ['crm_metrics_daily', 'ok', []],

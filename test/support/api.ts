@@ -72,9 +72,11 @@ export async function runThroughQueue(s: TestService, date: IsoDate, force = fal
   const planned = await enqueueRun(flows, state, s.config, { runId, date, tables: TABLE_NAMES, retention: true });
   if (!planned.added) throw new Error(`run ${runId} was planned before`);
   // A run is a few seconds; the bound is generous for a machine loaded by the rest of the suite.
-  const done = await waitForState(queues.validation, jobIds.validation(runId), ['completed', 'failed'], 90_000).catch(async (e: unknown) => {
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; the run's jobs: ${await runJobs(s, runId)}`);
-  });
+  const done = await waitForState(queues.validation, jobIds.validation(runId), ['completed', 'failed'], 90_000).catch(
+    async (e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; the run's jobs: ${await runJobs(s, runId)}`);
+    },
+  );
   if ((await done.getState()) === 'failed') throw new Error(`run ${runId} failed; its jobs: ${await runJobs(s, runId)}`);
   await s.settled();
 }
@@ -104,7 +106,18 @@ export function manyActions(n: number): SourceRows['actions'] {
   for (let i = 0; i < n; i++) {
     const k = (i * 7919) % n; // a permutation when n is not a multiple of 7919
     const due = dues[k % 3 === 0 ? 0 : k % dues.length] ?? null;
-    rows.push([`ACT-${k % 10}-${k}`, k % 4 === 0 ? 'O2' : 'O1', `L${k % 3}`, null, k % 2 ? 'ana' : 'bia', 'CORRETIVA', 'ABERTA', due, '2026-09-01 00:00:00', null]);
+    rows.push([
+      `ACT-${k % 10}-${k}`,
+      k % 4 === 0 ? 'O2' : 'O1',
+      `L${k % 3}`,
+      null,
+      k % 2 ? 'ana' : 'bia',
+      'CORRETIVA',
+      'ABERTA',
+      due,
+      '2026-09-01 00:00:00',
+      null,
+    ]);
   }
   return rows;
 }

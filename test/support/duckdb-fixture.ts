@@ -71,8 +71,12 @@ export async function createFixture(env: Record<string, string> = {}): Promise<F
       return (await warehouse.query({ sql: sqlText })).map(plain);
     },
     async setSources(rows) {
-      await exec(`CREATE OR REPLACE TABLE ${src}.vw_crm_verification (VERIFICATION_ID VARCHAR, ORGANIZATION_ID VARCHAR, LOCATION_ID VARCHAR, VERIFICATION_DATE TIMESTAMP)`);
-      await exec(`CREATE OR REPLACE TABLE ${src}.vw_crm_verification_question (VERIFICATION_ID VARCHAR, QUESTION_ID VARCHAR, IS_CRITICAL_CONTROL BOOLEAN, IS_NON_CONFORMING BOOLEAN)`);
+      await exec(
+        `CREATE OR REPLACE TABLE ${src}.vw_crm_verification (VERIFICATION_ID VARCHAR, ORGANIZATION_ID VARCHAR, LOCATION_ID VARCHAR, VERIFICATION_DATE TIMESTAMP)`,
+      );
+      await exec(
+        `CREATE OR REPLACE TABLE ${src}.vw_crm_verification_question (VERIFICATION_ID VARCHAR, QUESTION_ID VARCHAR, IS_CRITICAL_CONTROL BOOLEAN, IS_NON_CONFORMING BOOLEAN)`,
+      );
       await exec(
         `CREATE OR REPLACE TABLE ${src}.vw_crm_action (ACTION_ID VARCHAR, ORGANIZATION_ID VARCHAR, LOCATION_ID VARCHAR, VERIFICATION_ID VARCHAR, RESPONSIBLE VARCHAR, ACTION_TYPE VARCHAR, STATUS VARCHAR, DUE_DATE DATE, CREATED_AT TIMESTAMP, CLOSED_AT TIMESTAMP)`,
       );

@@ -6,7 +6,8 @@ export const INJECTED_ERROR = 'injected fault: the warehouse refused this refres
 
 export function failRefreshOf(table: string, broken: { on: boolean }) {
   const check = (o?: ExecOptions): void => {
-    if (broken.on && o?.tag?.task === 'refresh' && o.tag.table === table) throw new WarehouseError(`${INJECTED_ERROR} of ${table}`, { transient: false });
+    if (broken.on && o?.tag?.task === 'refresh' && o.tag.table === table)
+      throw new WarehouseError(`${INJECTED_ERROR} of ${table}`, { transient: false });
   };
   return (w: Warehouse): Warehouse => ({
     engine: w.engine,

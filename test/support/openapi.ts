@@ -38,7 +38,11 @@ async function checker(base: string): Promise<Checker> {
 /** Follow local `$ref`s (`#/components/...`). */
 function deref(doc: Json, node: unknown): Json {
   let n = obj(node);
-  while (typeof n.$ref === 'string') n = n.$ref.slice(2).split('/').reduce((o, k) => obj(o[k]), doc);
+  while (typeof n.$ref === 'string')
+    n = n.$ref
+      .slice(2)
+      .split('/')
+      .reduce((o, k) => obj(o[k]), doc);
   return n;
 }
 
@@ -55,13 +59,20 @@ function pathItem(doc: Json, route: string): unknown {
 }
 
 /** Check one answer of `base` (http://host:port) to `method path` against the document; returns nothing, fails the test on a mismatch. */
-export async function checkAnswer(base: string, method: string, path: string, res: { status: number; headers: Headers }, text: string): Promise<void> {
+export async function checkAnswer(
+  base: string,
+  method: string,
+  path: string,
+  res: { status: number; headers: Headers },
+  text: string,
+): Promise<void> {
   const { doc, ajv } = await checker(base);
   const route = new URL(path, 'http://x').pathname.replace(/^\/api\/v1/, '') || '/';
   const what = `${method} ${path} -> ${res.status}`;
   const operation = obj(obj(pathItem(doc, route))[method.toLowerCase()]);
   const responses = obj(operation.responses);
-  const declared = operation.responses === undefined ? obj(obj(doc.components).responses).Problem : (responses[String(res.status)] ?? responses.default);
+  const declared =
+    operation.responses === undefined ? obj(obj(doc.components).responses).Problem : (responses[String(res.status)] ?? responses.default);
   expect(declared, `${what}: status not in the OpenAPI document`).toBeDefined();
   const response = deref(doc, declared);
   for (const [name, h] of Object.entries(obj(response.headers))) {

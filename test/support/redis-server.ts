@@ -57,7 +57,24 @@ export async function startPrivateRedis(opts: { persistent?: boolean; args?: rea
   const durability = opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   let running: Running | undefined;
   const start = async (): Promise<void> => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...durability, '--maxmemory-policy', 'noeviction', ...(opts.args ?? [])], { stdio: 'ignore' });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        ...durability,
+        '--maxmemory-policy',
+        'noeviction',
+        ...(opts.args ?? []),
+      ],
+      { stdio: 'ignore' },
+    );
     running = { child, exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
     await answering(url);
   };

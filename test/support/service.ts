@@ -63,7 +63,10 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
   const config = loadConfig({ ...ENV_BASE, ...QUICK_ENV, DUCKDB_PATH: fixture.path, REDIS_URL, QUEUE_PREFIX: prefix, ...opts.env });
   const engine = new DuckDbWarehouse({ path: fixture.path, catalog: config.catalog });
   const clock = opts.clock ?? fixedClock(TEST_NOW);
-  const service = await startService(config, opts.log ?? createLogger('silent'), opts.roles ?? ['worker', 'web'], { warehouse: opts.wrap ? opts.wrap(engine) : engine, clock });
+  const service = await startService(config, opts.log ?? createLogger('silent'), opts.roles ?? ['worker', 'web'], {
+    warehouse: opts.wrap ? opts.wrap(engine) : engine,
+    clock,
+  });
   let stopped = false;
   let serviceStopped = false;
   const stopService = async (): Promise<void> => {

@@ -27,7 +27,8 @@ export const DEMO_SOURCES: SourceRows = {
 /** The same rows moved in time so that DEMO_SOURCES' 2026-11-29 falls on `date` (for tests that must run on the real clock). */
 export function demoSourcesOn(date: IsoDate): SourceRows {
   const shift = daysBetween(DEMO_DATE, date);
-  const moved = <T>(row: T[]): T[] => row.map((v) => (typeof v === 'string' && ISO_PREFIX.test(v) ? (addDays(v.slice(0, 10) as IsoDate, shift) + v.slice(10)) as T : v));
+  const moved = <T>(row: T[]): T[] =>
+    row.map((v) => (typeof v === 'string' && ISO_PREFIX.test(v) ? ((addDays(v.slice(0, 10) as IsoDate, shift) + v.slice(10)) as T) : v));
   return {
     verifications: DEMO_SOURCES.verifications?.map(moved) as SourceRows['verifications'],
     questions: DEMO_SOURCES.questions,

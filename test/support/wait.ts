@@ -12,9 +12,13 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 export async function waitForState(queue: Queue, id: string, states: readonly string[], timeoutMs = 30_000): Promise<Job> {
-  return waitFor(`${queue.name} job ${id} to be ${states.join('|')}`, async () => {
-    // The state first, then the job: a job read before it settled would lack what settling wrote (failedReason, returnvalue).
-    if (!states.includes(await queue.getJobState(id))) return undefined;
-    return queue.getJob(id);
-  }, timeoutMs);
+  return waitFor(
+    `${queue.name} job ${id} to be ${states.join('|')}`,
+    async () => {
+      // The state first, then the job: a job read before it settled would lack what settling wrote (failedReason, returnvalue).
+      if (!states.includes(await queue.getJobState(id))) return undefined;
+      return queue.getJob(id);
+    },
+    timeoutMs,
+  );
 }

@@ -17,10 +17,19 @@ const after = { date: parseIsoDate('2026-11-29'), ordem: 0, atraso: 9, actionId:
 
 function statements(sql: ApiSql): [name: string, Statement][] {
   const unfiltered = actionsQuery({});
-  const filtered = actionsQuery({ organization_id: 'O1', location_id: 'L1', responsavel: 'Fábio Nunes', prioridade: 'Posterior a S=4', page_size: '500' });
+  const filtered = actionsQuery({
+    organization_id: 'O1',
+    location_id: 'L1',
+    responsavel: 'Fábio Nunes',
+    prioridade: 'Posterior a S=4',
+    page_size: '500',
+  });
   return [
     ['metrics, defaults', sql.metrics(metricsQuery({}))],
-    ['metrics, range and filters', sql.metrics(metricsQuery({ from: '2026-11-01', to: '2026-11-29', organization_id: 'O1', location_id: 'L1' }))],
+    [
+      'metrics, range and filters',
+      sql.metrics(metricsQuery({ from: '2026-11-01', to: '2026-11-29', organization_id: 'O1', location_id: 'L1' })),
+    ],
     ['priorities, defaults', sql.priorities(prioritiesQuery({}))],
     ['priorities, date and filters', sql.priorities(prioritiesQuery({ date: '2026-11-29', organization_id: 'O1' }))],
     ['actions, first page', sql.actions(unfiltered, null, undefined)],
@@ -49,7 +58,15 @@ describe('read API SQL', () => {
     const sql = new ApiSql(config, databricksDialect);
     const st = sql.actions(actionsQuery({ organization_id: 'O1', responsavel: "x' OR 1=1 --" }), null, undefined);
     expect(st.sql).not.toContain('OR 1=1');
-    expect(st.params).toMatchObject({ org: 'O1', loc: null, responsavel: "x' OR 1=1 --", prioridade: null, after_ordem: null, ref_date: null, fetch_rows: 51 });
+    expect(st.params).toMatchObject({
+      org: 'O1',
+      loc: null,
+      responsavel: "x' OR 1=1 --",
+      prioridade: null,
+      after_ordem: null,
+      ref_date: null,
+      fetch_rows: 51,
+    });
     expect(code(st.sql).match(/:org\b/g)).toHaveLength(2);
   });
 

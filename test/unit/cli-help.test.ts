@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { describe, expect, test } from 'vitest';
 import { buildProgram, main } from '../../src/cli.js';
 
-const paths = (c: Command, prefix: string[] = []): string[][] => c.commands.filter((s) => s.name() !== 'help').flatMap((s) => [[...prefix, s.name()], ...paths(s, [...prefix, s.name()])]);
+const paths = (c: Command, prefix: string[] = []): string[][] =>
+  c.commands.filter((s) => s.name() !== 'help').flatMap((s) => [[...prefix, s.name()], ...paths(s, [...prefix, s.name()])]);
 const program = buildProgram({ out: () => undefined, err: () => undefined }, () => undefined);
 
 async function run(args: string[]): Promise<{ code: number; out: string }> {

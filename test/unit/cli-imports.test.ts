@@ -10,7 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
-const HEAVY = ['@databricks/sql', '@duckdb/node-api', 'bullmq', 'ioredis', 'express', '@bull-board/api', '@bull-board/express', 'prom-client'];
+const HEAVY = [
+  '@databricks/sql',
+  '@duckdb/node-api',
+  'bullmq',
+  'ioredis',
+  'express',
+  '@bull-board/api',
+  '@bull-board/express',
+  'prom-client',
+];
 
 /** Value imports written `import … from '…'` or `export … from '…'` (not `import type`, not dynamic `import()`). */
 function staticImports(file: string): string[] {

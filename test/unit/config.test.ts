@@ -60,7 +60,13 @@ describe('config', () => {
   });
 
   test('secrets are never echoed', () => {
-    const m = problems({ WAREHOUSE: 'databricks', DATABRICKS_HOST: 'h', DATABRICKS_HTTP_PATH: '/p', DATABRICKS_TOKEN: 's3cr3t-token', DATABRICKS_CLIENT_ID: 'id' });
+    const m = problems({
+      WAREHOUSE: 'databricks',
+      DATABRICKS_HOST: 'h',
+      DATABRICKS_HTTP_PATH: '/p',
+      DATABRICKS_TOKEN: 's3cr3t-token',
+      DATABRICKS_CLIENT_ID: 'id',
+    });
     expect(m).toContain('choose one way to authenticate');
     expect(m).not.toContain('s3cr3t-token');
   });

@@ -12,12 +12,25 @@ import { createLogger } from '../../src/log.js';
 import { DatabricksWarehouse } from '../../src/warehouse/databricks.js';
 import { sqlDate } from '../../src/warehouse/types.js';
 import { waitFor } from '../support/wait.js';
-import { FAKE_TOKEN, FakeDriver, State, fakeSettings, httpError, networkError, operationError, statusError, type OperationScript } from '../support/databricks-fake.js';
+import {
+  FAKE_TOKEN,
+  FakeDriver,
+  State,
+  fakeSettings,
+  httpError,
+  networkError,
+  operationError,
+  statusError,
+  type OperationScript,
+} from '../support/databricks-fake.js';
 import { parseIsoDate } from '../../src/dates.js';
 
 const log = createLogger('silent');
 
-function engine(script: (sql: string) => OperationScript = () => ({}), settings = fakeSettings()): { dbx: DatabricksWarehouse; driver: FakeDriver } {
+function engine(
+  script: (sql: string) => OperationScript = () => ({}),
+  settings = fakeSettings(),
+): { dbx: DatabricksWarehouse; driver: FakeDriver } {
   const driver = new FakeDriver();
   driver.script = script;
   return { dbx: new DatabricksWarehouse(settings, log, driver), driver };
@@ -37,7 +50,12 @@ describe('sessions', () => {
   test('one client and one session for every statement, opened in the catalog and schema with the statement timeout', async () => {
     const { dbx, driver } = engine(() => ({ states: [State.PENDING_STATE, State.RUNNING_STATE, State.FINISHED_STATE], rows: [{ n: 3n }] }));
     expect(await dbx.query({ sql: 'SELECT 1 AS n' })).toEqual([{ n: 3 }]);
-    expect(await dbx.query({ sql: 'SELECT :d AS d', params: { d: sqlDate(parseIsoDate('2026-11-29')) } }, { tag: { task: 'refresh', table: 'crm_metrics_daily', date: '2026-11-29' } })).toEqual([{ n: 3 }]);
+    expect(
+      await dbx.query(
+        { sql: 'SELECT :d AS d', params: { d: sqlDate(parseIsoDate('2026-11-29')) } },
+        { tag: { task: 'refresh', table: 'crm_metrics_daily', date: '2026-11-29' } },
+      ),
+    ).toEqual([{ n: 3 }]);
     expect(driver.clients).toHaveLength(1);
     expect(driver.sessions).toHaveLength(1);
     expect(driver.sessions[0]!.request).toMatchObject({
@@ -47,7 +65,9 @@ describe('sessions', () => {
     });
     const [first, second] = driver.operations;
     expect(first!.calls).toEqual(['status', 'status', 'status', 'fetchAll', 'close']);
-    expect(second!.options).toMatchObject({ queryTags: { app: 'crm-materializer', task: 'refresh', table: 'crm_metrics_daily', date: '2026-11-29' } });
+    expect(second!.options).toMatchObject({
+      queryTags: { app: 'crm-materializer', task: 'refresh', table: 'crm_metrics_daily', date: '2026-11-29' },
+    });
     expect(Object.keys(second!.options?.namedParameters ?? {})).toEqual(['d']);
     await dbx.close();
     expect(driver.sessions[0]!.closed).toBe(true);
@@ -56,7 +76,9 @@ describe('sessions', () => {
 
   test('rows written come from the counts the warehouse returns', async () => {
     const { dbx } = engine(() => ({ rows: [{ num_affected_rows: 5n, num_inserted_rows: 7n }] }));
-    expect(await dbx.execute({ sql: 'INSERT INTO t REPLACE WHERE d = :d SELECT 1', params: { d: sqlDate(parseIsoDate('2026-11-29')) } })).toEqual({ rowsAffected: 7 });
+    expect(
+      await dbx.execute({ sql: 'INSERT INTO t REPLACE WHERE d = :d SELECT 1', params: { d: sqlDate(parseIsoDate('2026-11-29')) } }),
+    ).toEqual({ rowsAffected: 7 });
     await dbx.close();
   });
 
@@ -153,11 +175,17 @@ describe('statement timeout', () => {
   test("the warehouse's STATEMENT_TIMEOUT stopping a statement is named with DATABRICKS_STATEMENT_TIMEOUT_SECONDS, retryably", async () => {
     const { dbx, driver } = engine(() => ({
       states: [State.RUNNING_STATE, State.TIMEDOUT_STATE],
-      finishedError: operationError('57KD0', '[QUERY_EXECUTION_TIMEOUT_EXCEEDED] the query was cancelled: it exceeded the timeout of 900 seconds', 'TIMEOUT'),
+      finishedError: operationError(
+        '57KD0',
+        '[QUERY_EXECUTION_TIMEOUT_EXCEEDED] the query was cancelled: it exceeded the timeout of 900 seconds',
+        'TIMEOUT',
+      ),
     }));
     const e = await failure(dbx.execute({ sql: 'INSERT INTO t SELECT * FROM big' }));
     expect(e).toBeInstanceOf(WarehouseError);
-    expect(e.message).toMatch(/^statement ran longer than DATABRICKS_STATEMENT_TIMEOUT_SECONDS=900 and the warehouse stopped it: \[QUERY_EXECUTION_TIMEOUT_EXCEEDED\]/);
+    expect(e.message).toMatch(
+      /^statement ran longer than DATABRICKS_STATEMENT_TIMEOUT_SECONDS=900 and the warehouse stopped it: \[QUERY_EXECUTION_TIMEOUT_EXCEEDED\]/,
+    );
     expect(e).toMatchObject({ transient: true, sqlState: '57KD0' });
     expect(driver.operations[0]!.closed).toBe(true);
     await dbx.close();
@@ -167,14 +195,63 @@ describe('statement timeout', () => {
 describe('every operation is closed, and every failure classified', () => {
   // [case, where it fails, the error, class, transient, message]
   const cases: [string, OperationScript, Error | undefined, new (...a: never[]) => Error, boolean, RegExp][] = [
-    ['status() fails: connection reset', { statusError: networkError('ECONNRESET') }, undefined, WarehouseError, true, /cannot reach Databricks .*ECONNRESET/],
-    ['syntax error', { states: [State.ERROR_STATE], finishedError: operationError('42601', '[PARSE_SYNTAX_ERROR] Syntax error at or near "FORM"') }, undefined, WarehouseError, false, /PARSE_SYNTAX_ERROR.*SQLSTATE 42601/],
-    ['missing view', { states: [State.ERROR_STATE], finishedError: operationError('42P01', '[TABLE_OR_VIEW_NOT_FOUND] vw_crm_action') }, undefined, WarehouseError, false, /TABLE_OR_VIEW_NOT_FOUND/],
-    ['missing privilege', { states: [State.ERROR_STATE], finishedError: operationError('42501', '[INSUFFICIENT_PERMISSIONS] no SELECT on vw_crm_action') }, undefined, WarehousePermissionError, false, /denied a privilege/],
-    ['Delta write conflict', { states: [State.ERROR_STATE], finishedError: operationError('2D521', '[DELTA_CONCURRENT_APPEND] files were added') }, undefined, WarehouseError, true, /DELTA_CONCURRENT_APPEND/],
-    ['cancelled by someone else', { states: [State.CANCELED_STATE], finishedError: operationError('HY008', 'canceled', 'CANCELED') }, undefined, WarehouseError, true, /cancelled the statement \(not this service\)/],
+    [
+      'status() fails: connection reset',
+      { statusError: networkError('ECONNRESET') },
+      undefined,
+      WarehouseError,
+      true,
+      /cannot reach Databricks .*ECONNRESET/,
+    ],
+    [
+      'syntax error',
+      { states: [State.ERROR_STATE], finishedError: operationError('42601', '[PARSE_SYNTAX_ERROR] Syntax error at or near "FORM"') },
+      undefined,
+      WarehouseError,
+      false,
+      /PARSE_SYNTAX_ERROR.*SQLSTATE 42601/,
+    ],
+    [
+      'missing view',
+      { states: [State.ERROR_STATE], finishedError: operationError('42P01', '[TABLE_OR_VIEW_NOT_FOUND] vw_crm_action') },
+      undefined,
+      WarehouseError,
+      false,
+      /TABLE_OR_VIEW_NOT_FOUND/,
+    ],
+    [
+      'missing privilege',
+      { states: [State.ERROR_STATE], finishedError: operationError('42501', '[INSUFFICIENT_PERMISSIONS] no SELECT on vw_crm_action') },
+      undefined,
+      WarehousePermissionError,
+      false,
+      /denied a privilege/,
+    ],
+    [
+      'Delta write conflict',
+      { states: [State.ERROR_STATE], finishedError: operationError('2D521', '[DELTA_CONCURRENT_APPEND] files were added') },
+      undefined,
+      WarehouseError,
+      true,
+      /DELTA_CONCURRENT_APPEND/,
+    ],
+    [
+      'cancelled by someone else',
+      { states: [State.CANCELED_STATE], finishedError: operationError('HY008', 'canceled', 'CANCELED') },
+      undefined,
+      WarehouseError,
+      true,
+      /cancelled the statement \(not this service\)/,
+    ],
     ['fetching the result fails', { fetchError: new Error('socket hang up') }, undefined, WarehouseError, true, /socket hang up/],
-    ['warehouse busy (HTTP 503) at submit', {}, httpError(503), WarehouseError, true, /HTTP 503 \(busy, starting or unavailable; retried later\)/],
+    [
+      'warehouse busy (HTTP 503) at submit',
+      {},
+      httpError(503),
+      WarehouseError,
+      true,
+      /HTTP 503 \(busy, starting or unavailable; retried later\)/,
+    ],
     ['token rejected (HTTP 401) at submit', {}, httpError(401), WarehouseAuthError, false, /HTTP 401.*check DATABRICKS_TOKEN/],
     ['wrong HTTP path (HTTP 404) at submit', {}, httpError(404), UsageError, false, /DATABRICKS_HTTP_PATH=\/sql\/1.0\/warehouses\/fake/],
   ];
@@ -212,7 +289,10 @@ describe('every operation is closed, and every failure classified', () => {
   });
 
   test('the token never appears in an error', async () => {
-    const { dbx, driver } = engine(() => ({ states: [State.ERROR_STATE], finishedError: operationError('42000', `bad token ${FAKE_TOKEN} in request`) }));
+    const { dbx, driver } = engine(() => ({
+      states: [State.ERROR_STATE],
+      finishedError: operationError('42000', `bad token ${FAKE_TOKEN} in request`),
+    }));
     const e = await failure(dbx.execute({ sql: 'SELECT 1' }));
     expect(e.message).not.toContain(FAKE_TOKEN);
     expect(e.message).toContain('[redacted]');
@@ -222,8 +302,12 @@ describe('every operation is closed, and every failure classified', () => {
 
   test('an atomic change is one statement, checked before the driver is reached', async () => {
     const { dbx, driver } = engine();
-    expect((await failure(dbx.executeAtomic([{ sql: 'DELETE FROM t' }, { sql: 'INSERT INTO t SELECT 1' }]))).message).toMatch(/exactly one statement/);
-    expect((await failure(dbx.executeAtomic([{ sql: 'DELETE FROM t' }], { beforeCommit: () => Promise.resolve() }))).message).toMatch(/before its commit/);
+    expect((await failure(dbx.executeAtomic([{ sql: 'DELETE FROM t' }, { sql: 'INSERT INTO t SELECT 1' }]))).message).toMatch(
+      /exactly one statement/,
+    );
+    expect((await failure(dbx.executeAtomic([{ sql: 'DELETE FROM t' }], { beforeCommit: () => Promise.resolve() }))).message).toMatch(
+      /before its commit/,
+    );
     expect(driver.clients).toHaveLength(0);
   });
 });

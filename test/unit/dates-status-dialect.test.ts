@@ -44,7 +44,10 @@ describe('table status', () => {
     ['crm_actions_open_snapshot', 10, '2026-11-29', new Date('2026-11-27T11:00:00Z'), 'critical'],
     ['crm_actions_open_snapshot', 10, '2026-11-29', new Date('2026-11-27T13:00:00Z'), 'ok'],
   ] as const)('%s with %i rows, newest %s → %s', (table, registros, ultimaData, ultimaAtualizacao, expected) => {
-    expect(tableStatus(TABLES[table], { registros, ultimaData: asIsoDate(ultimaData), ultimaAtualizacao }, parseIsoDate('2026-11-29'), now).status).toBe(expected);
+    expect(
+      tableStatus(TABLES[table], { registros, ultimaData: asIsoDate(ultimaData), ultimaAtualizacao }, parseIsoDate('2026-11-29'), now)
+        .status,
+    ).toBe(expected);
   });
 });
 
@@ -52,15 +55,23 @@ describe('dialect', () => {
   const params = { d: sqlDate(parseIsoDate('2026-11-29')), unused: 1 };
   test('binds :name markers, keeps only used parameters, leaves strings, comments and :: casts alone', () => {
     const text = "SELECT ':d' AS s, x::DATE, :d AS d -- :d\nFROM t WHERE a = :d";
-    expect(duckdbDialect.bind(text, params)).toEqual({ sql: "SELECT ':d' AS s, x::DATE, $d AS d -- :d\nFROM t WHERE a = $d", params: { d: params.d } });
+    expect(duckdbDialect.bind(text, params)).toEqual({
+      sql: "SELECT ':d' AS s, x::DATE, $d AS d -- :d\nFROM t WHERE a = $d",
+      params: { d: params.d },
+    });
     expect(databricksDialect.bind(text, params).sql).toBe(text);
   });
   test('a marker without a value is a wiring error', () => {
     expect(() => duckdbDialect.bind('SELECT :missing', {})).toThrow(':missing has no value');
   });
   test('atomic replace: one Delta statement, or delete + insert for a DuckDB transaction', () => {
-    expect(databricksDialect.replaceWhere('a.b.t', 'd = :d', 'SELECT 1', ['d', 'o'])).toEqual(['INSERT INTO a.b.t REPLACE WHERE d = :d\nSELECT 1']);
-    expect(duckdbDialect.replaceWhere('a.b.t', 'd = :d', 'SELECT 1', ['d', 'o'])).toEqual(['DELETE FROM a.b.t WHERE d = :d', 'INSERT INTO a.b.t\nSELECT * FROM (\nSELECT 1\n) AS linhas\nORDER BY d, o']);
+    expect(databricksDialect.replaceWhere('a.b.t', 'd = :d', 'SELECT 1', ['d', 'o'])).toEqual([
+      'INSERT INTO a.b.t REPLACE WHERE d = :d\nSELECT 1',
+    ]);
+    expect(duckdbDialect.replaceWhere('a.b.t', 'd = :d', 'SELECT 1', ['d', 'o'])).toEqual([
+      'DELETE FROM a.b.t WHERE d = :d',
+      'INSERT INTO a.b.t\nSELECT * FROM (\nSELECT 1\n) AS linhas\nORDER BY d, o',
+    ]);
   });
   test('layout: Databricks clusters the tables (CLUSTER BY), DuckDB has no table option', () => {
     expect(databricksDialect.tableOptions(['d', 'o', 'l'])).toBe('USING DELTA CLUSTER BY (d, o, l)');

@@ -40,11 +40,13 @@ describe('one instance per file, closed exclusively', () => {
     const closing = files.close('f');
     await tick();
     let second: { instance: number; release: () => void } | undefined;
-    const arriving = files.lease('f', () => fake.engine, 60_000).then((l) => {
-      fake.leased.n += 1;
-      fake.events.push(`statement on ${l.instance}`);
-      second = l;
-    });
+    const arriving = files
+      .lease('f', () => fake.engine, 60_000)
+      .then((l) => {
+        fake.leased.n += 1;
+        fake.events.push(`statement on ${l.instance}`);
+        second = l;
+      });
     await tick();
     expect(second).toBeUndefined(); // still closing: the statement has not started
     fake.endCheckpoint();

@@ -80,6 +80,10 @@ describe('sql render through the built CLI', () => {
     expect(r.code).toBe(0);
     // The CLI writes the instant it runs at; the golden files hold the fixed one.
     const stdout = r.stdout.replace(/written_at=TIMESTAMP \S+?([,\]])/g, `written_at=TIMESTAMP ${WRITTEN_AT}$1`);
-    expect(stdout).toBe(rendered(engine).map(({ text }) => `${text}\n`).join(''));
+    expect(stdout).toBe(
+      rendered(engine)
+        .map(({ text }) => `${text}\n`)
+        .join(''),
+    );
   });
 });

@@ -50,16 +50,27 @@ describe('Grafana dashboard: datasource', () => {
     expect([...uids].sort()).toEqual(['grafana:-- Grafana --', 'prometheus:${DS_PROMETHEUS}']);
     for (const panel of panels) {
       expect(panel['datasource'], String(panel['title'])).toEqual({ type: 'prometheus', uid: '${DS_PROMETHEUS}' });
-      for (const t of panel['targets'] as Json[]) expect(t['datasource'], String(panel['title'])).toEqual({ type: 'prometheus', uid: '${DS_PROMETHEUS}' });
+      for (const t of panel['targets'] as Json[])
+        expect(t['datasource'], String(panel['title'])).toEqual({ type: 'prometheus', uid: '${DS_PROMETHEUS}' });
     }
   });
 });
 
 describe('Grafana dashboard: variables', () => {
   test('table and queue: label values of the service metrics, several at once or All', () => {
-    for (const [name, metric] of [['table', 'crm_table_last_success_timestamp_seconds'], ['queue', 'crm_queue_workers']] as const) {
+    for (const [name, metric] of [
+      ['table', 'crm_table_last_success_timestamp_seconds'],
+      ['queue', 'crm_queue_workers'],
+    ] as const) {
       const v = variable(name);
-      expect(v).toEqual(expect.objectContaining({ type: 'query', multi: true, includeAll: true, datasource: { type: 'prometheus', uid: '${DS_PROMETHEUS}' } }));
+      expect(v).toEqual(
+        expect.objectContaining({
+          type: 'query',
+          multi: true,
+          includeAll: true,
+          datasource: { type: 'prometheus', uid: '${DS_PROMETHEUS}' },
+        }),
+      );
       expect((v?.['query'] as Json)['query']).toBe(`label_values(${metric}, ${name})`);
     }
   });
@@ -91,7 +102,14 @@ describe('Grafana dashboard: variables', () => {
 describe('Grafana dashboard: panels and thresholds', () => {
   test('the read API and the source audit have panels', () => {
     const all = panels.flatMap(exprsOf).join('\n');
-    for (const metric of ['crm_api_requests_total', 'crm_api_cache_total', 'crm_api_request_duration_seconds_bucket', 'crm_api_cache_bypass_total', 'crm_source_anomalies', 'crm_source_audit_last_success_timestamp_seconds']) {
+    for (const metric of [
+      'crm_api_requests_total',
+      'crm_api_cache_total',
+      'crm_api_request_duration_seconds_bucket',
+      'crm_api_cache_bypass_total',
+      'crm_source_anomalies',
+      'crm_source_audit_last_success_timestamp_seconds',
+    ]) {
       expect(all).toContain(metric);
     }
     expect(all).toMatch(/status="503"/);
@@ -108,7 +126,9 @@ describe('Grafana dashboard: panels and thresholds', () => {
     const timeout = loadConfig({ API_AUTH: 'off', BOARD_AUTH: 'off' }).jobs.timeoutMs / 1000;
     for (const title of ['Run duration', 'Task duration p95 (24 h)']) {
       const panel = panels.find((p) => p['title'] === title);
-      const steps = ((((panel?.['fieldConfig'] as Json)['defaults'] as Json)['thresholds'] as Json)['steps'] as Json[]).map((s) => s['value']);
+      const steps = ((((panel?.['fieldConfig'] as Json)['defaults'] as Json)['thresholds'] as Json)['steps'] as Json[]).map(
+        (s) => s['value'],
+      );
       expect(steps, title).toEqual([null, 900, timeout]);
     }
     const run = panels.find((p) => p['title'] === 'Run duration') as Json;

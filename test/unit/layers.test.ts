@@ -26,7 +26,9 @@ describe('layers', () => {
   test('src/ has no up-layer import and no cycle; README lists every layer in order', () => {
     expect(run()).toEqual([]);
     const readme = readFileSync('README.md', 'utf8');
-    const rows = [...readme.matchAll(/^\| (\d+) \| ([^|]+) \|/gm)].map((m) => [...(m[2] ?? '').matchAll(/`([a-z-]+)\/?`/g)].map((n) => n[1]));
+    const rows = [...readme.matchAll(/^\| (\d+) \| ([^|]+) \|/gm)].map((m) =>
+      [...(m[2] ?? '').matchAll(/`([a-z-]+)\/?`/g)].map((n) => n[1]),
+    );
     expect(rows).toEqual(LAYERS);
   });
 
@@ -42,12 +44,21 @@ describe('layers', () => {
   });
 
   test('an import from outside src/ (a development tool, test code) is refused', () => {
-    const src = tree({ 'warehouse/databricks.ts': "import { start } from '../../tools/databricks-local/server.js';\nexport const s = start;\n" });
-    expect(run(src)).toEqual([expect.stringMatching(/warehouse\/databricks\.ts imports .*tools\/databricks-local\/server\.ts: src\/ may not import from outside src\//)]);
+    const src = tree({
+      'warehouse/databricks.ts': "import { start } from '../../tools/databricks-local/server.js';\nexport const s = start;\n",
+    });
+    expect(run(src)).toEqual([
+      expect.stringMatching(
+        /warehouse\/databricks\.ts imports .*tools\/databricks-local\/server\.ts: src\/ may not import from outside src\//,
+      ),
+    ]);
   });
 
   test('a cycle is refused', () => {
-    const src = tree({ 'api/a.ts': "import { b } from './b.js';\nexport const a = b;\n", 'api/b.ts': "import type { a } from './a.js';\nexport const b = 1;\n" });
+    const src = tree({
+      'api/a.ts': "import { b } from './b.js';\nexport const a = b;\n",
+      'api/b.ts': "import type { a } from './a.js';\nexport const b = 1;\n",
+    });
     expect(run(src)).toEqual([expect.stringMatching(/^import cycle: .*api\/a\.ts -> .*api\/b\.ts -> .*api\/a\.ts$/)]);
   });
 });

@@ -38,7 +38,13 @@ describe('keyspace', () => {
     expect(k.runTasks('D')).toBe(`${k.perRunPrefixes.tasks}D`);
     expect(k.doneMarkers('D')).toBe(`${k.perRunPrefixes.doneMarkers}D`);
     // The shapes operators and earlier deployments know.
-    expect([k.table('t'), k.runs, k.tableLock('t'), k.answers, k.rateLimit('c')]).toEqual(['crm:state:table:t', 'crm:state:runs', 'crm:lock:table:t', 'crm:api:v1', 'crm:api:ratelimit:c']);
+    expect([k.table('t'), k.runs, k.tableLock('t'), k.answers, k.rateLimit('c')]).toEqual([
+      'crm:state:table:t',
+      'crm:state:runs',
+      'crm:lock:table:t',
+      'crm:api:v1',
+      'crm:api:ratelimit:c',
+    ]);
   });
 });
 
@@ -64,9 +70,13 @@ describe('Lua scripts', () => {
     expect(header).toMatch(/^-- Returns /m);
     for (const name of ['KEYS', 'ARGV'] as const) {
       const used = indexes(body, name);
-      for (let n = 1; n <= used.max; n++) expect(header, `${name}[${n}] is used but not described`).toMatch(new RegExp(`^-- ${name}\\[${n}(\\]|\\.\\.\\])`, 'm'));
+      for (let n = 1; n <= used.max; n++)
+        expect(header, `${name}[${n}] is used but not described`).toMatch(new RegExp(`^-- ${name}\\[${n}(\\]|\\.\\.\\])`, 'm'));
       // A variable index (a loop over the rest) is described as NAME[n..].
-      if (used.variable) expect(header, `${name} is read past its fixed indexes: describe them as ${name}[n..]`).toMatch(new RegExp(`^-- ${name}\\[\\d+\\.\\.\\]`, 'm'));
+      if (used.variable)
+        expect(header, `${name} is read past its fixed indexes: describe them as ${name}[n..]`).toMatch(
+          new RegExp(`^-- ${name}\\[\\d+\\.\\.\\]`, 'm'),
+        );
     }
   });
 });

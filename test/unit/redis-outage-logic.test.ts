@@ -49,7 +49,11 @@ function fakeRedis(renewal: () => Promise<unknown>): Redis {
 
 describe('the table lock lease', () => {
   test('renewals that get no answer end the lease: `lost` aborts and assertHeld throws', async () => {
-    const locks = new TableLocks(fakeRedis(() => new Promise(() => undefined)), 'p', 1200);
+    const locks = new TableLocks(
+      fakeRedis(() => new Promise(() => undefined)),
+      'p',
+      1200,
+    );
     const lock = (await locks.acquire('crm_metrics_daily', 'refresh:job'))!;
     await waitFor('the lease to run out', () => Promise.resolve(lock.lost.aborted));
     expect(lock.lost.reason).toBeInstanceOf(TableLockLostError);
@@ -57,7 +61,11 @@ describe('the table lock lease', () => {
   });
 
   test('a renewal that finds the lock gone ends it at once', async () => {
-    const locks = new TableLocks(fakeRedis(() => Promise.resolve(0)), 'p', 1200);
+    const locks = new TableLocks(
+      fakeRedis(() => Promise.resolve(0)),
+      'p',
+      1200,
+    );
     const lock = (await locks.acquire('crm_metrics_daily', 'refresh:job'))!;
     expect(() => lock.assertHeld()).not.toThrow();
     await waitFor('the first renewal', () => Promise.resolve(lock.lost.aborted));

@@ -31,12 +31,23 @@ const statements = steps.flatMap((s) => s.statements.map((st, i) => ({ name: `${
 const parser = new SparkSQL();
 const TARGET = /^(\s*(?:--[^\n]*\n\s*)*(?:INSERT INTO|DELETE FROM|CREATE TABLE IF NOT EXISTS)\s+)hs_franquia\.(gold_connect_bot\.\w+)/;
 const CLUSTER_BY = / CLUSTER BY \((\w+(?:, \w+)*)\)$/;
-const DELTA = /^(VACUUM hs_franquia\.gold_connect_bot\.\w+ RETAIN \d+ HOURS|OPTIMIZE hs_franquia\.gold_connect_bot\.\w+|DROP TEMPORARY TABLE IF EXISTS \w+)$/;
+const DELTA =
+  /^(VACUUM hs_franquia\.gold_connect_bot\.\w+ RETAIN \d+ HOURS|OPTIMIZE hs_franquia\.gold_connect_bot\.\w+|DROP TEMPORARY TABLE IF EXISTS \w+)$/;
 
 describe('Databricks SQL', () => {
   test('covers every kind of statement a run issues', () => {
     const text = statements.map((s) => s.sql).join('\n');
-    for (const kind of ['CREATE SCHEMA', 'CREATE TABLE', 'REPLACE WHERE', 'DELETE FROM', 'VACUUM', 'OPTIMIZE', 'USING DELTA CLUSTER BY', 'CREATE TEMPORARY TABLE']) expect(text).toContain(kind);
+    for (const kind of [
+      'CREATE SCHEMA',
+      'CREATE TABLE',
+      'REPLACE WHERE',
+      'DELETE FROM',
+      'VACUUM',
+      'OPTIMIZE',
+      'USING DELTA CLUSTER BY',
+      'CREATE TEMPORARY TABLE',
+    ])
+      expect(text).toContain(kind);
   });
 
   test.each(statements)('$name parses', ({ sql: text }) => {
@@ -51,7 +62,8 @@ describe('Databricks SQL', () => {
   test('every table is created with liquid clustering on (date, organization_id, location_id)', () => {
     const creates = statements.filter((s) => s.sql.includes('CREATE TABLE'));
     expect(creates).toHaveLength(3);
-    for (const c of creates) expect(c.sql).toMatch(/USING DELTA CLUSTER BY \((data_referencia|data_snapshot), organization_id, location_id\)$/);
+    for (const c of creates)
+      expect(c.sql).toMatch(/USING DELTA CLUSTER BY \((data_referencia|data_snapshot), organization_id, location_id\)$/);
   });
 
   test('the parser does reject broken SQL (the test can fail)', () => {

@@ -60,13 +60,13 @@ const THRIFT_TYPE: Record<ColumnKind, number> = {
 export function tableSchema(rs: ResultSet): TTableSchema {
   const columns = rs.columns.map((c, i): TColumnDesc => {
     const typeQualifiers =
-      c.kind === 'decimal'
-        ? { qualifiers: { precision: { i32Value: c.precision ?? 38 }, scale: { i32Value: c.scale ?? 0 } } }
-        : undefined;
+      c.kind === 'decimal' ? { qualifiers: { precision: { i32Value: c.precision ?? 38 }, scale: { i32Value: c.scale ?? 0 } } } : undefined;
     return {
       columnName: c.name,
       position: i + 1,
-      typeDesc: { types: [{ primitiveEntry: typeQualifiers ? { type: THRIFT_TYPE[c.kind], typeQualifiers } : { type: THRIFT_TYPE[c.kind] } }] },
+      typeDesc: {
+        types: [{ primitiveEntry: typeQualifiers ? { type: THRIFT_TYPE[c.kind], typeQualifiers } : { type: THRIFT_TYPE[c.kind] } }],
+      },
     };
   });
   return { columns };
@@ -169,10 +169,18 @@ function columnData(c: Column, type: DataType, values: readonly Cell[]): Data {
     case 'date':
       return fixed(Int32Array.from(values, (v) => (v as number | null) ?? 0));
     case 'timestamp':
-      if (type instanceof Utf8) return vectorFromArray(values.map((v) => (v === null ? null : timestampText(v as bigint))), type).data[0] as Data;
+      if (type instanceof Utf8)
+        return vectorFromArray(
+          values.map((v) => (v === null ? null : timestampText(v as bigint))),
+          type,
+        ).data[0] as Data;
       return fixed(new Int32Array(BigInt64Array.from(values, (v) => (v as bigint | null) ?? 0n).buffer));
     case 'decimal':
-      if (type instanceof Utf8) return vectorFromArray(values.map((v) => (v === null ? null : decimalText(v as bigint, c.scale ?? 0))), type).data[0] as Data;
+      if (type instanceof Utf8)
+        return vectorFromArray(
+          values.map((v) => (v === null ? null : decimalText(v as bigint, c.scale ?? 0))),
+          type,
+        ).data[0] as Data;
       return fixed(decimalWords(values));
     case 'void':
       return makeData({ type: new Null(), length });

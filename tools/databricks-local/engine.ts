@@ -58,7 +58,10 @@ export class DuckEngine {
       await conn.run(DATEDIFF_MACRO);
       const cat = catalog ?? this.catalog;
       if (cat !== this.catalog) {
-        throw new StatementError('42704', `[NO_SUCH_CATALOG_EXCEPTION] Catalog '${cat}' was not found (the local endpoint serves only '${this.catalog}')`);
+        throw new StatementError(
+          '42704',
+          `[NO_SUCH_CATALOG_EXCEPTION] Catalog '${cat}' was not found (the local endpoint serves only '${this.catalog}')`,
+        );
       }
       const target = schema === undefined ? quoteIdent(cat) : `${quoteIdent(cat)}.${quoteIdent(schema)}`;
       try {

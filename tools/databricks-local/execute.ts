@@ -67,11 +67,18 @@ async function replace(ctx: RunContext, plan: Extract<Plan, { kind: 'replace' }>
 /** CREATE TABLE [IF NOT EXISTS]: a table it creates keeps its Delta layout as its comment (DESCRIBE DETAIL reads it). */
 async function createTable(ctx: RunContext, statement: DuckSql, layout: TableLayout): Promise<Outcome> {
   const parts = layout.table.split('.').map((p) => `'${p.replaceAll("'", "''")}'`);
-  const where = parts.length === 3 ? `database_name = ${parts[0]} AND schema_name = ${parts[1]} AND table_name = ${parts[2]}` : `table_name = ${parts.at(-1) ?? "''"}`;
-  const existed = Number((await run(ctx, { sql: `SELECT COUNT(*) FROM duckdb_tables() WHERE ${where}`, params: [] })).getRows()[0]?.[0] ?? 0) > 0;
+  const where =
+    parts.length === 3
+      ? `database_name = ${parts[0]} AND schema_name = ${parts[1]} AND table_name = ${parts[2]}`
+      : `table_name = ${parts.at(-1) ?? "''"}`;
+  const existed =
+    Number((await run(ctx, { sql: `SELECT COUNT(*) FROM duckdb_tables() WHERE ${where}`, params: [] })).getRows()[0]?.[0] ?? 0) > 0;
   await run(ctx, statement);
   if (!existed) {
-    const comment = JSON.stringify({ partitionColumns: layout.partitionColumns, clusteringColumns: layout.clusteringColumns }).replaceAll("'", "''");
+    const comment = JSON.stringify({ partitionColumns: layout.partitionColumns, clusteringColumns: layout.clusteringColumns }).replaceAll(
+      "'",
+      "''",
+    );
     await run(ctx, { sql: `COMMENT ON TABLE ${layout.table} IS '${comment}'`, params: [] });
   }
   return { result: undefined, numModifiedRows: undefined };
@@ -84,7 +91,13 @@ function set(ctx: RunContext, plan: Extract<Plan, { kind: 'set' }>): Outcome {
   ];
   const conf = ctx.session.conf;
   if (plan.key === undefined) {
-    return { result: synthetic(columns, Object.entries(conf).map(([k, v]) => [k, v])), numModifiedRows: undefined };
+    return {
+      result: synthetic(
+        columns,
+        Object.entries(conf).map(([k, v]) => [k, v]),
+      ),
+      numModifiedRows: undefined,
+    };
   }
   if (plan.value !== undefined) {
     conf[plan.key] = plan.value;

@@ -73,7 +73,10 @@ export async function closeSession(state: EndpointState, session: Session): Prom
 function planOf(req: TExecuteStatementReq): Plan | StatementError {
   try {
     if (req.canReadArrowResult === false) {
-      throw new StatementError('0A000', '[LOCAL_ENDPOINT_UNSUPPORTED] the local endpoint answers only with Arrow results (canReadArrowResult)');
+      throw new StatementError(
+        '0A000',
+        '[LOCAL_ENDPOINT_UNSUPPORTED] the local endpoint answers only with Arrow results (canReadArrowResult)',
+      );
     }
     return translate(req.statement);
   } catch (error) {
@@ -245,7 +248,10 @@ export function makeHandler(state: EndpointState, call: CallRecord): Handler {
   };
   for (const method of UNSUPPORTED_METHODS) {
     handler[method] = (req: object) => ({
-      status: failed('0A000', `[LOCAL_ENDPOINT_UNSUPPORTED] ${method} (${Object.keys(req).join(', ')}) is not supported by the local Databricks endpoint`),
+      status: failed(
+        '0A000',
+        `[LOCAL_ENDPOINT_UNSUPPORTED] ${method} (${Object.keys(req).join(', ')}) is not supported by the local Databricks endpoint`,
+      ),
     });
   }
   return handler;

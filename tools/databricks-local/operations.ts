@@ -9,7 +9,15 @@ import { arrowBatches, arrowSchemaBytes, arrowSchemaOf, tableSchema, type ArrowO
 import { asStatementError, isInterrupt, runPlan, type Outcome } from './execute.js';
 import type { ReceivedParameter, SessionRecord, StatementRecord, StatementState } from './log.js';
 import { StatementError } from './params.js';
-import { T, failed, ok, type THandleIdentifier, type TFetchResultsResp, type TGetOperationStatusResp, type TGetResultSetMetadataResp } from './thrift.js';
+import {
+  T,
+  failed,
+  ok,
+  type THandleIdentifier,
+  type TFetchResultsResp,
+  type TGetOperationStatusResp,
+  type TGetResultSetMetadataResp,
+} from './thrift.js';
 import type { Plan } from './translate.js';
 import type { Schema } from 'apache-arrow' with { 'resolution-mode': 'require' };
 
@@ -167,7 +175,10 @@ export class Operation {
     const running = this.inDuckDB;
     const error =
       reason === 'timedout'
-        ? new StatementError('57KD0', '[QUERY_EXECUTION_TIMEOUT_EXCEEDED] The execution of the query was cancelled due to exceeding the timeout')
+        ? new StatementError(
+            '57KD0',
+            '[QUERY_EXECUTION_TIMEOUT_EXCEEDED] The execution of the query was cancelled due to exceeding the timeout',
+          )
         : undefined;
     this.settle(reason, error);
     if (running) this.session.conn.interrupt();
@@ -209,7 +220,8 @@ export class Operation {
     if (this.error) return { status: failed(this.error.sqlState, this.error.message) };
     if (this.state === 'canceled') return { status: failed('HY008', '[OPERATION_CANCELED] The operation was canceled') };
     if (this.state !== 'finished') return { status: failed('HY010', `[INVALID_STATE] operation is ${this.state}`) };
-    if (!rs || !schema) return { status: ok(), schema: { columns: [] }, resultFormat: T.TSparkRowSetType.ARROW_BASED_SET, lz4Compressed: false };
+    if (!rs || !schema)
+      return { status: ok(), schema: { columns: [] }, resultFormat: T.TSparkRowSetType.ARROW_BASED_SET, lz4Compressed: false };
     return {
       status: ok(),
       schema: tableSchema(rs),

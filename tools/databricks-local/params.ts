@@ -114,9 +114,7 @@ function toDuck(p: ReceivedParameter): { value: DuckDBValue; type: DuckDBType | 
     case 'FLOAT': {
       const n = Number(raw);
       if (Number.isNaN(n) && text.toUpperCase() !== 'NAN') throw invalid(p.type, raw);
-      return p.type.toUpperCase() === 'FLOAT'
-        ? { value: n, type: FLOAT, boundAs: 'FLOAT' }
-        : { value: n, type: DOUBLE, boundAs: 'DOUBLE' };
+      return p.type.toUpperCase() === 'FLOAT' ? { value: n, type: FLOAT, boundAs: 'FLOAT' } : { value: n, type: DOUBLE, boundAs: 'DOUBLE' };
     }
     case 'DECIMAL': {
       const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(text);
@@ -126,7 +124,10 @@ function toDuck(p: ReceivedParameter): { value: DuckDBValue; type: DuckDBType | 
       return { value: decimalValue(unscaled, 38, scale), type: DECIMAL(38, scale), boundAs: `DECIMAL(38,${scale})` };
     }
     default:
-      throw new StatementError('0A000', `[LOCAL_ENDPOINT_UNSUPPORTED] parameter type ${p.type} is not supported by the local Databricks endpoint`);
+      throw new StatementError(
+        '0A000',
+        `[LOCAL_ENDPOINT_UNSUPPORTED] parameter type ${p.type} is not supported by the local Databricks endpoint`,
+      );
   }
 }
 

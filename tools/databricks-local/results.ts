@@ -18,18 +18,7 @@ import {
 import { StatementError } from './params.js';
 
 export type ColumnKind =
-  | 'boolean'
-  | 'tinyint'
-  | 'smallint'
-  | 'int'
-  | 'bigint'
-  | 'float'
-  | 'double'
-  | 'string'
-  | 'date'
-  | 'timestamp'
-  | 'decimal'
-  | 'void';
+  'boolean' | 'tinyint' | 'smallint' | 'int' | 'bigint' | 'float' | 'double' | 'string' | 'date' | 'timestamp' | 'decimal' | 'void';
 
 export type Cell = null | boolean | number | bigint | string;
 
@@ -80,7 +69,10 @@ const KINDS: Partial<Record<DuckDBTypeId, ColumnKind>> = {
 function kindOf(typeId: DuckDBTypeId, typeText: string): ColumnKind {
   const kind = KINDS[typeId];
   if (kind) return kind;
-  throw new StatementError('0A000', `[LOCAL_ENDPOINT_UNSUPPORTED] result column type ${typeText} is not supported by the local Databricks endpoint`);
+  throw new StatementError(
+    '0A000',
+    `[LOCAL_ENDPOINT_UNSUPPORTED] result column type ${typeText} is not supported by the local Databricks endpoint`,
+  );
 }
 
 function cell(kind: ColumnKind, v: DuckDBValue, column: string): Cell {
@@ -153,4 +145,5 @@ export const insertCounts = (affected: number, inserted: number): ResultSet =>
   );
 
 /** The result Databricks returns for DELETE. */
-export const deleteCounts = (affected: number): ResultSet => synthetic([{ name: 'num_affected_rows', kind: 'bigint' }], [[BigInt(affected)]]);
+export const deleteCounts = (affected: number): ResultSet =>
+  synthetic([{ name: 'num_affected_rows', kind: 'bigint' }], [[BigInt(affected)]]);

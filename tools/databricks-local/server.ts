@@ -88,7 +88,13 @@ function processThrift(state: EndpointState, call: CallRecord, body: Buffer): Pr
   });
 }
 
-function send(res: ServerResponse, call: CallRecord | undefined, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  call: CallRecord | undefined,
+  status: number,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
   if (call) call.httpStatus = status;
   if (res.destroyed) return;
   const type = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/x-thrift';
@@ -123,7 +129,8 @@ export async function start(options: EndpointOptions = {}): Promise<LocalDatabri
     const common = { headers: safeHeaders(req.headers), userAgent: req.headers['user-agent'], authorized };
     if (path !== httpPath) {
       const call = state.log.call({ method: `${req.method ?? 'GET'} ${path}`, ...common });
-      if (FEATURE_FLAGS_PATH.test(path)) send(res, call, 200, JSON.stringify({ flags: [], ttl_seconds: 3600 }), { 'Content-Type': 'application/json' });
+      if (FEATURE_FLAGS_PATH.test(path))
+        send(res, call, 200, JSON.stringify({ flags: [], ttl_seconds: 3600 }), { 'Content-Type': 'application/json' });
       else send(res, call, 404, `No SQL warehouse at ${path}`);
       return;
     }
@@ -133,7 +140,8 @@ export async function start(options: EndpointOptions = {}): Promise<LocalDatabri
     const httpFault = state.faults.takeHttpError(call.method);
     if (httpFault) {
       call.fault = `httpError ${httpFault.status}`;
-      const headers: Record<string, string> = httpFault.retryAfterSeconds !== undefined ? { 'Retry-After': String(httpFault.retryAfterSeconds) } : {};
+      const headers: Record<string, string> =
+        httpFault.retryAfterSeconds !== undefined ? { 'Retry-After': String(httpFault.retryAfterSeconds) } : {};
       return send(res, call, httpFault.status, httpFault.body ?? `Injected HTTP ${httpFault.status}`, headers);
     }
     const hang = state.faults.takeHang(call.method);

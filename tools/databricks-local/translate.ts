@@ -126,7 +126,11 @@ function createTable(tokens: Tokens): Plan {
     } else if ((w === 'PARTITIONED' || w === 'CLUSTER') && tokens.word(k + 1) === 'BY' && tokens.at(k + 2)?.kind === 'lparen') {
       // A physical layout (partitions, liquid clustering): nothing to translate; DESCRIBE DETAIL reports it.
       const end = tokens.closing(k + 2);
-      const cols = tokens.meaningful().slice(k + 3, end).filter((t) => t.kind === 'word').map((t) => t.text);
+      const cols = tokens
+        .meaningful()
+        .slice(k + 3, end)
+        .filter((t) => t.kind === 'word')
+        .map((t) => t.text);
       if (w === 'PARTITIONED') layout.partitionColumns = cols;
       else layout.clusteringColumns = cols;
       k = end + 1;
@@ -221,7 +225,10 @@ function set(tokens: Tokens): Plan {
   if (tokens.length === 1) return { kind: 'set', key: undefined, value: undefined };
   const eq = tokens.meaningful().findIndex((t) => t.kind === 'op' && t.text === '=');
   const keyTokens = eq < 0 ? tokens.slice(1) : tokens.slice(1, eq);
-  const key = keyTokens.map((t) => t.text).join('').trim();
+  const key = keyTokens
+    .map((t) => t.text)
+    .join('')
+    .trim();
   if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(key)) throw new UnsupportedSql(`SET ${key}`);
   if (eq < 0) return { kind: 'set', key, value: undefined };
   const valueTokens = meaningful(tokens.slice(eq + 1));
