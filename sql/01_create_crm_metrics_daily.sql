@@ -1,5 +1,5 @@
 -- crm_metrics_daily: one row per (data_referencia, organization_id, location_id)
--- with at least one verification that day. See TABLES.md.
+-- with at least one verification that day. See docs/data-contract.md.
 CREATE TABLE IF NOT EXISTS {{table}} (
   data_referencia                  DATE,
   organization_id                  STRING,

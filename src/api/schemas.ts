@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 
-/** The priority categories of TABLES.md, in their order (`ordem` = index). */
+/** The priority categories of docs/data-contract.md, in their order (`ordem` = index). */
 export const PRIORIDADES = ['Vencidas', 'S=0', 'S=1', 'S=2', 'S=3', 'S=4', 'Posterior a S=4', 'Sem vencimento'] as const;
 export type Prioridade = (typeof PRIORIDADES)[number];
 

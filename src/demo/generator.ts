@@ -43,7 +43,7 @@ const SALT = {
   actionRepeat: 32,
 } as const;
 
-/** Column DDL of each source view, types as in TABLES.md (STRING is DuckDB's VARCHAR). */
+/** Column DDL of each source view, types as in docs/data-contract.md (STRING is DuckDB's VARCHAR). */
 export const SOURCE_COLUMNS: Readonly<Record<SourceView, string>> = {
   vw_crm_verification: 'VERIFICATION_ID STRING, ORGANIZATION_ID STRING, LOCATION_ID STRING, VERIFICATION_DATE TIMESTAMP',
   vw_crm_verification_question: 'VERIFICATION_ID STRING, QUESTION_ID STRING, IS_CRITICAL_CONTROL BOOLEAN, IS_NON_CONFORMING BOOLEAN',

@@ -1,4 +1,4 @@
-/** A table's freshness status, from its validation summary (TABLES.md, "Validation"). */
+/** A table's freshness status, from its validation summary (docs/data-contract.md, "Validation"). */
 import { dataLagDays, type IsoDate } from '../dates.js';
 import type { TableSpec } from '../tables/registry.js';
 

@@ -12,6 +12,17 @@ import type { ExecOptions } from '../warehouse/types.js';
 import { elapsedSeconds, type TaskContext } from './context.js';
 import { tableStatus, type TableStatus } from './status.js';
 
+/**
+ * One table's validation, under the contract's names (the report, the job's
+ * return value and `validate --json` show them). Where they meet the code's
+ * English names:
+ * - `tabela`: the table; `registros`: its rows;
+ * - `ultima_data`: the newest date it holds (`latest_date` in /api/v1/freshness);
+ * - `dias_atraso`: D - ultima_data in days, never negative (`data_lag_days_at_date`
+ *   in /api/v1/freshness, whose `data_lag_days` is today - latest_date);
+ * - `ultima_atualizacao`: when it was last written (`updated_at`);
+ * - `dias_faltando`: the window's missing days; `falhas` (checks): rows a check found.
+ */
 export interface TableValidation {
   readonly tabela: TableName;
   readonly registros: number;

@@ -1,7 +1,7 @@
 -- init
 CREATE SCHEMA IF NOT EXISTS hs_franquia.gold_connect_bot;
 -- crm_metrics_daily: one row per (data_referencia, organization_id, location_id)
--- with at least one verification that day. See TABLES.md.
+-- with at least one verification that day. See docs/data-contract.md.
 CREATE TABLE IF NOT EXISTS hs_franquia.gold_connect_bot.crm_metrics_daily (
   data_referencia                  DATE,
   organization_id                  STRING,

@@ -21,7 +21,7 @@ FROM (
 -- (the run refreshes the snapshot first), so the actions view is read and
 -- de-duplicated once per run. Parameters: :ref_date (DATE), :written_at (TIMESTAMP).
 WITH -- Included by 05 and 06 as the CTE `categorias`: each priority category
--- (prioridade) with its order (ordem), as TABLES.md lists them.
+-- (prioridade) with its order (ordem), as docs/data-contract.md lists them.
 categorias AS (
   SELECT ordem, prioridade FROM (VALUES
     (0, 'Vencidas'), (1, 'S=0'), (2, 'S=1'), (3, 'S=2'), (4, 'S=3'), (5, 'S=4'),
@@ -56,7 +56,7 @@ INSERT INTO hs_franquia.gold_connect_bot.crm_action_priorities_daily REPLACE WHE
 -- (the run refreshes the snapshot first), so the actions view is read and
 -- de-duplicated once per run. Parameters: :ref_date (DATE), :written_at (TIMESTAMP).
 WITH -- Included by 05 and 06 as the CTE `categorias`: each priority category
--- (prioridade) with its order (ordem), as TABLES.md lists them.
+-- (prioridade) with its order (ordem), as docs/data-contract.md lists them.
 categorias AS (
   SELECT ordem, prioridade FROM (VALUES
     (0, 'Vencidas'), (1, 'S=0'), (2, 'S=1'), (3, 'S=2'), (4, 'S=3'), (5, 'S=4'),
