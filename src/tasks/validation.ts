@@ -20,7 +20,7 @@ import { tableStatus, type TableStatus } from './status.js';
  * - `ultima_data`: the newest date it holds (`latest_date` in /api/v1/freshness);
  * - `dias_atraso`: D - ultima_data in days, never negative (`data_lag_days_at_date`
  *   in /api/v1/freshness, whose `data_lag_days` is today - latest_date);
- * - `ultima_atualizacao`: when it was last written (`updated_at`);
+ * - `ultima_atualizacao`: the newest `atualizado_em` of its rows (when they were written);
  * - `dias_faltando`: the window's missing days; `falhas` (checks): rows a check found.
  */
 export interface TableValidation {
