@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { createLogger, type Logger } from '../src/log.js';
-import { startService, type Role, type Service } from '../src/service.js';
+import { engineOptions, startService, type Role, type Service } from '../src/service.js';
 import { DuckDbWarehouse } from '../src/warehouse/duckdb.js';
-import { engineThreadsBesideApi } from '../src/warehouse/duckdb-threads.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CATALOG = 'hs_franquia';
@@ -76,11 +75,12 @@ export interface BenchService {
 /** `threads`: DuckDB's threads; default as the service picks them (every core but one when web and worker share the process). */
 export async function startBenchService(config: Config, roles: readonly Role[], threads?: number): Promise<BenchService> {
   const log = createLogger(config.logLevel);
-  const oneProcess = roles.includes('web') && roles.includes('worker');
+  const chosen = engineOptions(config, roles);
   const warehouse = new DuckDbWarehouse({
     path: config.duckdbPath,
     catalog: config.catalog,
-    threads: threads ?? (oneProcess ? engineThreadsBesideApi() : undefined),
+    ...chosen,
+    threads: threads ?? chosen.threads,
   });
   const service = await startService(config, log, roles, { warehouse });
   return { service, config, log, baseUrl: `http://127.0.0.1:${service.port}`, stop: () => service.stop() };

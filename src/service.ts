@@ -51,15 +51,26 @@ export interface ServiceOptions {
   readonly clock?: Clock;
 }
 
+/**
+ * How this process's engine shares the embedded DuckDB file with its roles:
+ * beside the read API, DuckDB leaves a core to the event loop (answers,
+ * probes); a web-only process holds the file only while a read runs, so the
+ * worker process can open it for its refreshes.
+ */
+export function engineOptions(config: Config, roles: readonly Role[]): { threads?: number; releaseAfterEachStatement: boolean } {
+  if (config.warehouse !== 'duckdb') return { releaseAfterEachStatement: false };
+  const web = roles.includes('web');
+  const worker = roles.includes('worker');
+  return { ...(web && worker ? { threads: engineThreadsBesideApi() } : {}), releaseAfterEachStatement: web && !worker };
+}
+
 export async function startService(config: Config, log: Logger, roles: readonly Role[], options: ServiceOptions = {}): Promise<Service> {
   // What can fail on a wiring gap (a missing SQL file, an engine's settings) fails before any connection opens.
   const sql = new SqlBuilder(config, dialectOf(config));
   const clock = options.clock ?? systemClock;
   // An unusable DuckDB path is a start-up error (one line), not a task failing later.
   if (config.warehouse === 'duckdb' && options.warehouse === undefined) prepareDuckDbFolder(config.duckdbPath);
-  // One process serving the API beside the workers: DuckDB leaves a core to the event loop (answers, probes).
-  const threads = config.warehouse === 'duckdb' && roles.includes('web') && roles.includes('worker') ? engineThreadsBesideApi() : undefined;
-  const engine = options.warehouse ?? (await createWarehouse(config, { log, threads }));
+  const engine = options.warehouse ?? (await createWarehouse(config, { log, ...engineOptions(config, roles) }));
   const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:service`);
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
@@ -95,7 +106,9 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   try {
     if (roles.includes('web')) {
       reads = await connectReads(config);
-      api = await createApi({ config, log, warehouse, clock, metrics: metrics.api, withWorker: roles.includes('worker'), redis: reads });
+      // A web-only process on DuckDB does not warm up: the worker process holds the file right after its refresh.
+      const warmUp = !engineOptions(config, roles).releaseAfterEachStatement;
+      api = await createApi({ config, log, warehouse, clock, metrics: metrics.api, warmUp, redis: reads });
     }
     // Every role answers probes and serves its own metrics; the web role adds the board and the shared metrics.
     const app = createApp({ config, log, redis, health, queues, state, metrics, board: roles.includes('web'), api: api?.router });

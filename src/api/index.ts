@@ -39,8 +39,12 @@ export interface ApiDeps {
   readonly metrics?: ApiMetrics;
   /** Opened and closed by the composition root (queue/redis.ts connectReads). */
   readonly redis: ReadConnections;
-  /** A worker role runs in this process (with DuckDB: one instance of the file, reads and refreshes interleave). */
-  readonly withWorker: boolean;
+  /**
+   * Load the answers served lately again right after a refresh (warm-up).
+   * The composition root says no for a web-only process on DuckDB: the
+   * worker process holds the file right after its refresh.
+   */
+  readonly warmUp: boolean;
 }
 
 export interface Api {
@@ -87,17 +91,13 @@ export async function createApi(d: ApiDeps): Promise<Api> {
     });
     // crm_api_cache_keys / crm_api_cache_bytes: read from the cache's own Redis.
     d.metrics?.watchCache(() => cache.budget.usage());
-    // A web-only process on DuckDB holds the file only while a read runs, so the worker process can take it.
-    const releaseAfterRead = config.warehouse === 'duckdb' && !d.withWorker;
-    // Warm-up reads right after a refresh; not from a web-only DuckDB process (the worker process holds the file then).
-    const hot = cache.enabled && !releaseAfterRead ? new HotKeys() : undefined;
+    const hot = cache.enabled && d.warmUp ? new HotKeys() : undefined;
     const reads = new ApiReads({
       warehouse: d.warehouse,
       sql: new ApiSql(config, dialectOf(config)),
       cache,
       cursors: new CursorCodec(redis, keys.cursorSecret),
       metrics: d.metrics,
-      releaseAfterRead,
       hot,
       metricsMaxRows: config.api.metricsMaxRows,
     });
@@ -122,7 +122,6 @@ export async function createApi(d: ApiDeps): Promise<Api> {
         cacheTtlSeconds: config.api.cacheTtlSeconds,
         separateCacheRedis: cacheRedis !== redis,
         warmUp: subscriber !== undefined,
-        releaseAfterRead,
       },
       'read API ready',
     );

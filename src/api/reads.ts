@@ -23,12 +23,6 @@ export interface ReadsDeps {
   readonly cache: ReadCache;
   readonly cursors: CursorCodec;
   readonly metrics?: ApiMetrics;
-  /**
-   * Release the engine after each read (a web-only process on the embedded
-   * DuckDB: the file is held only while a query runs, so a worker process
-   * can take it).
-   */
-  readonly releaseAfterRead?: boolean;
   /** Remembers the answers served, for the warm-up after a refresh. */
   readonly hot?: HotKeys;
   /** API_METRICS_MAX_ROWS: a larger metrics range is refused, saying how to page it. */
@@ -80,8 +74,6 @@ export class ApiReads {
         const delay = RETRY_DELAYS_MS[attempt];
         if (!(e instanceof WarehouseError && e.transient) || delay === undefined) throw e;
         await new Promise((r) => setTimeout(r, delay));
-      } finally {
-        if (this.d.releaseAfterRead) await this.d.warehouse.close().catch(() => undefined);
       }
     }
   }

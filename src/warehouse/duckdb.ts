@@ -26,6 +26,12 @@ export interface DuckDbOptions {
   /** Keep the file open this long after the last statement (ms). */
   readonly idleCloseMs?: number;
   /**
+   * Release the file as each statement ends (when no other statement of the
+   * process runs on it): a process that only reads (the web role apart from
+   * the workers) so the worker process can open the file for its writes.
+   */
+  readonly releaseAfterEachStatement?: boolean;
+  /**
    * DuckDB's worker threads (its `threads` setting); default: one per core.
    * Fewer when the read API shares the process (engineThreadsBesideApi).
    * The first warehouse to open a file decides (one instance per file).
@@ -151,6 +157,7 @@ export class DuckDbWarehouse implements Warehouse {
       connection?.closeSync();
       profiler?.dispose();
       lease.release();
+      if (this.options.releaseAfterEachStatement) await files.close(fileKey(this.options)).catch(() => undefined);
     }
   }
 }

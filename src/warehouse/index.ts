@@ -15,6 +15,8 @@ export interface WarehouseOptions {
   readonly create?: boolean;
   /** DuckDB: its worker threads (default: one per core). */
   readonly threads?: number;
+  /** DuckDB: hold the file only while a statement runs (a web-only process; the workers' process writes it). */
+  readonly releaseAfterEachStatement?: boolean;
   /** Where the engine logs (waiting for a starting warehouse, warnings); silent if not given. */
   readonly log?: Logger;
 }
@@ -29,6 +31,7 @@ export async function createWarehouse(config: Config, options: WarehouseOptions 
         readOnly: options.readOnly,
         mustExist: !options.create,
         threads: options.threads,
+        releaseAfterEachStatement: options.releaseAfterEachStatement,
       });
     }
     case 'databricks': {

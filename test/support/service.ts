@@ -2,7 +2,7 @@
 import { fixedClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { startService, type Role, type Service } from '../../src/service.js';
+import { engineOptions, startService, type Role, type Service } from '../../src/service.js';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { createFixture, ENV_BASE, plain, type Fixture, type SourceRows } from './duckdb-fixture.js';
@@ -61,9 +61,12 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
   if (opts.sources) await fixture.setSources(opts.sources);
   await fixture.warehouse.close();
   const config = loadConfig({ ...ENV_BASE, ...QUICK_ENV, DUCKDB_PATH: fixture.path, REDIS_URL, QUEUE_PREFIX: prefix, ...opts.env });
-  const engine = new DuckDbWarehouse({ path: fixture.path, catalog: config.catalog });
+  const roles = opts.roles ?? ['worker', 'web'];
+  // As the service builds its engine, but DuckDB's threads left to their default.
+  const { releaseAfterEachStatement } = engineOptions(config, roles);
+  const engine = new DuckDbWarehouse({ path: fixture.path, catalog: config.catalog, releaseAfterEachStatement });
   const clock = opts.clock ?? fixedClock(TEST_NOW);
-  const service = await startService(config, opts.log ?? createLogger('silent'), opts.roles ?? ['worker', 'web'], {
+  const service = await startService(config, opts.log ?? createLogger('silent'), roles, {
     warehouse: opts.wrap ? opts.wrap(engine) : engine,
     clock,
   });
