@@ -31,6 +31,7 @@ import type { TableName } from '../tables/registry.js';
 import { WarehouseError } from '../errors.js';
 import { CacheBudget } from './cache-budget.js';
 import type { CacheBypass } from './cache-bypass.js';
+import type { HotKeys } from './hot-keys.js';
 import { ApiUnavailableError } from './problem.js';
 
 const STALE_EXTRA_SECONDS = 86_400;
@@ -62,6 +63,8 @@ export interface CacheOptions {
   readonly maxEntryBytes: number;
   /** While Redis cannot answer: uncached reads within a cap. Without it, a Redis failure fails the request. */
   readonly bypass?: CacheBypass;
+  /** Remembers the answers served, per table, for the warm-up after a refresh (warm.ts); without it nothing is remembered. */
+  readonly hot?: HotKeys;
 }
 
 /** An error of the cache's own Redis calls (not of the warehouse, nor a bad request): what sends a read past the cache. */
@@ -92,8 +95,22 @@ export class ReadCache {
     return this.o.ttlSeconds > 0;
   }
 
-  /** The answer for `params` of `route`, reading `tables`: from the cache, or from `load` (once per key at a time). */
-  async get(route: ApiRoute, tables: readonly TableName[], params: unknown, load: () => Promise<string>): Promise<CacheOutcome> {
+  /**
+   * The answer for `params` of `route`, reading `tables`: from the cache, or
+   * from `load` (once per key at a time). Remembered as a hot key of each
+   * table (loaded again after its next refresh) unless `warm` is false.
+   */
+  async get(
+    route: ApiRoute,
+    tables: readonly TableName[],
+    params: unknown,
+    load: () => Promise<string>,
+    warm = true,
+  ): Promise<CacheOutcome> {
+    if (warm && this.o.hot) {
+      const id = `${route}:${JSON.stringify(params)}`;
+      for (const t of tables) this.o.hot.note(t, id, () => this.get(route, tables, params, load));
+    }
     const outcome = await this.lookupOrBypass(route, tables, params, load);
     this.o.metrics?.cache(outcome.result);
     return outcome;

@@ -25,6 +25,7 @@ import { ApiReads } from './reads.js';
 import { apiRouter } from './router.js';
 import { ApiSql } from './statements.js';
 import { HotKeys } from './hot-keys.js';
+import { actionsQuery, metricsQuery, prioritiesQuery } from './params.js';
 import { subscribeWarmup, type Warmup } from './warm.js';
 import { TABLE_NAMES } from '../tables/registry.js';
 
@@ -77,6 +78,8 @@ export async function createApi(d: ApiDeps): Promise<Api> {
     const keys = keyspace(config.queuePrefix);
     // One Redis for the state and the cache: a hit reads the generations and the answer in one round trip.
     const generationsKey = cacheRedis === redis ? keys.generations : undefined;
+    // The cache remembers the answers it served, for the warm-up after a refresh (off with the cache, or when told).
+    const hot = ttlSeconds > 0 && d.warmUp ? new HotKeys() : undefined;
     const cache = new ReadCache({
       redis: cacheRedis,
       state,
@@ -88,17 +91,16 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       log,
       metrics: d.metrics,
       bypass,
+      hot,
     });
     // crm_api_cache_keys / crm_api_cache_bytes: read from the cache's own Redis.
     d.metrics?.watchCache(() => cache.budget.usage());
-    const hot = cache.enabled && d.warmUp ? new HotKeys() : undefined;
     const reads = new ApiReads({
       warehouse: d.warehouse,
       sql: new ApiSql(config, dialectOf(config)),
       cache,
       cursors: new CursorCodec(redis, keys.cursorSecret),
       metrics: d.metrics,
-      hot,
       metricsMaxRows: config.api.metricsMaxRows,
     });
     const limit = rateLimit({
@@ -115,7 +117,13 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       // Generations are bumped (and announced) in the queues' Redis.
       subscriber = createRedis(config.redisUrl, `${config.queuePrefix}:api-events`);
       subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis subscriber error'));
-      warmup = await subscribeWarmup(subscriber, state.generationChannel, reads, hot, log, generations);
+      // With nothing served yet, a table's unfiltered default answer is warmed.
+      const defaults = {
+        crm_metrics_daily: () => reads.metrics(metricsQuery({})),
+        crm_action_priorities_daily: () => reads.priorities(prioritiesQuery({})),
+        crm_actions_open_snapshot: () => reads.actions(actionsQuery({})),
+      };
+      warmup = await subscribeWarmup(subscriber, state.generationChannel, { hot, defaults }, log, generations);
     }
     log.info(
       {

@@ -11,7 +11,6 @@ import type { CursorCodec } from './cursor.js';
 import { ParamError, type ActionsQuery, type MetricsQuery, type PrioritiesQuery } from './params.js';
 import { actionsPage, metricsBody, prioritiesBody } from './shape.js';
 import type { ApiSql } from './statements.js';
-import type { HotKeys } from './hot-keys.js';
 import { checkRowCap } from './row-cap.js';
 
 /** Waits between attempts when the engine reports a transient error (about 1 s in all). */
@@ -23,8 +22,6 @@ export interface ReadsDeps {
   readonly cache: ReadCache;
   readonly cursors: CursorCodec;
   readonly metrics?: ApiMetrics;
-  /** Remembers the answers served, for the warm-up after a refresh. */
-  readonly hot?: HotKeys;
   /** API_METRICS_MAX_ROWS: a larger metrics range is refused, saying how to page it. */
   readonly metricsMaxRows?: number;
 }
@@ -33,7 +30,6 @@ export class ApiReads {
   constructor(private readonly d: ReadsDeps) {}
 
   metrics(q: MetricsQuery): Promise<CacheOutcome> {
-    this.d.hot?.note('crm_metrics_daily', JSON.stringify(q), () => this.metrics(q));
     return this.d.cache.get('metrics', ['crm_metrics_daily'], q, async () => {
       const rows = await this.query('metrics', this.d.sql.metrics(q));
       if (this.d.metricsMaxRows !== undefined) checkRowCap(rows, this.d.metricsMaxRows, q.from);
@@ -42,7 +38,6 @@ export class ApiReads {
   }
 
   priorities(q: PrioritiesQuery): Promise<CacheOutcome> {
-    this.d.hot?.note('crm_action_priorities_daily', JSON.stringify(q), () => this.priorities(q));
     return this.d.cache.get('priorities', ['crm_action_priorities_daily'], q, async () =>
       JSON.stringify(prioritiesBody(q, await this.query('priorities', this.d.sql.priorities(q)))),
     );
@@ -56,13 +51,13 @@ export class ApiReads {
     // A cursor keeps its pages on the snapshot it started on, even if a newer day arrives meanwhile.
     const date = q.date ?? after?.date ?? null;
     const key = { ...q, cursor: null, date, after: after ?? null };
-    // First pages only: a cursor's page follows its snapshot, and is not what the next day's first load asks for.
-    if (!after) this.d.hot?.note('crm_actions_open_snapshot', JSON.stringify(key), () => this.actions(q));
-    return this.d.cache.get('actions', ['crm_actions_open_snapshot'], key, async () => {
+    const load = async (): Promise<string> => {
       const page = actionsPage(q, await this.query('actions', this.d.sql.actions(q, date, after)));
       const next_cursor = page.next ? await this.d.cursors.encode(page.next) : null;
       return JSON.stringify({ ...page.body, next_cursor });
-    });
+    };
+    // Warmed after a refresh: first pages only (a cursor's page follows its snapshot, not what the next day's first load asks for).
+    return this.d.cache.get('actions', ['crm_actions_open_snapshot'], key, load, !after);
   }
 
   private async query(route: ApiRoute, statement: Statement): Promise<Row[]> {

@@ -10,25 +10,18 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { isTableName, type TableName } from '../tables/registry.js';
-import { actionsQuery, metricsQuery, prioritiesQuery } from './params.js';
-import type { ApiReads } from './reads.js';
 import type { HotKeys, Reload } from './hot-keys.js';
 
-function defaultAnswer(reads: ApiReads, table: TableName): Reload {
-  switch (table) {
-    case 'crm_metrics_daily':
-      return () => reads.metrics(metricsQuery({}));
-    case 'crm_action_priorities_daily':
-      return () => reads.priorities(prioritiesQuery({}));
-    case 'crm_actions_open_snapshot':
-      return () => reads.actions(actionsQuery({}));
-  }
+/** What is warmed: the hot keys the read cache remembered, or each table's default answer when it served none yet. */
+export interface WarmSource {
+  readonly hot: HotKeys;
+  readonly defaults: Readonly<Record<TableName, Reload>>;
 }
 
 /** Load the table's hot keys again, one at a time, until `signal` aborts; returns how many failed. */
-export async function warmTable(reads: ApiReads, hot: HotKeys, table: TableName, signal?: AbortSignal): Promise<number> {
-  const recent = hot.recent(table);
-  const jobs = recent.length > 0 ? recent : [defaultAnswer(reads, table)];
+export async function warmTable(source: WarmSource, table: TableName, signal?: AbortSignal): Promise<number> {
+  const recent = source.hot.recent(table);
+  const jobs = recent.length > 0 ? recent : [source.defaults[table]];
   let failed = 0;
   for (const job of jobs) {
     if (signal?.aborted) break;
@@ -57,8 +50,7 @@ export interface Warmup {
 export async function subscribeWarmup(
   subscriber: Redis,
   channel: string,
-  reads: ApiReads,
-  hot: HotKeys,
+  source: WarmSource,
   log: Logger,
   /** The generations at subscription time: bumps before it were never going to be heard. */
   current: () => Promise<Readonly<Record<string, number>>>,
@@ -76,7 +68,7 @@ export async function subscribeWarmup(
       return;
     }
     const started = performance.now();
-    const warm = warmTable(reads, hot, table, stop.signal)
+    const warm = warmTable(source, table, stop.signal)
       .then(
         (failed) => log.debug({ table, failed, ms: Math.round(performance.now() - started) }, 'read API: warmed after refresh'),
         (err: unknown) => log.warn({ err, table }, 'read API: warm-up after refresh failed (the next read loads it)'),
