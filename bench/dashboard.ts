@@ -9,6 +9,7 @@ import { duckdbDialect } from '../src/warehouse/dialect.js';
 import type { Params, Row } from '../src/warehouse/types.js';
 import { sqlDate } from '../src/warehouse/types.js';
 import { medianCost, type Cost } from './support.js';
+import { METRIC_COUNTS } from '../src/api/shape.js';
 
 export interface Question {
   readonly name: string;
@@ -17,14 +18,6 @@ export interface Question {
 }
 
 const ORDEM = `CASE prioridade WHEN 'Vencidas' THEN 0 WHEN 'S=0' THEN 1 WHEN 'S=1' THEN 2 WHEN 'S=2' THEN 3 WHEN 'S=3' THEN 4 WHEN 'S=4' THEN 5 WHEN 'Posterior a S=4' THEN 6 ELSE 7 END`;
-const METRICS = [
-  'total_verificacoes',
-  'verificacoes_nao_conformes',
-  'total_perguntas',
-  'perguntas_nao_conformes',
-  'total_controles_criticos',
-  'controles_criticos_nao_conformes',
-];
 
 /** Open actions as of :ref_date, with their category (ordem) and days overdue. */
 function openActions(src: string, where: string): string {
@@ -40,7 +33,7 @@ function openActions(src: string, where: string): string {
 const CATEGORY = `CASE ordem WHEN 0 THEN 'Vencidas' WHEN 1 THEN 'S=0' WHEN 2 THEN 'S=1' WHEN 3 THEN 'S=2' WHEN 4 THEN 'S=3' WHEN 5 THEN 'S=4' WHEN 6 THEN 'Posterior a S=4' ELSE 'Sem vencimento' END`;
 
 export function questions(src: string, target: string): Question[] {
-  const metrics = METRICS.join(', ');
+  const metrics = METRIC_COUNTS.join(', ');
   return [
     {
       name: 'q1_month_metrics',

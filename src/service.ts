@@ -70,7 +70,8 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   const clock = options.clock ?? systemClock;
   // An unusable DuckDB path is a start-up error (one line), not a task failing later.
   if (config.warehouse === 'duckdb' && options.warehouse === undefined) prepareDuckDbFolder(config.duckdbPath);
-  const engine = options.warehouse ?? (await createWarehouse(config, { log, ...engineOptions(config, roles) }));
+  const engineUse = engineOptions(config, roles);
+  const engine = options.warehouse ?? (await createWarehouse(config, { log, ...engineUse }));
   const redis = await connectRedis(config.redisUrl, `${config.queuePrefix}:service`);
   const queues = createQueues(config, redis);
   const flows = createFlowProducer(config, redis);
@@ -107,7 +108,7 @@ export async function startService(config: Config, log: Logger, roles: readonly 
     if (roles.includes('web')) {
       reads = await connectReads(config);
       // A web-only process on DuckDB does not warm up: the worker process holds the file right after its refresh.
-      const warmUp = !engineOptions(config, roles).releaseAfterEachStatement;
+      const warmUp = !engineUse.releaseAfterEachStatement;
       api = await createApi({ config, log, warehouse, clock, metrics: metrics.api, warmUp, redis: reads });
     }
     // Every role answers probes and serves its own metrics; the web role adds the board and the shared metrics.

@@ -107,11 +107,10 @@ export class ReadCache {
     load: () => Promise<string>,
     warm = true,
   ): Promise<CacheOutcome> {
-    if (warm && this.o.hot) {
-      const id = `${route}:${JSON.stringify(params)}`;
-      for (const t of tables) this.o.hot.note(t, id, () => this.get(route, tables, params, load));
-    }
-    const outcome = await this.lookupOrBypass(route, tables, params, load);
+    // The parameters' hash names the answer in the cache keys and among the hot keys.
+    const id = createHash('sha256').update(JSON.stringify(params)).digest('base64url').slice(0, 22);
+    if (warm && this.o.hot) for (const t of tables) this.o.hot.note(t, `${route}:${id}`, () => this.get(route, tables, params, load));
+    const outcome = await this.lookupOrBypass(route, tables, id, load);
     this.o.metrics?.cache(outcome.result);
     return outcome;
   }
@@ -119,18 +118,18 @@ export class ReadCache {
   private async lookupOrBypass(
     route: ApiRoute,
     tables: readonly TableName[],
-    params: unknown,
+    id: string,
     load: () => Promise<string>,
   ): Promise<CacheOutcome> {
     if (!this.enabled) return { body: await load(), result: 'bypass' };
     const bypass = this.o.bypass;
-    if (!bypass) return this.lookup(route, tables, params, load);
+    if (!bypass) return this.lookup(route, tables, id, load);
     if (!bypass.redisReady) {
       bypass.failed();
       return { body: await bypass.load(load), result: 'bypass' };
     }
     try {
-      return await this.lookup(route, tables, params, load);
+      return await this.lookup(route, tables, id, load);
     } catch (e) {
       if (!(e instanceof RedisUnavailable)) throw e;
       bypass.failed(e.cause);
@@ -138,8 +137,7 @@ export class ReadCache {
     }
   }
 
-  private async lookup(route: ApiRoute, tables: readonly TableName[], params: unknown, load: () => Promise<string>): Promise<CacheOutcome> {
-    const id = createHash('sha256').update(JSON.stringify(params)).digest('base64url').slice(0, 22);
+  private async lookup(route: ApiRoute, tables: readonly TableName[], id: string, load: () => Promise<string>): Promise<CacheOutcome> {
     const { key, cached } = await redisCall(() => this.read(route, tables, id));
     if (cached !== null) return { body: cached, result: 'hit' };
     const pending = this.inflight.get(key);

@@ -5,7 +5,8 @@ import type { SortKey } from './cursor.js';
 import type { ActionsAnswer, MetricsAnswer, PrioritiesAnswer } from './schemas.js';
 import { MAX_RANGE_DAYS, PRIORIDADES, type ActionsQuery, type MetricsQuery, type PrioritiesQuery } from './params.js';
 
-const COUNTS = [
+/** The count columns of crm_metrics_daily, as the answers carry them. */
+export const METRIC_COUNTS = [
   'total_verificacoes',
   'verificacoes_nao_conformes',
   'total_perguntas',
@@ -13,7 +14,7 @@ const COUNTS = [
   'total_controles_criticos',
   'controles_criticos_nao_conformes',
 ] as const;
-type Count = (typeof COUNTS)[number];
+type Count = (typeof METRIC_COUNTS)[number];
 
 const RATES = [
   ['verificacoes_nao_conformes_pct', 'verificacoes_nao_conformes', 'total_verificacoes'],
@@ -47,10 +48,10 @@ export function metricsBody(q: MetricsQuery, rows: readonly Row[]): MetricsAnswe
       data_referencia: asIsoDate(r.data_referencia),
       organization_id: str(r.organization_id),
       location_id: str(r.location_id),
-      ...(Object.fromEntries(COUNTS.map((c) => [c, num(r[c])])) as Record<Count, number>),
+      ...(Object.fromEntries(METRIC_COUNTS.map((c) => [c, num(r[c])])) as Record<Count, number>),
       atualizado_em: timestamp(r.atualizado_em),
     }));
-  const totals = Object.fromEntries(COUNTS.map((c) => [c, data.reduce((s, r) => s + r[c], 0)])) as Record<Count, number>;
+  const totals = Object.fromEntries(METRIC_COUNTS.map((c) => [c, data.reduce((s, r) => s + r[c], 0)])) as Record<Count, number>;
   const rates = Object.fromEntries(RATES.map(([name, part, whole]) => [name, pct(totals[part], totals[whole])])) as MetricsAnswer['rates'];
   return { from: q.from ?? to, to, organization_id: q.organization_id, location_id: q.location_id, rows: data, totals, rates };
 }

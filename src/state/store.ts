@@ -123,7 +123,7 @@ export class StateStore implements RunRecorder {
    * expires within a minute of a crashed worker (a counter would stay up).
    */
   async tables(tables: readonly TableName[]): Promise<Record<string, Record<string, string>>> {
-    return this.readTables(this.redis.pipeline(), tables, () => undefined).then((r) => r.tables);
+    return (await this.readTables(tables)).tables;
   }
 
   /** What /freshness reads, in one round trip: tables() with the current validation and the generations. */
@@ -132,22 +132,22 @@ export class StateStore implements RunRecorder {
     validation: { report: ValidationReport; at: number } | undefined;
     generations: number[];
   }> {
-    const read = await this.readTables(this.redis.pipeline(), tables, (p) =>
+    const read = await this.readTables(tables, (p) =>
       p.hmget(this.keys.validation, 'current', 'current_ts').hmget(this.keys.generations, ...tables),
     );
     const [[report, at] = [], generations = []] = read.rest as [(string | null)[]?, (string | null)[]?];
     return { tables: read.tables, validation: parseValidation(report, at), generations: generations.map(generation) };
   }
 
-  /** tables(), then the commands `more` adds to the same pipeline (their replies in `rest`). */
+  /** tables(), in one pipeline with the commands `more` adds (their replies in `rest`). */
   private async readTables(
-    pipeline: ChainableCommander,
     tables: readonly TableName[],
-    more: (p: ChainableCommander) => void,
+    more?: (p: ChainableCommander) => void,
   ): Promise<{ tables: Record<string, Record<string, string>>; rest: unknown[] }> {
+    const pipeline = this.redis.pipeline();
     for (const t of tables) pipeline.hgetall(this.keys.table(t));
     for (const t of tables) pipeline.get(this.keys.tableLock(t));
-    more(pipeline);
+    more?.(pipeline);
     const results = (await pipeline.exec()) ?? [];
     const byTable = Object.fromEntries(
       tables.map((t, i) => {
