@@ -35,8 +35,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production
-# Listen on every interface inside the container (the default is loopback).
+# Listen on every interface inside the container (the default is loopback);
+# liveness on a port and thread of its own (HEALTH_PORT).
 ENV HOST=0.0.0.0
+ENV HEALTH_PORT=8081
 WORKDIR /app
 
 # Production dependencies only. --ignore-scripts: `prepare` would build again
@@ -62,12 +64,12 @@ RUN mkdir -p /app/data && chown 1000:1000 /app/data
 # The image's `node` user (uid 1000), never root.
 USER 1000:1000
 
-EXPOSE 3000
+EXPOSE 3000 8081
 
-# Every role answers /healthz on PORT. Node itself does the request: the slim
-# image has no curl.
+# Every role answers /healthz on HEALTH_PORT (on PORT when HEALTH_PORT is
+# unset). Node itself does the request: the slim image has no curl.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HEALTH_PORT||process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # SIGTERM starts the graceful shutdown (SHUTDOWN_GRACE_MS, 30 s by default):
 # give it longer than that before SIGKILL (docker stop -t 60, compose

@@ -7,6 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 export interface Ready {
   readonly type: 'ready';
   readonly port: number;
+  /** The liveness thread's port (HEALTH_PORT), as the manifests' liveness probe uses it. */
+  readonly healthPort: number;
   readonly apiKey: string;
   readonly subjects: [string, string][];
 }

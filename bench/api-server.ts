@@ -4,7 +4,7 @@
  * benchmark data, its first daily run done before it reports ready. Driven
  * by bench/api.ts over IPC:
  *
- *   ← { type: 'ready', port, apiKey, subjects }   subjects: [organization_id, location_id][]
+ *   ← { type: 'ready', port, healthPort, apiKey, subjects }   subjects: [organization_id, location_id][]
  *   → { type: 'refresh', date }                   plan the daily run for date through the queue
  *   ← { type: 'refreshed', seconds, loop }        its validation completed; loop: the event loop's
  *                                                 delay while it ran (ms: p50, p99, max)
@@ -77,7 +77,12 @@ async function main(): Promise<void> {
       return v === undefined ? [] : [[k, v]];
     }),
   );
-  const config = benchConfig(s, { API_KEYS: apiKey, CACHE_TTL_SECONDS: process.env.CACHE_TTL_SECONDS ?? '14400', ...passed });
+  const config = benchConfig(s, {
+    API_KEYS: apiKey,
+    CACHE_TTL_SECONDS: process.env.CACHE_TTL_SECONDS ?? '14400',
+    HEALTH_PORT: '0',
+    ...passed,
+  });
   const threads = process.env.BENCH_DUCKDB_THREADS ? Number(process.env.BENCH_DUCKDB_THREADS) : undefined;
   const svc = await startBenchService(config, ['web', 'worker'], threads);
   let stopping = false;
@@ -104,7 +109,9 @@ async function main(): Promise<void> {
         stop().catch((e: unknown) => process.stderr.write(`bench:api server: stop failed: ${String(e)}\n`));
       }
     });
-    send({ type: 'ready', port: svc.service.port, apiKey, subjects });
+    const { port, healthPort } = svc.service;
+    if (healthPort === undefined) throw new Error('the liveness listener did not start');
+    send({ type: 'ready', port, healthPort, apiKey, subjects });
   } catch (e) {
     await stop();
     throw e;

@@ -8,7 +8,6 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { createApi, type Api } from './api/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
-import { UsageError } from './errors.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics/index.js';
 import type { PlannedRun } from './producer/planner.js';
@@ -20,6 +19,8 @@ import { closeQueues, createFlowProducer, createQueues } from './queue/queues.js
 import { StateStore } from './state/store.js';
 import { SqlBuilder } from './tables/statements.js';
 import { createApp } from './web/app.js';
+import { listenProblem } from './web/listen-errors.js';
+import { startLiveness, type Liveness } from './web/liveness.js';
 import { createWarehouse, dialectOf } from './warehouse/index.js';
 import { prepareDuckDbFolder } from './warehouse/duckdb-path.js';
 import { engineThreadsBesideApi } from './warehouse/duckdb-threads.js';
@@ -36,6 +37,8 @@ export interface Service {
   /** The address and port actually bound. */
   readonly host: string;
   readonly port: number;
+  /** The liveness thread's port (HEALTH_PORT), when one listens. */
+  readonly healthPort?: number;
   readonly runtime: WorkerRuntime;
   /** The run the scheduler's start-up catch-up planned (today's tick had passed unplanned), if any. */
   readonly caughtUp?: PlannedRun;
@@ -103,6 +106,7 @@ export async function startService(config: Config, log: Logger, roles: readonly 
   let api: Api | undefined;
   let reads: ReadConnections | undefined;
   let caughtUp: PlannedRun | undefined;
+  let liveness: Liveness | undefined;
 
   try {
     if (roles.includes('web')) {
@@ -118,6 +122,11 @@ export async function startService(config: Config, log: Logger, roles: readonly 
     address = { host: bound.address, port: bound.port };
     log.info({ ...address, board: roles.includes('web') }, 'listening');
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    if (config.healthPort !== undefined) {
+      const live = await startLiveness({ host: config.host, port: config.healthPort, maxStallMs: config.healthMaxStallMs, log });
+      liveness = live;
+      log.info({ host: address.host, port: live.port }, 'liveness listening (HEALTH_PORT, a thread of its own)');
+    }
     if (roles.includes('worker')) {
       const workers = await startWorkerRole(rt);
       stops.push(() => workers.stop());
@@ -146,10 +155,12 @@ export async function startService(config: Config, log: Logger, roles: readonly 
     await closeQueues(queues);
     await warehouse.close();
     await closeRedis(redis);
+    // Liveness goes last: a shutdown waiting for its workers is not a dead process.
+    await liveness?.stop();
   }
 
   log.info({ roles, engine: config.warehouse }, 'service started');
-  return { ...address, runtime: rt, caughtUp, api, stop: closeAll };
+  return { ...address, healthPort: liveness?.port, runtime: rt, caughtUp, api, stop: closeAll };
 }
 
 /** Listen, or fail in one line naming the variable to change (a busy or unusable address). */
@@ -157,20 +168,6 @@ function listen(handler: RequestListener, port: number, host: string): Promise<S
   return new Promise((resolve, reject) => {
     const server = createServer(handler);
     server.listen(port, host, () => resolve(server));
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      const where = `${host}:${port}`;
-      if (e.code === 'EADDRINUSE')
-        reject(
-          new UsageError(`PORT ${port} on ${host} is already in use (${where}): stop the process using it or set PORT to a free port`),
-        );
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EACCES')
-        reject(
-          new UsageError(
-            `cannot listen on ${where} (${e.code}): set HOST to an address of this machine (default ` +
-              `127.0.0.1) and PORT to a free port above 1023`,
-          ),
-        );
-      else reject(e);
-    });
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenProblem('PORT', host, port, e.code) ?? e));
   });
 }

@@ -47,6 +47,10 @@ export interface Config {
   readonly queuePrefix: string;
   readonly host: string;
   readonly port: number;
+  /** The liveness thread's port (HEALTH_PORT; web/liveness.ts), or none. */
+  readonly healthPort?: number;
+  /** HEALTH_PORT answers 503 once the event loop has not turned for this long. */
+  readonly healthMaxStallMs: number;
   /** Trust X-Forwarded-* from the proxy in front. */
   readonly trustProxy: boolean;
   readonly scheduleCron: string;
@@ -200,6 +204,8 @@ export function loadConfig(env: Env = process.env): Config {
     queuePrefix: r.get(VARS.QUEUE_PREFIX),
     host: r.get(VARS.HOST),
     port: r.get(VARS.PORT),
+    healthPort: r.get(VARS.HEALTH_PORT),
+    healthMaxStallMs: r.get(VARS.HEALTH_MAX_STALL_MS),
     trustProxy: r.get(VARS.TRUST_PROXY),
     scheduleCron: r.get(VARS.SCHEDULE_CRON),
     sourceAuditCron: r.get(VARS.SOURCE_AUDIT_CRON),
@@ -253,6 +259,9 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if ((config.api.jwksFile === undefined && config.api.jwksUrl === undefined) !== (config.api.jwtIssuer === undefined)) {
     r.problems.push('API_JWT_ISSUER goes with API_JWKS_FILE or API_JWKS_URL: set the issuer and a key source to accept JWTs, or neither');
+  }
+  if (config.healthPort !== undefined && config.healthPort !== 0 && config.healthPort === config.port) {
+    r.problems.push(`HEALTH_PORT=${config.healthPort} equals PORT: give the liveness listener a port of its own, or unset HEALTH_PORT`);
   }
   if ((config.board.user === undefined) !== (config.board.password === undefined)) {
     r.problems.push('BOARD_USER and BOARD_PASSWORD go together: set both, or use BOARD_TOKEN');

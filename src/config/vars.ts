@@ -293,6 +293,22 @@ export const VARS = {
     doc: 'Port of the web role (Bull Board, /metrics, /healthz, /readyz); 0 picks a free port.',
     parse: integer(0, 65535),
   }),
+  HEALTH_PORT: spec({
+    name: 'HEALTH_PORT',
+    default: undefined,
+    doc:
+      'Port of a liveness listener on a thread of its own (GET /healthz only), for liveness probes: it answers at once however ' +
+      'busy the event loop is (a burst of API requests during a refresh), and 503 once the event loop has not turned for ' +
+      'HEALTH_MAX_STALL_MS. Unset: none (/healthz on PORT still answers). The container image and the manifests set 8081; ' +
+      '0 picks a free port.',
+    parse: integer(0, 65535),
+  }),
+  HEALTH_MAX_STALL_MS: spec({
+    name: 'HEALTH_MAX_STALL_MS',
+    default: '20000',
+    doc: 'HEALTH_PORT answers 503 (not alive) once the main event loop has not turned for this long (ms).',
+    parse: integer(1000, 600_000),
+  }),
   SCHEDULE_CRON: spec({
     name: 'SCHEDULE_CRON',
     default: '0 6 * * *',

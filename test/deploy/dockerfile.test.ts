@@ -91,11 +91,11 @@ describe('Dockerfile', () => {
     const argv = execForm(m![2]!, 'HEALTHCHECK CMD');
     expect(argv[0]).toBe('node');
     expect(argv.join(' ')).toContain('/healthz');
-    expect(argv.join(' ')).toContain('process.env.PORT');
+    expect(argv.join(' ')).toContain('process.env.HEALTH_PORT||process.env.PORT');
     const options = m![1]!;
     expect(options).toMatch(/--start-period=\d+s/);
     expect(options).toMatch(/--timeout=\d+s/);
-    expect(lastInstruction(runtime, 'EXPOSE')?.text).toBe('3000');
+    expect(lastInstruction(runtime, 'EXPOSE')?.text).toBe('3000 8081');
   });
 
   it('the parser reads continuation lines, comments and the shell form', () => {

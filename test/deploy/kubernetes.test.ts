@@ -322,12 +322,15 @@ describe('Deployments', () => {
     }
   });
 
-  it.each(ROLE_NAMES)('%s probes /healthz (startup, liveness) and /readyz (readiness) on its PORT', (role) => {
+  it.each(ROLE_NAMES)('%s probes liveness on HEALTH_PORT, start-up (/healthz) and readiness (/readyz) on PORT', (role) => {
     const c = container(deployment(role));
     const ports = asArray(c['ports'], 'ports').map((p) => asRecord(p, 'port'));
-    expect(ports).toEqual([{ name: 'http', containerPort: Number(configMapData()['PORT']), protocol: 'TCP' }]);
+    expect(ports).toEqual([
+      { name: 'http', containerPort: Number(configMapData()['PORT']), protocol: 'TCP' },
+      { name: 'health', containerPort: Number(configMapData()['HEALTH_PORT']), protocol: 'TCP' },
+    ]);
     expect(dig(c, 'startupProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'http' });
-    expect(dig(c, 'livenessProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'http' });
+    expect(dig(c, 'livenessProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'health' });
     expect(dig(c, 'readinessProbe', 'httpGet')).toEqual({ path: '/readyz', port: 'http' });
   });
 

@@ -36,6 +36,7 @@ import {
   runCheckCommand,
   runtimeStage,
   startRole,
+  rolePort,
   waitForHttp,
   waitForOutput,
   ROOT,
@@ -71,8 +72,11 @@ afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-function start(name: string, argv: string[], env: Record<string, string>): RoleProcess {
-  const role = startRole(name, argv, { ...imageStage().env, ...env }, imageStage().dir);
+/** A role as its container runs it; a HEALTH_PORT the image or manifest sets becomes a free port here too. */
+async function start(name: string, argv: string[], env: Record<string, string>): Promise<RoleProcess> {
+  const all = { ...imageStage().env, ...env };
+  if (all['HEALTH_PORT']) all['HEALTH_PORT'] = String(await freePort());
+  const role = startRole(name, argv, all, imageStage().dir);
   running.add(role);
   return role;
 }
@@ -109,7 +113,7 @@ function containerDir(name: string): string {
 describe('the image', () => {
   it('without credentials, the default command (web role included) refuses to start and says which to set', async () => {
     const prefix = uniquePrefix();
-    const role = start('image-without-credentials', containerArgv({}), {
+    const role = await start('image-without-credentials', containerArgv({}), {
       REDIS_URL,
       QUEUE_PREFIX: prefix,
       HOST: '127.0.0.1',
@@ -143,19 +147,27 @@ describe('the image', () => {
     });
     expect(init.status, init.stderr.toString()).toBe(0);
     const credentials = { BOARD_USER: 'ops', BOARD_PASSWORD: password, API_KEYS: randomBytes(24).toString('base64url') };
-    const role = start('image', containerArgv({}), { REDIS_URL, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', PORT: port, ...credentials });
+    const role = await start('image', containerArgv({}), {
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      HOST: '127.0.0.1',
+      PORT: port,
+      ...credentials,
+    });
+    const checkEnv = { PORT: port, HEALTH_PORT: String(rolePort(role, 'health')) };
     try {
       await waitForHttp(role, '/healthz', 200, START_TIMEOUT_MS);
       const check = lastInstruction(runtimeStage(), 'HEALTHCHECK')!.text;
       const argv = execForm(check.slice(check.indexOf('CMD') + 3).trim(), 'HEALTHCHECK CMD');
-      const result = runCheckCommand(argv, { PORT: port }, imageStage().dir);
+      await waitForHttp(role, '/healthz', 200, START_TIMEOUT_MS, {}, 'health');
+      const result = runCheckCommand(argv, checkEnv, imageStage().dir);
       expect(result.status, `HEALTHCHECK exit code: ${result.stdout}${result.stderr}`).toBe(0);
       await waitForHttp(role, '/readyz', 200, START_TIMEOUT_MS);
       await waitForHttp(role, '/admin/queues', 200, 10_000, basic('ops', password));
       expect(existsSync(join(imageStage().dir, 'data'))).toBe(true);
       await stopAll([role], 60_000);
       // The health check fails once the process is gone.
-      expect(runCheckCommand(argv, { PORT: port }, imageStage().dir).status).not.toBe(0);
+      expect(runCheckCommand(argv, checkEnv, imageStage().dir).status).not.toBe(0);
     } finally {
       await cleanupPrefix(prefix);
     }
@@ -183,7 +195,7 @@ async function startCompose(
     const port = String(await freePort());
     const overrides = { REDIS_URL, QUEUE_PREFIX: prefix, DUCKDB_PATH: join(dirs[name], 'crm.duckdb'), HOST: '127.0.0.1', PORT: port };
     const replaced = Object.fromEntries(Object.entries(replace).filter(([k]) => k in env));
-    roles.push(start(`compose ${name}`, composeArgv(stack, name), { ...env, ...replaced, ...overrides }));
+    roles.push(await start(`compose ${name}`, composeArgv(stack, name), { ...env, ...replaced, ...overrides }));
   }
   return { roles, names, dirs };
 }
@@ -195,7 +207,8 @@ async function expectHealthy(stack: ComposeStack, names: string[], roles: RolePr
     await waitForHttp(role, '/healthz', 200, START_TIMEOUT_MS);
     const test = asStrings(dig(composeService(stack, name), 'healthcheck', 'test'), `${name} healthcheck`);
     expect(test[0]).toBe('CMD');
-    const result = runCheckCommand(test.slice(1), { PORT: String(role.port) }, imageStage().dir);
+    const checkEnv = { PORT: String(role.port), ...(role.healthPort === undefined ? {} : { HEALTH_PORT: String(role.healthPort) }) };
+    const result = runCheckCommand(test.slice(1), checkEnv, imageStage().dir);
     expect(result.status, `${name} healthcheck: ${result.stdout}${result.stderr}`).toBe(0);
   }
   for (const role of roles) await waitForHttp(role, '/readyz', 200, START_TIMEOUT_MS);
@@ -293,13 +306,14 @@ describe('k8s/overlays/example, as the Deployments run it (Databricks swapped fo
         expect(env['WAREHOUSE']).toBe('databricks');
         const ports = asArray(container['ports'], 'ports');
         expect(String(dig(ports, 0, 'containerPort'))).toBe(env['PORT']);
+        expect(String(dig(ports, 1, 'containerPort'))).toBe(env['HEALTH_PORT']);
         const argv = containerArgv({
           entrypoint: container['command'] === undefined ? undefined : asStrings(container['command'], 'command'),
           cmd: asStrings(container['args'], 'args'),
         });
         const port = String(await freePort());
         roles.push(
-          start(`k8s ${name}`, argv, {
+          await start(`k8s ${name}`, argv, {
             ...env,
             QUEUE_PREFIX: prefix,
             WAREHOUSE: 'duckdb',
@@ -314,8 +328,9 @@ describe('k8s/overlays/example, as the Deployments run it (Databricks swapped fo
         const container = containers[i]!;
         for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
           const httpGet = asRecord(dig(container, probe, 'httpGet'), `${name} ${probe}`);
-          expect(httpGet['port']).toBe(dig(container, 'ports', 0, 'name'));
-          await waitForHttp(role, asString(httpGet['path'], 'probe path'), 200, START_TIMEOUT_MS);
+          const portName = asString(httpGet['port'], `${name} ${probe} port`);
+          expect(['http', 'health']).toContain(portName);
+          await waitForHttp(role, asString(httpGet['path'], 'probe path'), 200, START_TIMEOUT_MS, {}, portName as 'http' | 'health');
         }
       }
       const web = roles[2]!;

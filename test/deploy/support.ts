@@ -469,6 +469,8 @@ export function buildImageStage(): ImageStage {
 export interface RoleProcess {
   readonly name: string;
   readonly port: number;
+  /** HEALTH_PORT (the liveness thread), when the environment sets one. */
+  readonly healthPort?: number;
   readonly child: ChildProcess;
   output(): string;
   /** SIGTERM, then the exit code (null if it had to be killed after timeoutMs). */
@@ -479,6 +481,7 @@ export interface RoleProcess {
 export function startRole(name: string, argv: readonly string[], env: Record<string, string>, cwd: string): RoleProcess {
   const port = Number(env['PORT']);
   if (!Number.isInteger(port) || port <= 0) throw new Error(`${name}: PORT must be set to a free port, got ${String(env['PORT'])}`);
+  const healthPort = env['HEALTH_PORT'] ? Number(env['HEALTH_PORT']) : undefined;
   const child = spawn(process.execPath, [...argv], {
     cwd,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: cwd, ...env },
@@ -494,6 +497,7 @@ export function startRole(name: string, argv: readonly string[], env: Record<str
   return {
     name,
     port,
+    healthPort,
     child,
     output: () => output,
     async stop(timeoutMs) {
@@ -509,21 +513,30 @@ export function startRole(name: string, argv: readonly string[], env: Record<str
   };
 }
 
-/** Polls until GET answers `status`; the error names the role and shows its output. */
+/** The port a manifest's port name stands for: `http` = PORT, `health` = HEALTH_PORT. */
+export function rolePort(role: RoleProcess, name: 'http' | 'health' = 'http'): number {
+  if (name === 'http') return role.port;
+  if (role.healthPort === undefined) throw new Error(`${role.name}: a probe on the health port, but HEALTH_PORT is not set`);
+  return role.healthPort;
+}
+
+/** Polls until GET answers `status` (on PORT, or the named port); the error names the role and shows its output. */
 export async function waitForHttp(
   role: RoleProcess,
   path: string,
   status: number,
   timeoutMs: number,
   headers: Record<string, string> = {},
+  portName: 'http' | 'health' = 'http',
 ): Promise<string> {
+  const port = rolePort(role, portName);
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   for (;;) {
     if (role.child.exitCode !== null)
       throw new Error(`${role.name} exited (${role.child.exitCode}) before ${path} answered ${status}:\n${role.output()}`);
     try {
-      const response = await fetch(`http://127.0.0.1:${role.port}${path}`, { headers, signal: AbortSignal.timeout(3_000) });
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers, signal: AbortSignal.timeout(3_000) });
       const body = await response.text();
       if (response.status === status) return body;
       last = `${response.status} ${body.slice(0, 300)}`;

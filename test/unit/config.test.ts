@@ -55,6 +55,16 @@ describe('config', () => {
     expect(loadConfig({ API_MAX_IN_FLIGHT: '0' }).api.maxInFlight).toBe(0);
   });
 
+  test('the liveness listener: none by default, a port of its own, a bounded stall', () => {
+    expect(loadConfig({}).healthPort).toBeUndefined();
+    expect(loadConfig({}).healthMaxStallMs).toBe(20_000);
+    expect(loadConfig({ HEALTH_PORT: '8081' }).healthPort).toBe(8081);
+    expect(loadConfig({ HEALTH_PORT: '0', PORT: '0' }).healthPort).toBe(0);
+    expect(problems({ HEALTH_PORT: '3000' })).toContain('HEALTH_PORT=3000 equals PORT: give the liveness listener a port of its own');
+    expect(problems({ HEALTH_PORT: 'x' })).toContain("HEALTH_PORT='x'");
+    expect(problems({ HEALTH_MAX_STALL_MS: '10' })).toContain("HEALTH_MAX_STALL_MS='10'");
+  });
+
   test('short VACUUM retention only when explicitly allowed', () => {
     expect(loadConfig({ VACUUM_RETAIN_HOURS: '0', VACUUM_ALLOW_SHORT_RETENTION: 'true' }).vacuumRetainHours).toBe(0);
   });
