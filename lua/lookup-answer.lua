@@ -7,8 +7,12 @@
 -- ARGV[1] the start of the answer's key (`<prefix>:api:v1:<route>:`)
 -- ARGV[2] the end of the answer's key (`:<hash of the parameters>`)
 -- ARGV[3..] the tables the answer reads
--- Returns {the generations joined with '.', 0 for a table never refreshed; the answer, or nil}.
+-- Returns {the generations joined with '.', 0 for a table never refreshed}, then, when the
+-- answer is stored, the answer and its remaining time to live (ms).
 local generations = redis.call('HMGET', KEYS[1], unpack(ARGV, 3))
 for i = 1, #generations do generations[i] = generations[i] or '0' end
 local joined = table.concat(generations, '.')
-return {joined, redis.call('GET', ARGV[1] .. joined .. ARGV[2])}
+local key = ARGV[1] .. joined .. ARGV[2]
+local answer = redis.call('GET', key)
+if not answer then return {joined} end
+return {joined, answer, redis.call('PTTL', key)}

@@ -18,6 +18,9 @@
  *   API_CACHE_MAX_ENTRY_BYTES are not stored (cache-budget.ts).
  * - Redis unreachable: answered from the warehouse, uncached, within a
  *   concurrency cap (cache-bypass.ts); cached again once Redis is back.
+ * - In front of Redis, the answers this process served lately, in its own
+ *   memory (local-answers.ts): used only while it knows the current
+ *   generations (it hears every bump), so a hit there is one Redis round trip fewer.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -32,6 +35,7 @@ import { WarehouseError } from '../errors.js';
 import { CacheBudget } from './cache-budget.js';
 import type { CacheBypass } from './cache-bypass.js';
 import type { HotKeys } from './hot-keys.js';
+import type { LocalAnswers } from './local-answers.js';
 import { ApiUnavailableError } from './problem.js';
 
 const STALE_EXTRA_SECONDS = 86_400;
@@ -65,6 +69,15 @@ export interface CacheOptions {
   readonly bypass?: CacheBypass;
   /** Remembers the answers served, per table, for the warm-up after a refresh (warm.ts); without it nothing is remembered. */
   readonly hot?: HotKeys;
+  /** The first tier, in this process's memory (local-answers.ts): a hit there asks Redis nothing. */
+  readonly local?: LocalAnswers;
+}
+
+/** What a Redis lookup found: the answer's key under the current generations, the answer (null: none), its time to live. */
+interface Lookup {
+  readonly key: string;
+  readonly cached: Buffer | null;
+  readonly ttlMs: number;
 }
 
 /** An error of the cache's own Redis calls (not of the warehouse, nor a bad request): what sends a read past the cache. */
@@ -138,8 +151,18 @@ export class ReadCache {
   }
 
   private async lookup(route: ApiRoute, tables: readonly TableName[], id: string, load: () => Promise<string>): Promise<CacheOutcome> {
-    const { key, cached } = await redisCall(() => this.read(route, tables, id));
-    if (cached !== null) return { body: cached, result: 'hit' };
+    const start = `${this.base}:${route}:`;
+    const local = this.o.local;
+    const known = local?.current(tables);
+    if (known !== undefined) {
+      const body = local?.get(`${start}${known}:${id}`);
+      if (body !== undefined) return { body, result: 'hit' };
+    }
+    const { key, cached, ttlMs } = await redisCall(() => this.read(start, tables, id));
+    if (cached !== null) {
+      local?.set(key, cached, ttlMs);
+      return { body: cached, result: 'hit' };
+    }
     const pending = this.inflight.get(key);
     if (pending) {
       const shared = await pending;
@@ -150,19 +173,28 @@ export class ReadCache {
     return fill;
   }
 
-  /** The answer's key under the tables' current generations, and the answer stored there (null: none). */
-  private async read(route: ApiRoute, tables: readonly TableName[], id: string): Promise<{ key: string; cached: Buffer | null }> {
-    const start = `${this.base}:${route}:`;
+  /**
+   * The answer's key (`start` + the tables' current generations + id), the
+   * answer stored there (null: none) and its remaining time to live (ms; the
+   * first tier keeps it no longer).
+   */
+  private async read(start: string, tables: readonly TableName[], id: string): Promise<Lookup> {
+    const ticket = this.o.local?.ticket();
     if (this.o.generationsKey !== undefined) {
       const reply = await runScriptBuffer(this.o.redis, 'lookupAnswer', [this.o.generationsKey], [start, `:${id}`, ...tables]);
-      const [generations, cached] = reply as [Buffer, Buffer | null];
+      const [joined, cached = null, ttlMs = 0] = reply as [Buffer, Buffer?, number?];
       this.o.bypass?.answered();
-      return { key: `${start}${generations.toString()}:${id}`, cached };
+      const generations = joined.toString();
+      this.o.local?.learned(ticket, tables, generations.split('.').map(Number));
+      return { key: `${start}${generations}:${id}`, cached, ttlMs };
     }
     const generations = await this.o.state.generations(tables);
     this.o.bypass?.answered();
+    this.o.local?.learned(ticket, tables, generations);
     const key = `${start}${generations.join('.')}:${id}`;
-    return { key, cached: await this.o.redis.getBuffer(key) };
+    if (!this.o.local) return { key, cached: await this.o.redis.getBuffer(key), ttlMs: 0 };
+    const [[, cached] = [], [, ttlMs] = []] = (await this.o.redis.pipeline().getBuffer(key).pttl(key).exec()) ?? [];
+    return { key, cached: Buffer.isBuffer(cached) ? cached : null, ttlMs: Number(ttlMs ?? 0) };
   }
 
   private async fill(key: string, staleKey: string, load: () => Promise<string>): Promise<CacheOutcome> {
@@ -208,6 +240,7 @@ export class ReadCache {
       this.o.log.debug({ key, bytes: Buffer.byteLength(body) }, 'read API: answer over API_CACHE_MAX_ENTRY_BYTES, served but not cached');
       return { body, result: 'miss' };
     }
+    this.o.local?.set(key, Buffer.from(body), ttl * 1000);
     // The answer is loaded: failing to store it costs a later miss, not this request.
     await this.budget
       .store([

@@ -25,6 +25,7 @@ import { ApiReads } from './reads.js';
 import { apiRouter } from './router.js';
 import { ApiSql } from './statements.js';
 import { HotKeys } from './hot-keys.js';
+import { followBumps, LocalAnswers } from './local-answers.js';
 import { actionsQuery, metricsQuery, prioritiesQuery } from './params.js';
 import { subscribeWarmup, type Warmup } from './warm.js';
 import { TABLE_NAMES } from '../tables/registry.js';
@@ -80,6 +81,8 @@ export async function createApi(d: ApiDeps): Promise<Api> {
     const generationsKey = cacheRedis === redis ? keys.generations : undefined;
     // The cache remembers the answers it served, for the warm-up after a refresh (off with the cache, or when told).
     const hot = ttlSeconds > 0 && d.warmUp ? new HotKeys() : undefined;
+    // The first tier, in this process's memory: it needs the bumps heard (a subscriber), like the warm-up.
+    const local = ttlSeconds > 0 && config.api.localCacheMaxBytes > 0 ? new LocalAnswers(config.api.localCacheMaxBytes) : undefined;
     const cache = new ReadCache({
       redis: cacheRedis,
       state,
@@ -92,6 +95,7 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       metrics: d.metrics,
       bypass,
       hot,
+      local,
     });
     // crm_api_cache_keys / crm_api_cache_bytes: read from the cache's own Redis.
     d.metrics?.watchCache(() => cache.budget.usage());
@@ -113,10 +117,13 @@ export async function createApi(d: ApiDeps): Promise<Api> {
     const inFlight = inFlightCap(config.api.maxInFlight).handler;
     const freshness = () => recordedState(bypass, () => freshnessBody(state, config.scheduleTz, d.clock));
     const router = apiRouter({ reads, freshness, auth, inFlight, limit, log, metrics: d.metrics });
-    if (hot) {
+    if (hot || local) {
       // Generations are bumped (and announced) in the queues' Redis.
       subscriber = createRedis(config.redisUrl, `${config.queuePrefix}:api-events`);
       subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'read API: Redis subscriber error'));
+      if (local) await followBumps(subscriber, state.generationChannel, local);
+    }
+    if (hot && subscriber) {
       // With nothing served yet, a table's unfiltered default answer is warmed.
       const defaults = {
         crm_metrics_daily: () => reads.metrics(metricsQuery({})),
@@ -129,7 +136,8 @@ export async function createApi(d: ApiDeps): Promise<Api> {
       {
         cacheTtlSeconds: config.api.cacheTtlSeconds,
         separateCacheRedis: cacheRedis !== redis,
-        warmUp: subscriber !== undefined,
+        warmUp: warmup !== undefined,
+        localCacheMaxBytes: local ? config.api.localCacheMaxBytes : 0,
       },
       'read API ready',
     );

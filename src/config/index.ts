@@ -102,6 +102,8 @@ export interface ApiConfig {
   readonly cacheTtlSeconds: number;
   readonly cacheMaxBytes: number;
   readonly cacheMaxEntryBytes: number;
+  /** API_LOCAL_CACHE_MAX_BYTES: the in-process tier in front of Redis (0 = off). */
+  readonly localCacheMaxBytes: number;
   /** 0 = no limit. */
   readonly rateLimitPerMinute: number;
   readonly rateLimitBurst: number;
@@ -250,6 +252,7 @@ export function loadConfig(env: Env = process.env): Config {
       cacheTtlSeconds: r.get(VARS.CACHE_TTL_SECONDS),
       cacheMaxBytes: r.get(VARS.API_CACHE_MAX_BYTES),
       cacheMaxEntryBytes: r.get(VARS.API_CACHE_MAX_ENTRY_BYTES),
+      localCacheMaxBytes: r.get(VARS.API_LOCAL_CACHE_MAX_BYTES),
       rateLimitPerMinute: r.get(VARS.API_RATE_LIMIT_PER_MINUTE),
       rateLimitBurst: r.get(VARS.API_RATE_LIMIT_BURST),
       maxInFlight: r.get(VARS.API_MAX_IN_FLIGHT),

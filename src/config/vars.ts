@@ -570,6 +570,15 @@ export const VARS = {
       'which must never run out of memory.',
     parse: integer(65_536, 17_179_869_184),
   }),
+  API_LOCAL_CACHE_MAX_BYTES: spec({
+    name: 'API_LOCAL_CACHE_MAX_BYTES',
+    default: '33554432',
+    doc:
+      'Read API: bytes of recently served answers each web process keeps in its own memory (32 MiB), in front of Redis: ' +
+      'a hit there asks Redis nothing. Used only while the process hears the generation bumps, so a refresh is seen ' +
+      'as soon as through Redis. 0 = off.',
+    parse: integer(0, 4_294_967_296),
+  }),
   API_CACHE_MAX_ENTRY_BYTES: spec({
     name: 'API_CACHE_MAX_ENTRY_BYTES',
     default: '1048576',

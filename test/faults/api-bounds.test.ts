@@ -37,7 +37,11 @@ const scrape = async (s: TestService): Promise<string> => (await fetch(`http://1
 describe('bounded cache', () => {
   test('200 distinct ranges stay within API_CACHE_MAX_BYTES; the newest answers are still served from the cache', async () => {
     const max = 65_536;
-    svc = await startTestService({ sources: DEMO_SOURCES, env: { API_CACHE_MAX_BYTES: String(max), API_RATE_LIMIT_PER_MINUTE: '0' } });
+    // The Redis tier alone (the process's own memory tier has its own bound: local-answers.ts).
+    svc = await startTestService({
+      sources: DEMO_SOURCES,
+      env: { API_CACHE_MAX_BYTES: String(max), API_RATE_LIMIT_PER_MINUTE: '0', API_LOCAL_CACHE_MAX_BYTES: '0' },
+    });
     await runThroughQueue(svc, D);
     let stored = 0;
     for (let i = 0; i < 200; i++) {

@@ -77,7 +77,12 @@ describe('the read API cache in its own Redis (CACHE_REDIS_URL)', () => {
     let s: TestService | undefined;
     try {
       expect(await cache.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'allkeys-lru']);
-      s = await startTestService({ roles: ['web', 'worker'], sources: DEMO_SOURCES, env: { CACHE_REDIS_URL: server.url } });
+      // The Redis tier alone (no answers kept in the process's memory): what its eviction and refusals cost.
+      s = await startTestService({
+        roles: ['web', 'worker'],
+        sources: DEMO_SOURCES,
+        env: { CACHE_REDIS_URL: server.url, API_LOCAL_CACHE_MAX_BYTES: '0' },
+      });
       started.push(s);
       await runThroughQueue(s, D);
       expect((await apiGet(s, '/metrics')).status).toBe(200);
