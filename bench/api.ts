@@ -46,6 +46,8 @@ interface Phase {
   /** Distinct (organization, location) pairs the users are drawn from. */
   readonly subjects: number;
   readonly warehouseQueries: number;
+  /** Hits served from the service process's memory, asking Redis nothing (crm_api_cache_local_hits_total). */
+  readonly localHits: number;
   /** CPU seconds the service process used over the load (its refresh of the next day included): less moved by a noisy machine than times. */
   readonly serverCpuSeconds: number;
   readonly refreshSeconds: number;
@@ -139,12 +141,14 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
     const refreshSeconds = await refreshed;
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     const warehouseQueries = counterSum(metrics, 'crm_api_warehouse_queries_total');
+    const localHits = counterSum(metrics, 'crm_api_cache_local_hits_total');
     const serverCpuSeconds = counterSum(metrics, 'crm_process_cpu_seconds_total') - cpuAtStart;
     const bytes = await metricsBytes(baseUrl, ready.apiKey);
     return {
       load,
       subjects: ready.subjects.length,
       warehouseQueries,
+      localHits,
       serverCpuSeconds,
       refreshSeconds,
       refreshInLoad: refreshDoneAt <= loadDoneAt,
@@ -210,6 +214,8 @@ async function main(args: readonly string[]): Promise<void> {
   emit('coalesced', of('coalesced').length);
   emit('stale', of('stale').length);
   emit('hit_rate', hitRate);
+  // Of the hits, those the process's memory served without a Redis round trip.
+  emit('local_hit_share', cached.localHits / Math.max(1, of('hit').length));
   emit('warehouse_queries', cached.warehouseQueries);
   emit('warehouse_queries_uncached', uncached ? uncachedQueries : `${uncachedQueries}(not_replayed)`);
   emit('warehouse_query_reduction', reduction);

@@ -51,11 +51,12 @@ export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
   }
   let jwksFailing = false;
 
-  const isKey = (presented: string): boolean => {
+  /** The presented key's digest when it is one of the keys (it also names the client), else undefined. */
+  const keyDigest = (presented: string): Buffer | undefined => {
     const digest = sha256(presented);
     let match = false;
     for (const h of hashes) match = timingSafeEqual(digest, h) || match; // every key compared, no early exit
-    return match;
+    return match ? digest : undefined;
   };
 
   const jwtSubject = async (token: string): Promise<string | undefined> => {
@@ -106,11 +107,12 @@ export function apiAuth(api: ApiConfig, log: Logger): RequestHandler {
     const bearer = scheme?.toLowerCase() === 'bearer' && value ? value : undefined;
     const header = req.headers['x-api-key'];
     const presented = [typeof header === 'string' ? header : undefined, bearer].filter((k): k is string => k !== undefined);
-    const key = hashes.length > 0 ? presented.find(isKey) : undefined;
-    if (key !== undefined) {
+    let digest: Buffer | undefined;
+    for (const p of hashes.length > 0 ? presented : []) if ((digest = keyDigest(p)) !== undefined) break;
+    if (digest !== undefined) {
       res.locals.principal = 'api-key';
       // Who is rate limited: each key on its own (a digest prefix, never the key).
-      res.locals.client = `key:${sha256(key).toString('hex').slice(0, 16)}`;
+      res.locals.client = `key:${digest.toString('hex').slice(0, 16)}`;
       return next();
     }
     const subject = bearer !== undefined ? await jwtSubject(bearer) : undefined;

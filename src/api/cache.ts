@@ -156,7 +156,10 @@ export class ReadCache {
     const known = local?.current(tables);
     if (known !== undefined) {
       const body = local?.get(`${start}${known}:${id}`);
-      if (body !== undefined) return { body, result: 'hit' };
+      if (body !== undefined) {
+        this.o.metrics?.localHit();
+        return { body, result: 'hit' };
+      }
     }
     const { key, cached, ttlMs } = await redisCall(() => this.read(start, tables, id));
     if (cached !== null) {

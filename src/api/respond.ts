@@ -38,11 +38,25 @@ function compress(body: Buffer, encoding: Encoding): Buffer {
   return body;
 }
 
+/**
+ * The ETag of a body. The first tier of the cache hands out the same Buffer on
+ * every hit, so its tag is computed once (remembered while the Buffer lives).
+ */
+const tags = new WeakMap<Buffer, string>();
+function etagOf(bytes: Buffer): string {
+  let tag = tags.get(bytes);
+  if (tag === undefined) {
+    tag = `W/"${createHash('sha1').update(bytes).digest('base64url')}"`;
+    tags.set(bytes, tag);
+  }
+  return tag;
+}
+
 export function sendJson(req: Request, res: Response, body: string | Buffer, contentType = 'application/json; charset=utf-8'): void {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Vary', VARY);
-  res.setHeader('ETag', `W/"${createHash('sha1').update(bytes).digest('base64url')}"`);
+  res.setHeader('ETag', etagOf(bytes));
   if (req.fresh) {
     res.status(304).end();
     return;

@@ -17,7 +17,7 @@ export const API_ROUTES = ['metrics', 'priorities', 'actions', 'freshness', 'oth
 export type ApiRoute = (typeof API_ROUTES)[number];
 
 /**
- * hit: served from Redis; miss: this request queried the warehouse; coalesced: waited for another
+ * hit: served from the cache (Redis, or the process's memory first); miss: this request queried the warehouse; coalesced: waited for another
  * request's query; stale: the warehouse failed and an older answer was served; bypass: cache off or
  * Redis unreachable.
  */
@@ -27,6 +27,8 @@ export type CacheResult = (typeof CACHE_RESULTS)[number];
 export interface ApiMetrics {
   request(route: ApiRoute, status: number, seconds: number): void;
   cache(result: CacheResult): void;
+  /** A hit served from the process's memory (the first tier), without asking Redis. */
+  localHit(): void;
   warehouseQuery(route: ApiRoute): void;
   /** A read answered from the warehouse past the cache because Redis was unreachable. */
   cacheBypass(): void;
@@ -55,6 +57,13 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
       'concurrent query), stale (warehouse failed, older answer served), bypass (cache off, or Redis ' +
       'unreachable).',
     labelNames: ['result'],
+    registers: [registry],
+  });
+  const localHits = new Counter({
+    name: 'crm_api_cache_local_hits_total',
+    help:
+      'Read API: the hits (crm_api_cache_total{result="hit"}) served from the web process\'s own memory, ' +
+      'without asking Redis (API_LOCAL_CACHE_MAX_BYTES).',
     registers: [registry],
   });
   const queries = new Counter({
@@ -100,6 +109,7 @@ export function registerApiMetrics(registry: Registry): ApiMetrics {
       duration.observe({ route }, seconds);
     },
     cache: (result) => cache.inc({ result }),
+    localHit: () => localHits.inc(),
     warehouseQuery: (route) => queries.inc({ route }),
     cacheBypass: () => bypass.inc(),
     watchCache: (fn) => {
