@@ -17,9 +17,9 @@ export const API_ROUTES = ['metrics', 'priorities', 'actions', 'freshness', 'oth
 export type ApiRoute = (typeof API_ROUTES)[number];
 
 /**
- * hit: served from the cache (Redis, or the process's memory first); miss: this request queried the warehouse; coalesced: waited for another
- * request's query; stale: the warehouse failed and an older answer was served; bypass: cache off or
- * Redis unreachable.
+ * hit: served from the cache (Redis, or the process's memory first); miss: this request queried
+ * the warehouse; coalesced: waited for another request's query; stale: the warehouse failed and an
+ * older answer was served; bypass: cache off or Redis unreachable.
  */
 export const CACHE_RESULTS = ['hit', 'miss', 'coalesced', 'stale', 'bypass'] as const;
 export type CacheResult = (typeof CACHE_RESULTS)[number];
