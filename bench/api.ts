@@ -46,8 +46,9 @@ interface Phase {
   /** Distinct (organization, location) pairs the users are drawn from. */
   readonly subjects: number;
   readonly warehouseQueries: number;
-  /** Hits served from the service process's memory, asking Redis nothing (crm_api_cache_local_hits_total). */
+  /** Hits served from the service process's memory, asking Redis nothing (crm_api_cache_local_hits_total), of all its hits (warm-ups too). */
   readonly localHits: number;
+  readonly serverHits: number;
   /** CPU seconds the service process used over the load (its refresh of the next day included): less moved by a noisy machine than times. */
   readonly serverCpuSeconds: number;
   readonly refreshSeconds: number;
@@ -90,11 +91,11 @@ async function metricsBytes(baseUrl: string, apiKey: string): Promise<Record<Enc
   return sizes;
 }
 
-/** Sum of a counter's series in a Prometheus text exposition. */
-function counterSum(text: string, name: string): number {
+/** Sum of a counter's series in a Prometheus text exposition (those whose labels include `labels`, e.g. `result="hit"`). */
+function counterSum(text: string, name: string, labels = ''): number {
   return text
     .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .filter((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(labels))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
@@ -142,6 +143,7 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     const warehouseQueries = counterSum(metrics, 'crm_api_warehouse_queries_total');
     const localHits = counterSum(metrics, 'crm_api_cache_local_hits_total');
+    const serverHits = counterSum(metrics, 'crm_api_cache_total', 'result="hit"');
     const serverCpuSeconds = counterSum(metrics, 'crm_process_cpu_seconds_total') - cpuAtStart;
     const bytes = await metricsBytes(baseUrl, ready.apiKey);
     return {
@@ -149,6 +151,7 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
       subjects: ready.subjects.length,
       warehouseQueries,
       localHits,
+      serverHits,
       serverCpuSeconds,
       refreshSeconds,
       refreshInLoad: refreshDoneAt <= loadDoneAt,
@@ -215,7 +218,7 @@ async function main(args: readonly string[]): Promise<void> {
   emit('stale', of('stale').length);
   emit('hit_rate', hitRate);
   // Of the hits, those the process's memory served without a Redis round trip.
-  emit('local_hit_share', cached.localHits / Math.max(1, of('hit').length));
+  emit('local_hit_share', cached.localHits / Math.max(1, cached.serverHits));
   emit('warehouse_queries', cached.warehouseQueries);
   emit('warehouse_queries_uncached', uncached ? uncachedQueries : `${uncachedQueries}(not_replayed)`);
   emit('warehouse_query_reduction', reduction);

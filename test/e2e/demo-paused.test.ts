@@ -6,21 +6,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { connectRedis } from '../../src/queue/redis.js';
 import { StateStore } from '../../src/state/store.js';
-import { BIN, ROOT, runCli } from '../support/cli.js';
+import { BIN, demoEnv, ROOT, runCli } from '../support/cli.js';
 import { cleanupPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 describe('start --demo with the schedule paused', () => {
   const prefix = uniquePrefix();
   const dir = mkdtempSync(join(tmpdir(), 'crm-demo-paused-'));
-  const env = {
-    PATH: process.env.PATH ?? '',
-    DUCKDB_PATH: join(dir, 'crm.duckdb'),
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-  };
+  const env = demoEnv(prefix, dir);
   let child: ChildProcess | undefined;
 
   afterAll(async () => {

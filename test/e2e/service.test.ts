@@ -5,21 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BIN, ROOT, runCli } from '../support/cli.js';
+import { BIN, demoEnv, ROOT, runCli } from '../support/cli.js';
 import { cleanupPrefix, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 describe('crm-materializer start', () => {
   const prefix = uniquePrefix();
   const dir = mkdtempSync(join(tmpdir(), 'crm-e2e-'));
-  const env = {
-    PATH: process.env.PATH ?? '',
-    DUCKDB_PATH: join(dir, 'crm.duckdb'),
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-  };
+  const env = demoEnv(prefix, dir);
   let child: ChildProcess;
   let stdout = '';
   let port = 0;

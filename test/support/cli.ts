@@ -2,7 +2,9 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REDIS_URL } from './redis.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = `${ROOT}bin/crm-materializer.js`;
@@ -63,4 +65,16 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The environment of a `start --demo` child process: a DuckDB file in `dir`, the test's Redis prefix, any free port, quiet logs. */
+export function demoEnv(prefix: string, dir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    DUCKDB_PATH: join(dir, 'crm.duckdb'),
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+  };
 }
