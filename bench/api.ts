@@ -25,7 +25,7 @@
  */
 import { fork } from 'node:child_process';
 import { request } from 'node:http';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addDays, parseIsoDate } from '../src/dates.js';
@@ -51,6 +51,8 @@ interface Phase {
   readonly serverHits: number;
   /** CPU seconds the service process used over the load (its refresh of the next day included): less moved by a noisy machine than times. */
   readonly serverCpuSeconds: number;
+  /** CPU seconds this process (the load generator) used over the load: on the same cores, what the service cannot use. */
+  readonly clientCpuSeconds: number;
   readonly refreshSeconds: number;
   /** The refresh's validation completed before the last request was answered. */
   readonly refreshInLoad: boolean;
@@ -121,6 +123,7 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
       `CACHE_TTL_SECONDS=${ttl}: ${paths.length} requests over ${opts.connections} connections; the ${addDays(D, 1)} run is planned half-way`,
     );
     const cpuAtStart = counterSum(await (await fetch(`${baseUrl}/metrics`)).text(), 'crm_process_cpu_seconds_total');
+    const clientCpuAtStart = process.cpuUsage();
     let refreshed: Promise<number> | undefined;
     let refreshDoneAt = Infinity;
     const load = await runLoad({
@@ -138,6 +141,8 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
       },
     });
     const loadDoneAt = performance.now();
+    const clientCpu = process.cpuUsage(clientCpuAtStart);
+    const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
     if (!refreshed) throw new Error('the refresh was never planned');
     const refreshSeconds = await refreshed;
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
@@ -153,6 +158,7 @@ async function phase(dataPath: string, ttl: string, opts: Options): Promise<Phas
       localHits,
       serverHits,
       serverCpuSeconds,
+      clientCpuSeconds,
       refreshSeconds,
       refreshInLoad: refreshDoneAt <= loadDoneAt,
       metricsBytes: bytes,
@@ -204,6 +210,9 @@ async function main(args: readonly string[]): Promise<void> {
   emit('requests', cached.load.requests);
   emit('rps', rps);
   emit('server_cpu_ms_per_request', (cached.serverCpuSeconds * 1000) / cached.load.requests);
+  emit('client_cpu_ms_per_request', (cached.clientCpuSeconds * 1000) / cached.load.requests);
+  // Both sides share the cores: the request rate their CPU alone would allow on this machine.
+  emit('cpu_bound_rps', (availableParallelism() * cached.load.requests) / (cached.serverCpuSeconds + cached.clientCpuSeconds));
   emit('hit_p50_ms', percentile(of('hit'), 50));
   emit('hit_p99_ms', hitP99);
   emit('hit_p99_ms_before_refresh', percentile(cached.load.hitsBeforeHalf, 99));
