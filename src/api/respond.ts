@@ -63,5 +63,9 @@ export function sendJson(req: Request, res: Response, body: string | Buffer, con
   }
   const encoding = bytes.length > COMPRESS_MIN_BYTES ? pickEncoding(req.get('accept-encoding')) : 'identity';
   if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
-  res.send(compress(bytes, encoding));
+  // Written as is: express's res.send would look at the body and at the request's freshness again.
+  const out = compress(bytes, encoding);
+  res.setHeader('Content-Length', out.length);
+  if (req.method === 'HEAD') res.end();
+  else res.end(out);
 }
