@@ -14,7 +14,9 @@ import { duckDbError, requireDuckDbFile } from './duckdb-errors.js';
 import { prepareDuckDbFolder } from './duckdb-path.js';
 import { FileRegistry, type FileEngine } from './duckdb-file.js';
 import { ConnectionProfiler, type ProfileListener } from './duckdb-profile.js';
+import { TABLE_ROW_GROUP_SIZE } from './duckdb-storage.js';
 import { normalizeRow } from './rows.js';
+export { DUCKDB_DEFAULT_ROW_GROUP_SIZE, TABLE_ROW_GROUP_SIZE } from './duckdb-storage.js';
 import type { AtomicOptions, ExecOptions, ExecResult, Params, QueryTag, Row, SqlValue, Statement, Warehouse } from './types.js';
 
 export interface DuckDbOptions {
@@ -56,23 +58,6 @@ export interface DuckDbOptions {
    */
   readonly optimisticWrites?: boolean;
 }
-
-/**
- * Rows per row group of the rows the service writes: DuckDB's smallest
- * (its vector size), instead of its default of 122,880. DuckDB skips storage
- * by the min-max statistics of whole row groups, and the materialized tables
- * are small: at the default, one date of crm_actions_open_snapshot (about
- * 35,000 rows at the large demo scale) lies in one or two row groups, so a
- * location's page read tens of thousands of rows; at 2048 it reads the one
- * or two row groups holding that location. The size applies to row groups
- * written from now on: a file written before keeps its old row groups until
- * retention deletes their dates (or the table is rewritten, as `init`'s
- * layout statement does).
- */
-export const TABLE_ROW_GROUP_SIZE = 2048;
-
-/** DuckDB's default, for data written as DuckDB would (the benchmark's stand-in for the source views). */
-export const DUCKDB_DEFAULT_ROW_GROUP_SIZE = 122_880;
 
 /** The DuckDB side of the file sharing (duckdb-file.ts): open, checkpoint, close. */
 function duckDbFile(o: DuckDbOptions): FileEngine<DuckDBInstance> {
