@@ -3,9 +3,20 @@
 -- :max_days (INT). A NULL :date_to is the newest day in the table; a NULL
 -- :date_from is the range's last day. Always returns at least one row: the
 -- LEFT JOIN keeps the resolved last day (`ate`) when nothing matches.
+-- The range is plain comparisons of data_referencia with the resolved bounds,
+-- which DuckDB pushes into the table scan to skip other days' row groups by
+-- their min-max statistics; the newest day is read only when :date_to is
+-- NULL, as the top of the date order (not a MAX over the whole table).
 WITH limite AS (
-  SELECT COALESCE(CAST(:date_to AS DATE), MAX(data_referencia)) AS ate
-  FROM {{target}}.crm_metrics_daily
+  SELECT COALESCE(
+    CAST(:date_to AS DATE),
+    (SELECT data_referencia FROM {{target}}.crm_metrics_daily
+     WHERE CAST(:date_to AS DATE) IS NULL AND data_referencia IS NOT NULL
+     ORDER BY data_referencia DESC LIMIT 1)
+  ) AS ate
+),
+janela AS (
+  SELECT ate, COALESCE(CAST(:date_from AS DATE), ate) AS inicio FROM limite
 )
 SELECT
   l.ate AS ate,
@@ -19,13 +30,11 @@ SELECT
   m.total_controles_criticos,
   m.controles_criticos_nao_conformes,
   m.atualizado_em
-FROM limite AS l
+FROM janela AS l
 LEFT JOIN {{target}}.crm_metrics_daily AS m
-  ON m.data_referencia <= l.ate
- AND (
-   (CAST(:date_from AS DATE) IS NULL AND m.data_referencia = l.ate)
-   OR (m.data_referencia >= CAST(:date_from AS DATE) AND datediff(m.data_referencia, CAST(:date_from AS DATE)) < :max_days)
- )
+  ON m.data_referencia >= l.inicio
+ AND m.data_referencia <= l.ate
+ AND m.data_referencia < date_add(l.inicio, CAST(:max_days AS INT))
  AND (CAST(:org AS STRING) IS NULL OR m.organization_id = :org)
  AND (CAST(:loc AS STRING) IS NULL OR m.location_id = :loc)
 ORDER BY m.data_referencia, m.organization_id, m.location_id

@@ -7,9 +7,15 @@
 -- (INT or NULL), :after_id (STRING or NULL): the previous page's last row;
 -- :fetch_rows (INT): rows wanted (the page size plus one, to know if more follow).
 -- Always returns at least one row, carrying the day and the total count.
+-- The newest day is read only when :ref_date is NULL, as the top of the date
+-- order (the engine skips the storage of older days instead of reading them all).
 WITH alvo AS (
-  SELECT COALESCE(CAST(:ref_date AS DATE), MAX(data_snapshot)) AS dia
-  FROM {{target}}.crm_actions_open_snapshot
+  SELECT COALESCE(
+    CAST(:ref_date AS DATE),
+    (SELECT data_snapshot FROM {{target}}.crm_actions_open_snapshot
+     WHERE CAST(:ref_date AS DATE) IS NULL AND data_snapshot IS NOT NULL
+     ORDER BY data_snapshot DESC LIMIT 1)
+  ) AS dia
 ),
 filtradas AS (
   SELECT

@@ -2,11 +2,14 @@
  * The layout of an existing table, as `init` reports it: rows clustered by
  * organization and location within a date (registry.clusteringColumns).
  * DuckDB keeps insertion order, so the probe checks the rows' storage order
- * within each date; Databricks says it in DESCRIBE DETAIL (clusteringColumns,
+ * within each date, and that they lie in row groups of at most
+ * TABLE_ROW_GROUP_SIZE rows (DuckDB reads a row group whole or skips it);
+ * Databricks says it in DESCRIBE DETAIL (clusteringColumns,
  * partitionColumns). Migration statements are the ones docs/databricks.md
  * documents; `init` prints them and never runs them.
  */
 import type { Dialect } from '../warehouse/dialect.js';
+import { TABLE_ROW_GROUP_SIZE } from '../warehouse/duckdb-storage.js';
 import type { Row, Statement } from '../warehouse/types.js';
 import { clusteringColumns, type TableName } from './registry.js';
 
@@ -22,9 +25,15 @@ export function layoutProbe(dialect: Dialect, table: string, name: TableName): S
   if (dialect.engine === 'databricks') return { sql: `DESCRIBE DETAIL ${table}` };
   const [date, ...within] = clusteringColumns(name);
   const key = `(${within.join(', ')})`;
+  // Rows stored per row group, from one column's segments (deleted rows not yet vacuumed included).
+  const groups =
+    `SELECT SUM(count) AS n FROM pragma_storage_info('${table}') ` +
+    `WHERE column_name = '${date}' AND segment_type <> 'VALIDITY' GROUP BY row_group_id`;
   return {
     sql:
-      `SELECT COUNT(*) AS linhas, COUNT(*) FILTER (WHERE fora_de_ordem) AS fora_de_ordem FROM (\n` +
+      `SELECT COUNT(*) AS linhas, COUNT(*) FILTER (WHERE fora_de_ordem) AS fora_de_ordem,\n` +
+      `  (SELECT COALESCE(SUM(n), 0) FROM (${groups}) AS g WHERE n > ${TABLE_ROW_GROUP_SIZE}) AS em_grupos_grandes\n` +
+      `FROM (\n` +
       `  SELECT ${key} < LAG(${key}) OVER (PARTITION BY ${date} ORDER BY rowid) AS fora_de_ordem FROM ${table}\n` +
       `) AS linhas`,
   };
@@ -48,12 +57,22 @@ export function layoutVerdict(dialect: Dialect, name: TableName, rows: readonly 
   }
   const rowsIn = Number(row?.linhas ?? 0);
   const outOfOrder = Number(row?.fora_de_ordem ?? 0);
+  const inLargeGroups = Number(row?.em_grupos_grandes ?? 0);
   if (rowsIn === 0) return { clustered: true, found: 'empty (rows will be written in order)' };
-  if (outOfOrder === 0) return { clustered: true, found: `${rowsIn} rows in (${wanted.join(', ')}) order` };
-  return {
-    clustered: false,
-    found: `${outOfOrder} of ${rowsIn} rows out of (${wanted.join(', ')}) order within their date, the layout before ordered writes`,
-  };
+  if (outOfOrder === 0 && inLargeGroups === 0)
+    return { clustered: true, found: `${rowsIn} rows in (${wanted.join(', ')}) order, in row groups of at most ${TABLE_ROW_GROUP_SIZE}` };
+  const problems = [
+    ...(outOfOrder > 0
+      ? [`${outOfOrder} of ${rowsIn} rows out of (${wanted.join(', ')}) order within their date, the layout before ordered writes`]
+      : []),
+    ...(inLargeGroups > 0
+      ? [
+          `${inLargeGroups} rows stored in row groups of more than ${TABLE_ROW_GROUP_SIZE} rows, ` +
+            `written before the tables' smaller row groups (a read skips only whole row groups)`,
+        ]
+      : []),
+  ];
+  return { clustered: false, found: problems.join('; ') };
 }
 
 /** The documented statements that rewrite the table in the new layout (printed by `init`, run by an operator). */

@@ -14,7 +14,9 @@ import { duckDbError, requireDuckDbFile } from './duckdb-errors.js';
 import { prepareDuckDbFolder } from './duckdb-path.js';
 import { FileRegistry, type FileEngine } from './duckdb-file.js';
 import { ConnectionProfiler, type ProfileListener } from './duckdb-profile.js';
+import { TABLE_ROW_GROUP_SIZE } from './duckdb-storage.js';
 import { normalizeRow } from './rows.js';
+export { DUCKDB_DEFAULT_ROW_GROUP_SIZE, TABLE_ROW_GROUP_SIZE } from './duckdb-storage.js';
 import type { AtomicOptions, ExecOptions, ExecResult, Params, QueryTag, Row, SqlValue, Statement, Warehouse } from './types.js';
 
 export interface DuckDbOptions {
@@ -39,6 +41,22 @@ export interface DuckDbOptions {
   readonly threads?: number;
   /** Profile every statement and report the rows its scans read (benchmarks, tests). */
   readonly onProfile?: ProfileListener;
+  /**
+   * Rows per row group of what this process writes into the file (DuckDB's
+   * ROW_GROUP_SIZE of the ATTACH; a multiple of 2048). Default
+   * TABLE_ROW_GROUP_SIZE. The first warehouse to open a file decides.
+   */
+  readonly rowGroupSize?: number;
+  /**
+   * DuckDB's optimistic writes (enable_optimistic_write): an append of a full
+   * row group or more is compressed and written into the file before its
+   * commit. Off by default: at TABLE_ROW_GROUP_SIZE a day's rows are many
+   * row groups, each compressed as the refresh's INSERT runs (it took twice
+   * as long); off, they go to the WAL at commit and are compressed by the
+   * checkpoint that follows on the engine's threads, as a day's rows did at
+   * DuckDB's default row group size.
+   */
+  readonly optimisticWrites?: boolean;
 }
 
 /** The DuckDB side of the file sharing (duckdb-file.ts): open, checkpoint, close. */
@@ -166,11 +184,19 @@ async function openInstance(o: DuckDbOptions): Promise<DuckDBInstance> {
   const path = resolve(o.path);
   if (!o.readOnly) prepareDuckDbFolder(o.path);
   if (o.mustExist || o.readOnly) requireDuckDbFile(o.path);
-  const instance = await DuckDBInstance.create(':memory:', o.threads === undefined ? undefined : { threads: String(o.threads) });
+  const rowGroupSize = o.rowGroupSize ?? TABLE_ROW_GROUP_SIZE;
+  if (!Number.isInteger(rowGroupSize) || rowGroupSize <= 0 || rowGroupSize % 2048 !== 0)
+    throw new Error(`DuckDB row group size ${rowGroupSize}: a positive multiple of 2048`);
+  const instance = await DuckDBInstance.create(':memory:', {
+    ...(o.threads === undefined ? {} : { threads: String(o.threads) }),
+    enable_optimistic_write: o.optimisticWrites === true ? 'true' : 'false',
+  });
   try {
     const c = await instance.connect();
     try {
-      await c.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${o.catalog}${o.readOnly ? ' (READ_ONLY)' : ''}`);
+      await c.run(
+        `ATTACH '${path.replaceAll("'", "''")}' AS ${o.catalog} (${o.readOnly ? 'READ_ONLY' : `ROW_GROUP_SIZE ${rowGroupSize}`})`,
+      );
     } finally {
       c.closeSync();
     }

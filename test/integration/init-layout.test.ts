@@ -6,8 +6,10 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { createFixture, ENV_BASE, type Fixture } from '../support/duckdb-fixture.js';
+import { DUCKDB_DEFAULT_ROW_GROUP_SIZE, DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 
 const S = 'hs_franquia.gold_connect_bot';
+const METRICS_MIGRATION = `CREATE OR REPLACE TABLE ${S}.crm_metrics_daily AS SELECT * FROM ${S}.crm_metrics_daily ORDER BY data_referencia, organization_id, location_id;`;
 const MIGRATION = `CREATE OR REPLACE TABLE ${S}.crm_actions_open_snapshot AS SELECT * FROM ${S}.crm_actions_open_snapshot ORDER BY data_snapshot, organization_id, location_id;`;
 
 describe('init reports the layout it found (DuckDB)', () => {
@@ -58,5 +60,32 @@ describe('init reports the layout it found (DuckDB)', () => {
     );
     expect(again.stdout).toContain('crm_action_priorities_daily: exists, clustered: empty');
     expect(again.stdout).not.toContain('CREATE OR REPLACE');
+  });
+
+  test("rows in order but in row groups of DuckDB's default size (a file written before): old layout, and the same statement moves it", async () => {
+    // Written by a process of the version before: DuckDB's default row groups, in order.
+    const old = new DuckDbWarehouse({
+      path: f.path,
+      catalog: f.config.catalog,
+      idleCloseMs: 0,
+      rowGroupSize: DUCKDB_DEFAULT_ROW_GROUP_SIZE,
+    });
+    await old.execute({
+      sql: `INSERT INTO ${S}.crm_metrics_daily SELECT DATE '2026-11-30', 'O' || lpad((i // 100)::VARCHAR, 2, '0'), 'L' || lpad(i::VARCHAR, 4, '0'), 1, 0, 1, 0, 0, 0, TIMESTAMP '2026-11-30 06:00:00' FROM range(5000) t(i)`,
+    });
+    await old.close();
+    const r = await runCli(['init'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/crm_metrics_daily: exists, old layout: \d+ rows stored in row groups of more than 2048 rows/);
+    expect(r.stdout).not.toMatch(/crm_metrics_daily: exists, old layout: \d+ of \d+ rows out of/); // the order is right
+    expect(r.stdout).toContain(METRICS_MIGRATION);
+
+    await f.warehouse.execute({ sql: METRICS_MIGRATION.replace(/;$/, '') });
+    await f.warehouse.close();
+    const again = await runCli(['init'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(
+      'crm_metrics_daily: exists, clustered: 5021 rows in (data_referencia, organization_id, location_id) order, in row groups of at most 2048',
+    );
   });
 });
