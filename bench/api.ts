@@ -8,8 +8,8 @@
  * priorities, actions, with the user's filters: 5% the whole network, 25% one
  * organization, 70% one location, drawn from the demo data), shuffled into
  * one sequence and replayed as fast as `--connections` keep-alive clients go
- * (2: two requests in flight at any time, already over 2,000 req/s on two
- * cores; more connections only queue behind the service's one event loop),
+ * (2: two requests in flight at any time; more connections only queue
+ * behind the service's one event loop),
  * with the next day's run planned through the queue when half of the
  * requests are answered. The service (web + worker, embedded DuckDB) runs in
  * a process of its own (bench/api-server.ts). The same day is replayed with
