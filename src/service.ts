@@ -123,9 +123,8 @@ export async function startService(config: Config, log: Logger, roles: readonly 
     log.info({ ...address, board: roles.includes('web') }, 'listening');
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     if (config.healthPort !== undefined) {
-      const live = await startLiveness({ host: config.host, port: config.healthPort, maxStallMs: config.healthMaxStallMs, log });
-      liveness = live;
-      log.info({ host: address.host, port: live.port }, 'liveness listening (HEALTH_PORT, a thread of its own)');
+      liveness = await startLiveness({ host: config.host, port: config.healthPort, maxStallMs: config.healthMaxStallMs, log });
+      log.info({ host: address.host, port: liveness.port }, 'liveness listening (HEALTH_PORT, a thread of its own)');
     }
     if (roles.includes('worker')) {
       const workers = await startWorkerRole(rt);

@@ -80,6 +80,9 @@ interface Lookup {
   readonly ttlMs: number;
 }
 
+/** An answer's key: its route's start, its tables' generations joined with '.', its parameters' hash (as lookup-answer.lua builds it). */
+const answerKey = (start: string, generations: string, id: string): string => `${start}${generations}:${id}`;
+
 /** An error of the cache's own Redis calls (not of the warehouse, nor a bad request): what sends a read past the cache. */
 class RedisUnavailable extends Error {
   override name = 'RedisUnavailable';
@@ -155,7 +158,7 @@ export class ReadCache {
     const local = this.o.local;
     const known = local?.current(tables);
     if (known !== undefined) {
-      const body = local?.get(`${start}${known}:${id}`);
+      const body = local?.get(answerKey(start, known, id));
       if (body !== undefined) {
         this.o.metrics?.localHit();
         return { body, result: 'hit' };
@@ -189,12 +192,12 @@ export class ReadCache {
       this.o.bypass?.answered();
       const generations = joined.toString();
       this.o.local?.learned(ticket, tables, generations.split('.').map(Number));
-      return { key: `${start}${generations}:${id}`, cached, ttlMs };
+      return { key: answerKey(start, generations, id), cached, ttlMs };
     }
     const generations = await this.o.state.generations(tables);
     this.o.bypass?.answered();
     this.o.local?.learned(ticket, tables, generations);
-    const key = `${start}${generations.join('.')}:${id}`;
+    const key = answerKey(start, generations.join('.'), id);
     if (!this.o.local) return { key, cached: await this.o.redis.getBuffer(key), ttlMs: 0 };
     const [[, cached] = [], [, ttlMs] = []] = (await this.o.redis.pipeline().getBuffer(key).pttl(key).exec()) ?? [];
     return { key, cached: Buffer.isBuffer(cached) ? cached : null, ttlMs: Number(ttlMs ?? 0) };

@@ -15,6 +15,7 @@
  * moves one back.
  */
 import type { Redis } from 'ioredis';
+import { parseGenerationBump } from '../state/store.js';
 import type { TableName } from '../tables/registry.js';
 
 /** How long a learned generation is trusted without being confirmed by Redis (a safety net behind the bumps heard). */
@@ -58,7 +59,7 @@ export class LocalAnswers {
   }
 
   /** A bump heard on the generations channel. */
-  heard(table: string, generation: number): void {
+  heard(table: TableName, generation: number): void {
     if (this.listening && Number.isFinite(generation)) this.learn(table, generation);
   }
 
@@ -133,9 +134,8 @@ export class LocalAnswers {
  */
 export async function followBumps(subscriber: Redis, channel: string, local: LocalAnswers): Promise<void> {
   subscriber.on('message', (from: string, message: string) => {
-    if (from !== channel) return;
-    const [table = '', , , generation] = message.split(' ');
-    local.heard(table, Number(generation));
+    const bump = from === channel ? parseGenerationBump(message) : undefined;
+    if (bump !== undefined) local.heard(bump.table, bump.generation);
   });
   subscriber.on('close', () => local.unsubscribed());
   subscriber.on('ready', () => {

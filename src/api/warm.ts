@@ -9,7 +9,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { isTableName, type TableName } from '../tables/registry.js';
+import { parseGenerationBump } from '../state/store.js';
+import type { TableName } from '../tables/registry.js';
 import type { HotKeys, Reload } from './hot-keys.js';
 
 /** What is warmed: the hot keys the read cache remembered, or each table's default answer when it served none yet. */
@@ -81,9 +82,10 @@ export async function subscribeWarmup(
   };
 
   subscriber.on('message', (from: string, message: string) => {
-    const [table = '', , kind, generation] = message.split(' ');
-    if (from !== channel || !isTableName(table)) return;
-    heard.set(table, Math.max(heard.get(table) ?? 0, Number(generation ?? 0)));
+    const bump = from === channel ? parseGenerationBump(message) : undefined;
+    if (bump === undefined) return;
+    const { table, kind, generation } = bump;
+    heard.set(table, Math.max(heard.get(table) ?? 0, generation));
     if (kind === 'past' || stop.signal.aborted) return;
     clearTimeout(timers.get(table));
     const timer = setTimeout(() => {

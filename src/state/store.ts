@@ -8,7 +8,7 @@ import { keyspace, type Keyspace } from '../queue/keyspace.js';
 import { runScript } from '../queue/scripts.js';
 import { BoardRetries } from './board-retries.js';
 import { RunHistory } from './run-history.js';
-import type { TableName } from '../tables/registry.js';
+import { isTableName, type TableName } from '../tables/registry.js';
 import type { AuditReport } from '../tasks/audit.js';
 import type { ValidationReport } from '../tasks/validation.js';
 import type { InlineRunRecord, RunRecorder, TableRecord, TableTask } from '../tasks/recorder.js';
@@ -372,4 +372,20 @@ function parseValidation(
   if (!raw || !at) return undefined;
   if (lastValidation?.raw !== raw) lastValidation = { raw, report: JSON.parse(raw) as ValidationReport };
   return { report: lastValidation.report, at: Number(at) };
+}
+
+/** A bump as bumpGeneration announces it on generationChannel. */
+export interface GenerationBump {
+  readonly table: TableName;
+  /** `past`: a refresh of an earlier date than the table's newest (a backfill). */
+  readonly kind: 'newest' | 'past';
+  readonly generation: number;
+}
+
+/** The bump a generationChannel message announces (`<table> <date> newest|past <generation>`), or undefined for another message. */
+export function parseGenerationBump(message: string): GenerationBump | undefined {
+  const [table = '', , kind, generation] = message.split(' ');
+  const value = Number(generation);
+  if (!isTableName(table) || !Number.isFinite(value)) return undefined;
+  return { table, kind: kind === 'past' ? 'past' : 'newest', generation: value };
 }
